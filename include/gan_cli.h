@@ -1,0 +1,27 @@
+/*
+ * gan_cli.h: the command line of gan-train, parsed into a gan_config.
+ * Every value is checked: a bad one gives one line naming the flag and the
+ * value, and main exits 2.
+ */
+#ifndef GAN_CLI_H
+#define GAN_CLI_H
+
+#include <stdio.h>
+
+#include "gan_common.h"
+#include "gan_train.h"
+
+typedef enum {
+    GAN_CLI_RUN = 0,   /* cfg is filled: train */
+    GAN_CLI_DONE = 1,  /* --help or --version was printed to `out`: exit 0 */
+    GAN_CLI_USAGE = 2  /* bad usage, err says why: exit 2 */
+} gan_cli_result;
+
+/** Parses argv (getopt_long; resets its state first). Strings in cfg point
+ *  into argv. */
+gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, gan_err *err);
+
+/** Prints the usage text with every default. */
+void gan_cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * gan_common.h: what every part of gan-train shares: the error record that
+ * library functions fill instead of printing, and the version string.
+ *
+ * Convention: a function that can fail because of its input or the
+ * environment returns 0 on success and -1 on failure, after writing one line
+ * (no trailing newline) into a gan_err, usually "PATH: what is wrong". Only
+ * main() prints it and exits. Programmer errors are assert()s.
+ */
+#ifndef GAN_COMMON_H
+#define GAN_COMMON_H
+
+#include <stddef.h>
+
+#define GAN_VERSION "0.1.0"
+
+/** One error message; msg is "" while nothing went wrong. */
+typedef struct {
+    char msg[512];
+} gan_err;
+
+/** Formats a message into err (printf-style); always returns -1. */
+int gan_err_set(gan_err *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * gan_idx.h: the IDX file format (MNIST's) and the training set built on it.
+ *
+ * An IDX file is a 4-byte magic (0x00 0x00 type ndims; type 0x08 = uint8),
+ * ndims big-endian uint32 sizes, then the data. Files may be raw or
+ * gzip-compressed; the gzip magic bytes (1f 8b), not the name, decide.
+ * Pixels stay uint8 in memory; gan_dataset_batch scales a batch at a time.
+ */
+#ifndef GAN_IDX_H
+#define GAN_IDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gan_common.h"
+
+#define GAN_IDX_MAGIC_IMAGES 0x00000803u
+#define GAN_IDX_MAGIC_LABELS 0x00000801u
+
+/** Largest data part the loader accepts (bytes): 16 GiB. */
+#define GAN_IDX_MAX_BYTES (16ull << 30)
+
+/** A decoded IDX file of uint8: dims[0..ndims) and data (owned). */
+typedef struct {
+    uint32_t magic;
+    int ndims;
+    uint32_t dims[3];
+    uint8_t *data;
+    size_t size;  /* bytes in data = product of dims */
+} gan_idx;
+
+/**
+ * Reads the IDX file at path, which must carry magic `magic` (0x803 or
+ * 0x801): checks the magic, that no size is 0, that the product of sizes
+ * fits GAN_IDX_MAX_BYTES without overflow, and that the file holds exactly
+ * that many data bytes (no fewer, no more). On success out->data is malloc'd
+ * and owned by the caller (gan_idx_free); on failure nothing is allocated.
+ */
+int gan_idx_load(const char *path, uint32_t magic, gan_idx *out, gan_err *err);
+void gan_idx_free(gan_idx *idx);
+
+/** Writes data as a raw (uncompressed) IDX file, via a temporary file and
+ *  rename. ndims is 1 to 3. */
+int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *dims,
+                  const uint8_t *data, gan_err *err);
+
+/** A set of images with their labels. */
+typedef struct {
+    uint32_t count, rows, cols;
+    uint8_t *pixels;  /* (count, rows, cols), owned */
+    uint8_t *labels;  /* (count), owned */
+} gan_dataset;
+
+/**
+ * Loads DIR/SPLIT-images-idx3-ubyte[.gz] and DIR/SPLIT-labels-idx1-ubyte[.gz]
+ * (split "train" or "t10k"; the .gz name is tried first) and checks that the
+ * image and label counts agree.
+ */
+int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, gan_err *err);
+void gan_dataset_free(gan_dataset *ds);
+
+/**
+ * Writes images idx[0..n) as floats in [-1, 1] into out (n, rows*cols), the
+ * way the seed's ToTensor + Normalize(0.5, 0.5) does: (p/255 - 0.5)/0.5.
+ */
+void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out);
+
+#endif

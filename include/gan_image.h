@@ -1,0 +1,25 @@
+/*
+ * gan_image.h: sample grids and PNG files.
+ * The grid follows torchvision's make_grid(nrow=N, padding=2, pad_value=0):
+ * min(N, n) images a row, 2 black pixels around and between them; a sample
+ * x in [-1, 1] becomes the grey level clamp((x + 1) / 2 * 255 + 0.5, 0, 255)
+ * (save_image's rounding); each pixel may be enlarged to a scale x scale block.
+ */
+#ifndef GAN_IMAGE_H
+#define GAN_IMAGE_H
+
+#include <stdint.h>
+
+#include "gan_common.h"
+
+#define GAN_GRID_PAD 2
+
+/** Width and height in pixels of the grid of n images of rows x cols. */
+void gan_grid_size(int n, int nrow, int rows, int cols, int scale, int *w, int *h);
+/** Draws samples x (n, rows*cols) into img (h, w) as 8-bit grey. */
+void gan_grid_draw(uint8_t *img, const float *x, int n, int nrow, int rows, int cols,
+                   int scale);
+/** Writes an 8-bit grey PNG atomically (temporary file, then rename). */
+int gan_png_write(const char *path, const uint8_t *img, int w, int h, gan_err *err);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * gan_model.h: the three-layer MLP that both networks are.
+ *   G: z (B, Z) -> Linear -> act -> Linear -> act -> Linear -> tanh    (B, P)
+ *   D: x (B, P) -> Linear -> act -> Linear -> act -> Linear -> sigmoid (B, 1)
+ * act is ReLU or LeakyReLU (slope given). Parameters, gradients and Adam's
+ * two moments are four equal blocks of one allocation, each laid out as
+ * W1 (H1, IN), b1 (H1), W2 (H2, H1), b2 (H2), W3 (OUT, H2), b3 (OUT): the
+ * order of PyTorch's parameters(), so one loop over a block is the optimizer
+ * and one write is a checkpoint. The activation workspace is sized for `cap`
+ * rows when the model is made: nothing is allocated afterwards.
+ */
+#ifndef GAN_MODEL_H
+#define GAN_MODEL_H
+
+#include <stddef.h>
+
+#include "gan_common.h"
+#include "gan_layers.h"
+#include "gan_rng.h"
+
+typedef enum { GAN_OUT_TANH, GAN_OUT_SIGMOID } gan_out_act;
+
+typedef struct {
+    float *w[3], *b[3];
+} gan_mlp_view;
+
+typedef struct {
+    int dims[4];         /* IN, H1, H2, OUT */
+    float slope;         /* hidden activation: 0 = ReLU, > 0 = LeakyReLU */
+    gan_out_act out_act;
+    int cap;             /* rows the workspace holds */
+    size_t nparams;
+    float *block;        /* 4 * nparams floats, owned */
+    float *params, *grads, *adam_m, *adam_v;  /* each (nparams) */
+    gan_mlp_view p, g;   /* named pointers into params and grads */
+    long adam_t;         /* Adam steps taken */
+    float *work;         /* owned: a1, a2 (cap, H) and their gradients */
+    float *a1, *a2;      /* hidden outputs of the last forward (cap, H1), (cap, H2) */
+    float *d1, *d2;      /* gradient scratch (cap, H1), (cap, H2) */
+} gan_mlp;
+
+/** Allocates a model (parameters zero; call gan_mlp_reset). */
+int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
+                 gan_out_act out_act, int cap, gan_err *err);
+void gan_mlp_free(gan_mlp *m);
+/** PyTorch's default init of the three layers in order (see gan_linear_init);
+ *  clears Adam's moments and step count. */
+void gan_mlp_reset(gan_mlp *m, gan_rng *rng);
+
+/* out (B, OUT) = model(inp (B, IN)); B <= cap. Keeps the hidden outputs for
+ * backward. */
+void gan_mlp_forward(gan_mlp *m, float *out, const float *inp, int B);
+/* Backward through the last forward. dout (B, OUT) is the loss gradient with
+ * respect to out and is overwritten (used as scratch). Writes dinp (B, IN)
+ * unless NULL, and the parameter gradients m->grads if param_grads. */
+void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out,
+                      const float *inp, int B, int param_grads);
+/** One Adam step of all parameters with m->grads; counts m->adam_t. */
+void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * gan_train.h: the seed's training algorithm, and the run that drives it.
+ *
+ * One step on a batch of b real images x and b noise vectors z:
+ *   D step: fake = G(z); p = D([x; fake]) as one 2b-row batch;
+ *           loss_d = BCE(p, [1..1; 0..0]) = (loss_real + loss_fake) / 2
+ *           (both halves have b rows); gradients of D only (fake is
+ *           detached); Adam on D.
+ *   G step: q = D'(fake) through the updated D, with the same fake = G(z)
+ *           (G has not changed since, so reusing it is exact);
+ *           loss_g = BCE(q, 1) (the non-saturating loss); gradients flow
+ *           through D into G; Adam on G only.
+ * An epoch reshuffles the training set and uses every image once; the last
+ * batch may be smaller, as with PyTorch's DataLoader (drop_last=False).
+ *
+ * Random streams (PCG32, gan_rng.h), all from --seed: stream 1 initialises G
+ * then D; stream 2 draws the fixed noise of the sample grids; stream 3 draws,
+ * per epoch, the shuffle and then, per step, z (b x Z normals).
+ */
+#ifndef GAN_TRAIN_H
+#define GAN_TRAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gan_common.h"
+#include "gan_idx.h"
+#include "gan_model.h"
+#include "gan_rng.h"
+
+/** Everything a run is told; gan_config_default gives the seed's values. */
+typedef struct {
+    const char *data_dir;   /* folder with train-images/labels IDX files */
+    const char *out_dir;    /* NULL: next free numbered folder under runs/ */
+    const char *log_path;   /* NULL: OUT/losses.csv; "-": standard output */
+    int epochs, batch, z_dim, hidden;
+    double lr, beta1, beta2;
+    float slope;            /* hidden activation: 0 = ReLU, else LeakyReLU slope */
+    uint64_t seed;
+    int threads;            /* OpenBLAS threads */
+    int grid;               /* samples are a grid x grid image */
+    int png_scale;          /* each pixel drawn as scale x scale */
+    int force;              /* reuse an --out folder / --log file that exists */
+    int quiet;              /* nothing on standard error but errors */
+} gan_config;
+
+void gan_config_default(gan_config *cfg);
+
+/** What one step measured. */
+typedef struct {
+    double loss_d, loss_g;  /* the seed's loss_d and loss_g */
+    double d_real, d_fake;  /* mean D(x) and mean D(G(z)), both before D's update */
+} gan_step_stats;
+
+/** Trainer: two models and every buffer a step needs, made once. */
+typedef struct {
+    int batch, z_dim, pixels, grid;
+    gan_mlp G, D;
+    gan_adam_cfg adam;
+    gan_rng rng;          /* stream 3: shuffles and z */
+    float *x;             /* (2*batch, pixels): real rows, then G's fake rows */
+    float *z;             /* (batch, z_dim) */
+    float *p;             /* (2*batch) D's outputs */
+    float *y;             /* (2*batch) BCE targets */
+    float *dp;            /* (2*batch) loss gradient at D's output */
+    float *dx;            /* (batch, pixels) loss gradient at the fake images */
+    float *fixed_z;       /* (grid*grid, z_dim) the grids' fixed noise */
+    float *samples;       /* (grid*grid, pixels) */
+    uint32_t *perm;       /* (count) the epoch's order */
+    uint32_t count;       /* images in the training set */
+    long step;            /* steps taken so far */
+    int epoch;            /* epochs completed */
+} gan_trainer;
+
+/** Makes the models (initialised from cfg->seed) and the buffers for a
+ *  training set of `count` images of `pixels` each. */
+int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t count,
+                     gan_err *err);
+void gan_trainer_free(gan_trainer *t);
+
+/** One D step and one G step on t->x[0..b) (real, in [-1, 1]) and
+ *  t->z[0..b); 1 <= b <= batch. */
+void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st);
+
+/** Means over one epoch's steps. */
+typedef struct {
+    int steps;
+    double loss_d, loss_g, d_real, d_fake;
+} gan_epoch_stats;
+
+/** Shuffles, then steps through the whole set once. */
+void gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es);
+
+/** out (n, pixels) = G(z (n, z_dim)), in chunks of at most batch rows. */
+void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
+
+/**
+ * The whole job: load cfg->data_dir, make the output folder, train
+ * cfg->epochs epochs, and after each write OUT/samples/epoch-NNN.png and a
+ * CSV row. Progress goes to `msg` (NULL for none); the CSV goes to its file
+ * or, with log_path "-", to `csv_stdout`.
+ */
+int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, gan_err *err);
+
+#endif

@@ -1,0 +1,28 @@
+#!/bin/sh
+# deps.sh: installs what gan-train needs to build and test, where it is missing
+# (Debian: apt-get, as root). Prints the exact apt-get line where it cannot.
+set -u
+PKGS="cmake make gcc pkg-config libopenblas-dev zlib1g-dev libstb-dev gzip"
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+line="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "gan-train needs:$missing" >&2
+    echo "install them as root with: $line" >&2
+    exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+if ! apt-get install -y --no-install-recommends $missing; then
+    # a fresh machine may have no package lists yet
+    apt-get update && apt-get install -y --no-install-recommends $missing || {
+        echo "could not install; try as root: apt-get update && $line" >&2
+        exit 1
+    }
+fi

@@ -1,0 +1,203 @@
+/* cli.c: argument parsing for gan-train (see gan_cli.h). */
+#define _GNU_SOURCE
+#include "gan_cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_DATA = 256, OPT_OUT, OPT_EPOCHS, OPT_LR, OPT_BATCH, OPT_BETA1, OPT_BETA2, OPT_ZDIM,
+    OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
+    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION
+};
+
+static const struct option long_opts[] = {
+    {"data", required_argument, NULL, OPT_DATA},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"epochs", required_argument, NULL, OPT_EPOCHS},
+    {"lr", required_argument, NULL, OPT_LR},
+    {"batch-size", required_argument, NULL, OPT_BATCH},
+    {"beta1", required_argument, NULL, OPT_BETA1},
+    {"beta2", required_argument, NULL, OPT_BETA2},
+    {"z-dim", required_argument, NULL, OPT_ZDIM},
+    {"hidden", required_argument, NULL, OPT_HIDDEN},
+    {"activation", required_argument, NULL, OPT_ACT},
+    {"leaky-slope", required_argument, NULL, OPT_SLOPE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"grid", required_argument, NULL, OPT_GRID},
+    {"png-scale", required_argument, NULL, OPT_SCALE},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+#define DEFAULT_SLOPE 0.2
+
+void gan_cli_usage(FILE *out)
+{
+    gan_config d;
+    gan_config_default(&d);
+    fprintf(out,
+            "Usage: gan-train [options]\n"
+            "Trains the seed's MLP GAN (G z-H-H-pixels, D pixels-H-H-1) on IDX images.\n"
+            "\n"
+            "Data and output:\n"
+            "  --data DIR          folder with train-images-idx3-ubyte[.gz] and\n"
+            "                      train-labels-idx1-ubyte[.gz] [%s]\n"
+            "  --out DIR           run folder; refused if it holds a run, unless --force\n"
+            "                      [next free runs/NNN]\n"
+            "  --log FILE|-        CSV loss log; '-' = standard output [OUT/losses.csv]\n"
+            "  --grid N            samples per epoch as an N x N grid [%d]\n"
+            "  --png-scale K       draw each pixel as K x K [%d]\n"
+            "  --force             reuse an --out folder or --log file that exists\n"
+            "Model:\n"
+            "  --z-dim N           noise size [%d]\n"
+            "  --hidden N          hidden layer width of G and D [%d]\n"
+            "  --activation NAME   hidden activation: relu or leaky [relu]\n"
+            "  --leaky-slope X     LeakyReLU negative slope, with leaky [%g]\n"
+            "Training:\n"
+            "  --epochs N          epochs [%d]\n"
+            "  --batch-size N      batch size [%d]\n"
+            "  --lr X              Adam learning rate [%g]\n"
+            "  --beta1 X           Adam beta1 [%g]\n"
+            "  --beta2 X           Adam beta2 [%g]\n"
+            "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
+            "  --threads N         OpenBLAS threads [%d]\n"
+            "Other:\n"
+            "  --quiet             print nothing but errors\n"
+            "  --help              this text\n"
+            "  --version           the version\n"
+            "\n"
+            "Exit status: 0 success, 1 runtime failure, 2 bad usage.\n",
+            d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden, DEFAULT_SLOPE, d.epochs, d.batch,
+            d.lr, d.beta1, d.beta2, (unsigned long long)d.seed, d.threads);
+}
+
+static int parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+        return gan_err_set(err, "--%s: '%s' is not a whole number from %ld to %ld", flag, s, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+/* lo < value < hi, or lo <= value when lo_incl (likewise hi) */
+static int parse_real(const char *flag, const char *s, double lo, int lo_incl, double hi,
+                      int hi_incl, double *out, gan_err *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    int ok = end != s && *end == '\0' && errno != ERANGE && isfinite(v) &&
+             (lo_incl ? v >= lo : v > lo) && (hi_incl ? v <= hi : v < hi);
+    if (!ok)
+        return gan_err_set(err, "--%s: '%s' is not a number in %c%g, %g%c", flag, s,
+                           lo_incl ? '[' : '(', lo, hi, hi_incl ? ']' : ')');
+    *out = v;
+    return 0;
+}
+
+static int parse_u64(const char *flag, const char *s, uint64_t *out, gan_err *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE || s[0] == '-' || s[0] == '+' || s[0] == ' ')
+        return gan_err_set(err, "--%s: '%s' is not a whole number from 0 to %llu", flag, s,
+                           (unsigned long long)UINT64_MAX);
+    *out = v;
+    return 0;
+}
+
+gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, gan_err *err)
+{
+    gan_config_default(cfg);
+    int leaky = 0;
+    double slope = DEFAULT_SLOPE, v = 0.0;
+    optind = 0; /* glibc: full reinitialisation, so tests may parse again */
+    opterr = 0;
+    int c, rc = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+        const char *a = optarg;
+        switch (c) {
+        case OPT_DATA:
+            if (!*a)
+                rc = gan_err_set(err, "--data: empty folder name");
+            cfg->data_dir = a;
+            break;
+        case OPT_OUT:
+            if (!*a)
+                rc = gan_err_set(err, "--out: empty folder name");
+            cfg->out_dir = a;
+            break;
+        case OPT_LOG:
+            if (!*a)
+                rc = gan_err_set(err, "--log: empty file name");
+            cfg->log_path = a;
+            break;
+        case OPT_EPOCHS: rc = parse_int("epochs", a, 1, 1000000, &cfg->epochs, err); break;
+        case OPT_BATCH: rc = parse_int("batch-size", a, 1, 65536, &cfg->batch, err); break;
+        case OPT_ZDIM: rc = parse_int("z-dim", a, 1, 65536, &cfg->z_dim, err); break;
+        case OPT_HIDDEN: rc = parse_int("hidden", a, 1, 65536, &cfg->hidden, err); break;
+        case OPT_THREADS: rc = parse_int("threads", a, 1, 256, &cfg->threads, err); break;
+        case OPT_GRID: rc = parse_int("grid", a, 1, 64, &cfg->grid, err); break;
+        case OPT_SCALE: rc = parse_int("png-scale", a, 1, 16, &cfg->png_scale, err); break;
+        case OPT_LR: rc = parse_real("lr", a, 0.0, 0, 10.0, 1, &cfg->lr, err); break;
+        case OPT_BETA1: rc = parse_real("beta1", a, 0.0, 1, 1.0, 0, &cfg->beta1, err); break;
+        case OPT_BETA2: rc = parse_real("beta2", a, 0.0, 1, 1.0, 0, &cfg->beta2, err); break;
+        case OPT_SLOPE:
+            rc = parse_real("leaky-slope", a, 0.0, 0, 1.0, 0, &v, err);
+            slope = v;
+            break;
+        case OPT_SEED: rc = parse_u64("seed", a, &cfg->seed, err); break;
+        case OPT_ACT:
+            if (strcmp(a, "relu") == 0)
+                leaky = 0;
+            else if (strcmp(a, "leaky") == 0)
+                leaky = 1;
+            else
+                rc = gan_err_set(err, "--activation: '%s' is not relu or leaky", a);
+            break;
+        case OPT_FORCE: cfg->force = 1; break;
+        case OPT_QUIET: cfg->quiet = 1; break;
+        case OPT_HELP:
+            gan_cli_usage(out);
+            return GAN_CLI_DONE;
+        case OPT_VERSION:
+            fprintf(out, "gan-train %s\n", GAN_VERSION);
+            return GAN_CLI_DONE;
+        case ':':
+            rc = gan_err_set(err, "%s: needs a value", argv[optind - 1]);
+            break;
+        default: /* '?' */
+            if (optopt >= OPT_DATA)
+                rc = gan_err_set(err, "%s: needs a value", argv[optind - 1]);
+            else if (optopt)
+                rc = gan_err_set(err, "-%c: unknown option (see --help)", optopt);
+            else
+                rc = gan_err_set(err, "%s: unknown or ambiguous option (see --help)",
+                                 argv[optind - 1]);
+            break;
+        }
+    }
+    if (rc != 0)
+        return GAN_CLI_USAGE;
+    if (optind < argc) {
+        gan_err_set(err, "'%s': unexpected argument (options start with --; see --help)",
+                    argv[optind]);
+        return GAN_CLI_USAGE;
+    }
+    cfg->slope = leaky ? (float)slope : 0.0f;
+    return GAN_CLI_RUN;
+}

@@ -1,0 +1,311 @@
+/*
+ * idx.c: IDX reader (raw or gzip) and writer, and the dataset on top.
+ * Every size from a header is distrusted: products are checked for overflow,
+ * raw files are compared with their size on disk before any allocation, and
+ * gzip data is read into a buffer that only grows as real bytes arrive, so a
+ * lying header cannot make us allocate more than the file actually inflates to.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "gan_idx.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "gan_file.h"
+
+/* A byte source that is a plain FILE or a gzip stream. */
+typedef struct {
+    const char *path;
+    FILE *f;
+    gzFile gz;
+} idx_reader;
+
+static int reader_open(idx_reader *r, const char *path, gan_err *err)
+{
+    r->path = path;
+    r->f = NULL;
+    r->gz = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return gan_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char m[2];
+    size_t got = fread(m, 1, 2, f);
+    if (ferror(f)) {
+        fclose(f);
+        return gan_err_set(err, "%s: read error: %s", path, strerror(errno));
+    }
+    if (got == 2 && m[0] == 0x1f && m[1] == 0x8b) {
+        fclose(f);
+        r->gz = gzopen(path, "rb");
+        if (!r->gz)
+            return gan_err_set(err, "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+        gzbuffer(r->gz, 1 << 17);
+        return 0;
+    }
+    if (fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return gan_err_set(err, "%s: cannot seek: %s", path, strerror(errno));
+    }
+    r->f = f;
+    return 0;
+}
+
+static void reader_close(idx_reader *r)
+{
+    if (r->f)
+        fclose(r->f);
+    if (r->gz)
+        gzclose(r->gz);
+    r->f = NULL;
+    r->gz = NULL;
+}
+
+/* Reads up to n bytes; returns how many (short only at end of data), or -1
+ * with err set on a read error or corrupt/truncated gzip data. */
+static long long reader_read(idx_reader *r, void *buf, size_t n, gan_err *err)
+{
+    size_t total = 0;
+    while (total < n) {
+        size_t want = n - total;
+        if (want > (1u << 30))
+            want = 1u << 30;
+        size_t got;
+        if (r->f) {
+            got = fread((char *)buf + total, 1, want, r->f);
+            if (ferror(r->f))
+                return gan_err_set(err, "%s: read error: %s", r->path, strerror(errno));
+        } else {
+            int g = gzread(r->gz, (char *)buf + total, (unsigned)want);
+            int zerr = Z_OK;
+            const char *zmsg = gzerror(r->gz, &zerr);
+            if (g < 0 || (zerr != Z_OK && zerr != Z_BUF_ERROR))
+                return gan_err_set(err, "%s: corrupt gzip data (zlib: %s)", r->path, zmsg);
+            if (zerr == Z_BUF_ERROR)
+                return gan_err_set(err, "%s: truncated gzip data (zlib: %s)", r->path, zmsg);
+            got = (size_t)g;
+        }
+        total += got;
+        if (got < want)
+            break;
+    }
+    return (long long)total;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static const char *idx_kind(uint32_t magic)
+{
+    return magic == GAN_IDX_MAGIC_IMAGES ? "an IDX image file" : "an IDX label file";
+}
+
+static int idx_read_body(idx_reader *r, gan_idx *out, gan_err *err)
+{
+    unsigned char hdr[16];
+    int ndims = (int)(out->magic & 0xff);
+    size_t hdr_len = 4 + 4 * (size_t)ndims;
+    long long got = reader_read(r, hdr, 4, err);
+    if (got < 0)
+        return -1;
+    if (got == 0)
+        return gan_err_set(err, "%s: empty file, expected %s", r->path, idx_kind(out->magic));
+    if (got < 4)
+        return gan_err_set(err, "%s: truncated header (%lld of 4 magic bytes)", r->path, got);
+    uint32_t magic = be32(hdr);
+    if (magic != out->magic)
+        return gan_err_set(err, "%s: not %s (magic 0x%08x, expected 0x%08x)", r->path,
+                           idx_kind(out->magic), magic, out->magic);
+    got = reader_read(r, hdr + 4, hdr_len - 4, err);
+    if (got < 0)
+        return -1;
+    if ((size_t)got < hdr_len - 4)
+        return gan_err_set(err, "%s: truncated header (%lld of %zu bytes)", r->path, got + 4,
+                           hdr_len);
+    uint64_t size = 1;
+    for (int d = 0; d < ndims; d++) {
+        out->dims[d] = be32(hdr + 4 + 4 * d);
+        if (out->dims[d] == 0)
+            return gan_err_set(err, "%s: dimension %d of the header is 0", r->path, d + 1);
+        if (size > GAN_IDX_MAX_BYTES / out->dims[d])
+            return gan_err_set(err, "%s: header sizes are too large (over the %llu-byte limit)",
+                               r->path, (unsigned long long)GAN_IDX_MAX_BYTES);
+        size *= out->dims[d];
+    }
+    out->ndims = ndims;
+    if (size > SIZE_MAX)
+        return gan_err_set(err, "%s: header sizes are too large for this machine", r->path);
+
+    if (r->f) {
+        /* Raw: the file size must match before we allocate anything. */
+        struct stat st;
+        if (fstat(fileno(r->f), &st) == 0 && S_ISREG(st.st_mode)) {
+            uint64_t have = (uint64_t)st.st_size - hdr_len;
+            if (have < size)
+                return gan_err_set(err, "%s: truncated: header announces %llu data bytes, file holds %llu",
+                                   r->path, (unsigned long long)size, (unsigned long long)have);
+            if (have > size)
+                return gan_err_set(err, "%s: %llu trailing bytes after the %llu data bytes the header announces",
+                                   r->path, (unsigned long long)(have - size),
+                                   (unsigned long long)size);
+        }
+    }
+
+    /* Grow as data arrives: at most twice what the file really holds. */
+    size_t cap = size < (1u << 20) ? (size_t)size : (1u << 20), have = 0;
+    uint8_t *data = malloc(cap);
+    if (!data)
+        return gan_err_set(err, "%s: out of memory for %zu bytes", r->path, cap);
+    for (;;) {
+        got = reader_read(r, data + have, cap - have, err);
+        if (got < 0) {
+            free(data);
+            return -1;
+        }
+        have += (size_t)got;
+        if (have < cap || cap == size)
+            break;
+        size_t ncap = cap * 2 < size ? cap * 2 : (size_t)size;
+        uint8_t *nd = realloc(data, ncap);
+        if (!nd) {
+            free(data);
+            return gan_err_set(err, "%s: out of memory for %zu bytes", r->path, ncap);
+        }
+        data = nd;
+        cap = ncap;
+    }
+    if (have < size) {
+        free(data);
+        return gan_err_set(err, "%s: truncated: header announces %llu data bytes, file holds %zu",
+                           r->path, (unsigned long long)size, have);
+    }
+    unsigned char extra[4096];
+    got = reader_read(r, extra, sizeof extra, err);
+    if (got != 0) {
+        free(data);
+        if (got < 0)
+            return -1;
+        return gan_err_set(err, "%s: trailing bytes after the %llu data bytes the header announces",
+                           r->path, (unsigned long long)size);
+    }
+    out->data = data;
+    out->size = (size_t)size;
+    return 0;
+}
+
+int gan_idx_load(const char *path, uint32_t magic, gan_idx *out, gan_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->magic = magic;
+    idx_reader r;
+    if (reader_open(&r, path, err) != 0)
+        return -1;
+    int rc = idx_read_body(&r, out, err);
+    reader_close(&r);
+    if (rc != 0)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+void gan_idx_free(gan_idx *idx)
+{
+    free(idx->data);
+    idx->data = NULL;
+    idx->size = 0;
+}
+
+int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *dims,
+                  const uint8_t *data, gan_err *err)
+{
+    unsigned char hdr[16];
+    size_t size = 1;
+    hdr[0] = (unsigned char)(magic >> 24);
+    hdr[1] = (unsigned char)(magic >> 16);
+    hdr[2] = (unsigned char)(magic >> 8);
+    hdr[3] = (unsigned char)magic;
+    for (int d = 0; d < ndims; d++) {
+        hdr[4 + 4 * d] = (unsigned char)(dims[d] >> 24);
+        hdr[5 + 4 * d] = (unsigned char)(dims[d] >> 16);
+        hdr[6 + 4 * d] = (unsigned char)(dims[d] >> 8);
+        hdr[7 + 4 * d] = (unsigned char)dims[d];
+        size *= dims[d];
+    }
+    gan_atomic a;
+    if (gan_atomic_open(&a, path, err) != 0)
+        return -1;
+    if (gan_write_all(a.f, hdr, 4 + 4 * (size_t)ndims, path, err) != 0 ||
+        gan_write_all(a.f, data, size, path, err) != 0) {
+        gan_atomic_abort(&a);
+        return -1;
+    }
+    return gan_atomic_commit(&a, err);
+}
+
+/* DIR/NAME.gz if it exists, else DIR/NAME. */
+static void find_file(char *buf, size_t len, const char *dir, const char *name)
+{
+    snprintf(buf, len, "%s/%s.gz", dir, name);
+    if (access(buf, F_OK) == 0)
+        return;
+    snprintf(buf, len, "%s/%s", dir, name);
+}
+
+int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, gan_err *err)
+{
+    memset(ds, 0, sizeof *ds);
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return gan_err_set(err, "%s: data folder not found: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return gan_err_set(err, "%s: not a folder (--data wants a folder of IDX files)", dir);
+    char ipath[4096], lpath[4096], name[64];
+    snprintf(name, sizeof name, "%s-images-idx3-ubyte", split);
+    find_file(ipath, sizeof ipath, dir, name);
+    snprintf(name, sizeof name, "%s-labels-idx1-ubyte", split);
+    find_file(lpath, sizeof lpath, dir, name);
+
+    gan_idx im, lb;
+    if (gan_idx_load(ipath, GAN_IDX_MAGIC_IMAGES, &im, err) != 0)
+        return -1;
+    if (gan_idx_load(lpath, GAN_IDX_MAGIC_LABELS, &lb, err) != 0) {
+        gan_idx_free(&im);
+        return -1;
+    }
+    if (im.dims[0] != lb.dims[0]) {
+        gan_err_set(err, "%s: %u images in %s but %u labels in %s", dir, im.dims[0], ipath,
+                    lb.dims[0], lpath);
+        gan_idx_free(&im);
+        gan_idx_free(&lb);
+        return -1;
+    }
+    ds->count = im.dims[0];
+    ds->rows = im.dims[1];
+    ds->cols = im.dims[2];
+    ds->pixels = im.data;
+    ds->labels = lb.data;
+    return 0;
+}
+
+void gan_dataset_free(gan_dataset *ds)
+{
+    free(ds->pixels);
+    free(ds->labels);
+    memset(ds, 0, sizeof *ds);
+}
+
+void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out)
+{
+    size_t p = (size_t)ds->rows * ds->cols;
+    for (int i = 0; i < n; i++) {
+        const uint8_t *src = ds->pixels + (size_t)idx[i] * p;
+        float *dst = out + (size_t)i * p;
+        for (size_t j = 0; j < p; j++)
+            dst[j] = ((float)src[j] / 255.0f - 0.5f) / 0.5f;
+    }
+}

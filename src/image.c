@@ -1,0 +1,77 @@
+/* image.c: sample grids and PNG output through stb_image_write. */
+#include "gan_image.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <stb_image_write.h>
+
+#include "gan_file.h"
+
+static void grid_cells(int n, int nrow, int *xmaps, int *ymaps)
+{
+    *xmaps = n < nrow ? n : nrow;
+    *ymaps = (n + *xmaps - 1) / *xmaps;
+}
+
+void gan_grid_size(int n, int nrow, int rows, int cols, int scale, int *w, int *h)
+{
+    int xmaps, ymaps;
+    grid_cells(n, nrow, &xmaps, &ymaps);
+    *w = (xmaps * (cols + GAN_GRID_PAD) + GAN_GRID_PAD) * scale;
+    *h = (ymaps * (rows + GAN_GRID_PAD) + GAN_GRID_PAD) * scale;
+}
+
+void gan_grid_draw(uint8_t *img, const float *x, int n, int nrow, int rows, int cols,
+                   int scale)
+{
+    int xmaps, ymaps, w, h;
+    grid_cells(n, nrow, &xmaps, &ymaps);
+    gan_grid_size(n, nrow, rows, cols, scale, &w, &h);
+    memset(img, 0, (size_t)w * h);
+    for (int k = 0; k < n; k++) {
+        int y0 = (k / xmaps) * (rows + GAN_GRID_PAD) + GAN_GRID_PAD;
+        int x0 = (k % xmaps) * (cols + GAN_GRID_PAD) + GAN_GRID_PAD;
+        const float *src = x + (size_t)k * rows * cols;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                float v = (src[r * cols + c] + 1.0f) * 0.5f * 255.0f + 0.5f;
+                uint8_t g = v >= 255.0f ? 255 : v > 0.0f ? (uint8_t)v : 0;  /* NaN -> 0 */
+                for (int sy = 0; sy < scale; sy++) {
+                    uint8_t *row = img + (size_t)((y0 + r) * scale + sy) * w + (size_t)(x0 + c) * scale;
+                    memset(row, g, (size_t)scale);
+                }
+            }
+        }
+    }
+}
+
+typedef struct {
+    FILE *f;
+    int failed;
+} png_sink;
+
+static void png_put(void *ctx, void *data, int size)
+{
+    png_sink *s = ctx;
+    if (!s->failed && fwrite(data, 1, (size_t)size, s->f) != (size_t)size)
+        s->failed = errno ? errno : EIO;
+}
+
+int gan_png_write(const char *path, const uint8_t *img, int w, int h, gan_err *err)
+{
+    gan_atomic a;
+    if (gan_atomic_open(&a, path, err) != 0)
+        return -1;
+    png_sink s = {a.f, 0};
+    if (!stbi_write_png_to_func(png_put, &s, w, h, 1, img, w)) {
+        gan_atomic_abort(&a);
+        return gan_err_set(err, "%s: PNG encoding failed", path);
+    }
+    if (s.failed) {
+        gan_atomic_abort(&a);
+        return gan_err_set(err, "%s: write failed: %s", path, strerror(s.failed));
+    }
+    return gan_atomic_commit(&a, err);
+}

@@ -1,0 +1,160 @@
+/* train.c: the trainer of gan_train.h: one allocation phase, then steps that
+ * allocate nothing. */
+#include "gan_train.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gan_layers.h"
+
+void gan_config_default(gan_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->data_dir = "data/mnist";
+    cfg->epochs = 20;
+    cfg->batch = 64;
+    cfg->z_dim = 100;
+    cfg->hidden = 256;
+    cfg->lr = 2e-4;
+    cfg->beta1 = 0.9;
+    cfg->beta2 = 0.999;
+    cfg->slope = 0.0f;
+    cfg->seed = 1;
+    cfg->threads = 1;
+    cfg->grid = 4;
+    cfg->png_scale = 1;
+}
+
+int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t count,
+                     gan_err *err)
+{
+    memset(t, 0, sizeof *t);
+    int B = cfg->batch, Z = cfg->z_dim, H = cfg->hidden, n = cfg->grid * cfg->grid;
+    t->batch = B;
+    t->z_dim = Z;
+    t->pixels = pixels;
+    t->grid = cfg->grid;
+    t->count = count;
+    t->adam = (gan_adam_cfg){cfg->lr, cfg->beta1, cfg->beta2, 1e-8};
+    if (gan_mlp_init(&t->G, Z, H, H, pixels, cfg->slope, GAN_OUT_TANH, B, err) != 0)
+        return -1;
+    if (gan_mlp_init(&t->D, pixels, H, H, 1, cfg->slope, GAN_OUT_SIGMOID, 2 * B, err) != 0) {
+        gan_mlp_free(&t->G);
+        return -1;
+    }
+    size_t P = (size_t)pixels;
+    t->x = malloc(sizeof(float) * 2 * B * P);
+    t->z = malloc(sizeof(float) * (size_t)B * Z);
+    t->p = malloc(sizeof(float) * 2 * (size_t)B);
+    t->y = malloc(sizeof(float) * 2 * (size_t)B);
+    t->dp = malloc(sizeof(float) * 2 * (size_t)B);
+    t->dx = malloc(sizeof(float) * (size_t)B * P);
+    t->fixed_z = malloc(sizeof(float) * (size_t)n * Z);
+    t->samples = malloc(sizeof(float) * (size_t)n * P);
+    t->perm = malloc(sizeof(uint32_t) * (count ? count : 1));
+    if (!t->x || !t->z || !t->p || !t->y || !t->dp || !t->dx || !t->fixed_z || !t->samples ||
+        !t->perm) {
+        gan_trainer_free(t);
+        return gan_err_set(err, "out of memory for the training buffers");
+    }
+    gan_rng init;
+    gan_rng_seed(&init, cfg->seed, 1);
+    gan_mlp_reset(&t->G, &init);
+    gan_mlp_reset(&t->D, &init);
+    gan_rng fixed;
+    gan_rng_seed(&fixed, cfg->seed, 2);
+    gan_rng_normal_fill(&fixed, t->fixed_z, (size_t)n * Z);
+    gan_rng_seed(&t->rng, cfg->seed, 3);
+    for (uint32_t i = 0; i < count; i++)
+        t->perm[i] = i;
+    return 0;
+}
+
+void gan_trainer_free(gan_trainer *t)
+{
+    gan_mlp_free(&t->G);
+    gan_mlp_free(&t->D);
+    free(t->x);
+    free(t->z);
+    free(t->p);
+    free(t->y);
+    free(t->dp);
+    free(t->dx);
+    free(t->fixed_z);
+    free(t->samples);
+    free(t->perm);
+    memset(t, 0, sizeof *t);
+}
+
+static double mean(const float *a, int n)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += a[i];
+    return s / n;
+}
+
+void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st)
+{
+    assert(b >= 1 && b <= t->batch);
+    const size_t P = (size_t)t->pixels;
+    float *fake = t->x + (size_t)b * P;  /* (b, P), right after the b real rows */
+
+    /* D step: real rows labelled 1, fake rows 0, one 2b-row pass */
+    gan_mlp_forward(&t->G, fake, t->z, b);
+    gan_mlp_forward(&t->D, t->p, t->x, 2 * b);
+    for (int i = 0; i < b; i++) {
+        t->y[i] = 1.0f;
+        t->y[b + i] = 0.0f;
+    }
+    st->d_real = mean(t->p, b);
+    st->d_fake = mean(t->p + b, b);
+    st->loss_d = gan_bce_forward(t->p, t->y, 2 * (size_t)b);
+    gan_bce_backward(t->dp, t->p, t->y, 2 * (size_t)b);
+    gan_mlp_backward(&t->D, NULL, t->dp, t->p, t->x, 2 * b, 1);
+    gan_mlp_adam(&t->D, &t->adam);
+
+    /* G step: the same fake rows through the updated D, labelled 1 (y[0..b)) */
+    gan_mlp_forward(&t->D, t->p, fake, b);
+    st->loss_g = gan_bce_forward(t->p, t->y, (size_t)b);
+    gan_bce_backward(t->dp, t->p, t->y, (size_t)b);
+    gan_mlp_backward(&t->D, t->dx, t->dp, t->p, fake, b, 0);
+    gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1);
+    gan_mlp_adam(&t->G, &t->adam);
+    t->step++;
+}
+
+void gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es)
+{
+    assert(ds->count == t->count && (int)(ds->rows * ds->cols) == t->pixels);
+    memset(es, 0, sizeof *es);
+    gan_rng_shuffle(&t->rng, t->perm, t->count);
+    for (uint32_t start = 0; start < t->count; start += (uint32_t)t->batch) {
+        int b = t->count - start < (uint32_t)t->batch ? (int)(t->count - start) : t->batch;
+        gan_dataset_batch(ds, t->perm + start, b, t->x);
+        gan_rng_normal_fill(&t->rng, t->z, (size_t)b * t->z_dim);
+        gan_step_stats st;
+        gan_trainer_step(t, b, &st);
+        es->steps++;
+        es->loss_d += st.loss_d;
+        es->loss_g += st.loss_g;
+        es->d_real += st.d_real;
+        es->d_fake += st.d_fake;
+    }
+    if (es->steps) {
+        es->loss_d /= es->steps;
+        es->loss_g /= es->steps;
+        es->d_real /= es->steps;
+        es->d_fake /= es->steps;
+    }
+    t->epoch++;
+}
+
+void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n)
+{
+    for (int s = 0; s < n; s += t->batch) {
+        int b = n - s < t->batch ? n - s : t->batch;
+        gan_mlp_forward(&t->G, out + (size_t)s * t->pixels, z + (size_t)s * t->z_dim, b);
+    }
+}

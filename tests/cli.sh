@@ -1,0 +1,116 @@
+#!/bin/sh
+# cli.sh BIN SRC: the gan-train command as a user meets it: bad values exit 2
+# with one line naming the flag; --help and --version; one epoch on the
+# embedded MNIST; an existing run refused and left intact; --log -; bad data.
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d /tmp/gan-test-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+checks=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    fails=$((fails + 1))
+}
+
+# usage_error WANT ARGS...: exit 2, no stdout, exactly one stderr line
+# starting "gan-train: " and containing WANT
+usage_error() {
+    want=$1
+    shift
+    checks=$((checks + 1))
+    "$BIN" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 2 ] || fail "gan-train $*: exit $rc, want 2"
+    [ -s "$T/out" ] && fail "gan-train $*: wrote to stdout"
+    [ "$(wc -l <"$T/err")" -eq 1 ] || fail "gan-train $*: stderr is not one line: $(cat "$T/err")"
+    grep -q "^gan-train: " "$T/err" || fail "gan-train $*: no 'gan-train: ' prefix"
+    grep -qF -- "$want" "$T/err" || fail "gan-train $*: '$(cat "$T/err")' lacks '$want'"
+}
+
+usage_error "--epochs: '0'" --epochs 0
+usage_error "--epochs: 'abc'" --epochs abc
+usage_error "--epochs: '5x'" --epochs 5x
+usage_error "--epochs: ''" --epochs ""
+usage_error "--epochs: '99999999999999999999'" --epochs 99999999999999999999
+usage_error "--lr: '-1'" --lr -1
+usage_error "--lr: '0'" --lr 0
+usage_error "--lr: 'nan'" --lr nan
+usage_error "--lr: 'inf'" --lr inf
+usage_error "--lr: '1e999'" --lr 1e999
+usage_error "--beta1: '1'" --beta1 1
+usage_error "--beta2: '-0.1'" --beta2 -0.1
+usage_error "--batch-size: '0'" --batch-size 0
+usage_error "--z-dim: '0'" --z-dim 0
+usage_error "--hidden: '-3'" --hidden -3
+usage_error "--activation: 'tanh'" --activation tanh
+usage_error "--leaky-slope: '1.5'" --activation leaky --leaky-slope 1.5
+usage_error "--threads: '0'" --threads 0
+usage_error "--grid: '0'" --grid 0
+usage_error "--png-scale: '99'" --png-scale 99
+usage_error "--seed: '-1'" --seed -1
+usage_error "--seed: 'x'" --seed x
+usage_error "--data: empty" --data ""
+usage_error "--bogus: unknown" --bogus
+usage_error "--epochs: needs a value" --epochs
+usage_error "'extra': unexpected argument" extra
+usage_error "-x: unknown option" -x
+
+checks=$((checks + 1))
+"$BIN" --help >"$T/out" 2>"$T/err" || fail "--help exit $?"
+for want in "--epochs N" "[20]" "[0.0002]" "[64]" "[0.9]" "[0.999]" "[100]" "[256]" "[data/mnist]" "[4]" "relu or leaky"; do
+    grep -qF -- "$want" "$T/out" || fail "--help lacks '$want'"
+done
+checks=$((checks + 1))
+"$BIN" --version | grep -q "^gan-train [0-9]" || fail "--version"
+
+# One epoch on the embedded data.
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --out "$T/run" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] || fail "training run exit $rc: $(cat "$T/err")"
+[ -s "$T/out" ] && fail "training run wrote to stdout"
+[ "$(wc -l <"$T/run/losses.csv")" -eq 2 ] || fail "losses.csv is not header + 1 row"
+head -n 1 "$T/run/losses.csv" | grep -qx "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds" || fail "CSV header"
+grep -q "^1,125," "$T/run/losses.csv" || fail "CSV row: 8000 images / 64 = 125 steps"
+[ -s "$T/run/samples/epoch-001.png" ] || fail "no samples/epoch-001.png"
+grep -q "Epoch \[1/1\] Loss D: [0-9.]*, Loss G: [0-9.]*" "$T/err" || fail "no epoch line"
+grep -q "8000 training images of 28 x 28" "$T/err" || fail "no data summary"
+
+# The same --out again: refused, exit 1, nothing touched.
+checks=$((checks + 1))
+cp "$T/run/losses.csv" "$T/keep.csv"
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --out "$T/run" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 1 ] || fail "rerun into a run folder: exit $rc, want 1"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "rerun: not one line"
+grep -q "holds an earlier run" "$T/err" || fail "rerun: $(cat "$T/err")"
+cmp -s "$T/keep.csv" "$T/run/losses.csv" || fail "rerun changed losses.csv"
+
+# --log -: the CSV alone on stdout; --quiet: nothing on stderr.
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --out "$T/run2" --log - --quiet >"$T/out" 2>"$T/err"
+[ $? -eq 0 ] || fail "--log - run failed"
+[ -s "$T/err" ] && fail "--quiet printed: $(cat "$T/err")"
+[ "$(wc -l <"$T/out")" -eq 2 ] && head -n 1 "$T/out" | grep -q "^epoch,steps" || fail "--log - output: $(cat "$T/out")"
+[ -e "$T/run2/losses.csv" ] && fail "--log - also wrote losses.csv"
+
+# Bad data: missing folder, truncated file; one line, exit 1, file named.
+checks=$((checks + 1))
+"$BIN" --data "$T/none" --out "$T/x" >/dev/null 2>"$T/err"
+[ $? -eq 1 ] || fail "missing data folder: exit not 1"
+grep -q "$T/none: data folder not found" "$T/err" || fail "missing folder: $(cat "$T/err")"
+checks=$((checks + 1))
+mkdir "$T/cut"
+cp "$SRC/data/mnist/train-labels-idx1-ubyte.gz" "$T/cut/"
+gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | head -c 100000 >"$T/cut/train-images-idx3-ubyte"
+"$BIN" --data "$T/cut" --out "$T/y" >/dev/null 2>"$T/err"
+[ $? -eq 1 ] || fail "truncated data: exit not 1"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "truncated data: not one line"
+grep -q "train-images-idx3-ubyte: truncated: header announces 6272000 data bytes, file holds 99984" "$T/err" ||
+    fail "truncated data: $(cat "$T/err")"
+
+echo "cli.sh: $checks checks, $fails failed"
+[ $fails -eq 0 ]

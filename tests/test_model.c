@@ -1,0 +1,234 @@
+/*
+ * test_model.c: the whole G and D, and the trainer's step, against central
+ * finite differences of the losses (accumulated in double). Points where a
+ * step of +-h flips a ReLU (the activation pattern of any hidden unit
+ * changes) are skipped, and the test insists that most points were checked.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "gan_model.h"
+#include "gan_train.h"
+#include "test_util.h"
+
+static gan_rng rng;
+
+/* The sign pattern of a model's hidden outputs after its last forward. */
+static uint64_t pattern(const gan_mlp *m, int B)
+{
+    uint64_t h = 1469598103934665603ULL;
+    size_t n1 = (size_t)B * m->dims[1], n2 = (size_t)B * m->dims[2];
+    for (size_t i = 0; i < n1; i++)
+        h = (h ^ (m->a1[i] > 0.0f)) * 1099511628211ULL;
+    for (size_t i = 0; i < n2; i++)
+        h = (h ^ (m->a2[i] > 0.0f)) * 1099511628211ULL;
+    return h;
+}
+
+/* loss(ctx) also returns the activation patterns it ran through */
+typedef double (*loss_fn)(void *ctx, uint64_t *pat);
+
+static void check_grad(const char *what, float *x, size_t n, const float *grad, loss_fn loss,
+                       void *ctx, int *checked, int *skipped)
+{
+    const float h = 1e-2f;
+    uint64_t p0, pp, pm;
+    loss(ctx, &p0);
+    double scale = 0;
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs(grad[i]));
+    for (size_t i = 0; i < n; i++) {
+        float keep = x[i];
+        x[i] = keep + h;
+        double lp = loss(ctx, &pp);
+        x[i] = keep - h;
+        double lm = loss(ctx, &pm);
+        x[i] = keep;
+        if (pp != p0 || pm != p0) {
+            (*skipped)++;
+            continue;
+        }
+        (*checked)++;
+        double fd = (lp - lm) / (2.0 * h);
+        /* float forward: rounding ~1e-7 / 2h; truncation ~h^2 */
+        CHECK_MSG(fabs(fd - grad[i]) <= 2e-3 * scale + 2e-2 * fabs(fd),
+                  "%s[%zu]: analytic %.7g, fd %.7g (scale %.3g)", what, i, grad[i], fd, scale);
+    }
+}
+
+static void fill(float *a, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = gan_rng_uniform(&rng, lo, hi);
+}
+
+enum { ZD = 5, H = 8, P = 6, BS = 4 };
+
+/* ---- a lone D with BCE, and a lone G with a weighted sum ---- */
+typedef struct {
+    gan_mlp *m;
+    float *x, *y, *r;
+    int B, use_bce;
+} mlp_ctx;
+
+static double mlp_loss(void *c_, uint64_t *pat)
+{
+    mlp_ctx *c = c_;
+    float out[BS * P];
+    gan_mlp_forward(c->m, out, c->x, c->B);
+    *pat = pattern(c->m, c->B);
+    size_t n = (size_t)c->B * c->m->dims[3];
+    if (c->use_bce)
+        return gan_bce_forward(out, c->y, n);
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)out[i] * c->r[i];
+    return s;
+}
+
+static void test_mlp(float slope, gan_out_act act)
+{
+    int in = act == GAN_OUT_TANH ? ZD : P, out = act == GAN_OUT_TANH ? P : 1;
+    gan_mlp m;
+    gan_err err;
+    CHECK(gan_mlp_init(&m, in, H, H, out, slope, act, BS, &err) == 0);
+    gan_mlp_reset(&m, &rng);
+    float x[BS * P], y[BS], r[BS * P], o[BS * P], d[BS * P], dx[BS * P];
+    fill(x, (size_t)BS * in, -1, 1);
+    fill(r, (size_t)BS * out, -1, 1);
+    for (int i = 0; i < BS; i++)
+        y[i] = (float)(i & 1);
+    mlp_ctx c = {&m, x, y, r, BS, act == GAN_OUT_SIGMOID};
+    gan_mlp_forward(&m, o, x, BS);
+    if (c.use_bce)
+        gan_bce_backward(d, o, y, BS);
+    else
+        memcpy(d, r, sizeof(float) * BS * out);
+    memset(m.grads, 0x7f, sizeof(float) * m.nparams); /* must be overwritten */
+    gan_mlp_backward(&m, dx, d, o, x, BS, 1);
+    float grads[4000];
+    CHECK(m.nparams <= 4000);
+    memcpy(grads, m.grads, sizeof(float) * m.nparams);
+    int checked = 0, skipped = 0;
+    check_grad("mlp params", m.params, m.nparams, grads, mlp_loss, &c, &checked, &skipped);
+    check_grad("mlp input", x, (size_t)BS * in, dx, mlp_loss, &c, &checked, &skipped);
+    CHECK_MSG(checked > 9 * (checked + skipped) / 10, "checked %d, skipped %d", checked, skipped);
+
+    /* param_grads = 0 leaves the gradient block alone */
+    memset(m.grads, 0, sizeof(float) * m.nparams);
+    gan_mlp_forward(&m, o, x, BS);
+    memcpy(d, r, sizeof(float) * BS * out);
+    gan_mlp_backward(&m, dx, d, o, x, BS, 0);
+    int untouched = 1;
+    for (size_t i = 0; i < m.nparams; i++)
+        untouched &= m.grads[i] == 0.0f;
+    CHECK(untouched);
+    gan_mlp_free(&m);
+}
+
+/* ---- the trainer's step: D-step and G-step gradients ---- */
+typedef struct {
+    gan_trainer *t;
+    float *x;  /* (2b, P): real rows; fake rows are recomputed */
+    float *z;
+    int b;
+    int which; /* 0: loss_d at D's params; 1: loss_g at G's params */
+} step_ctx;
+
+static double step_loss(void *c_, uint64_t *pat)
+{
+    step_ctx *c = c_;
+    gan_trainer *t = c->t;
+    int b = c->b;
+    float buf[2 * BS * P], p[2 * BS], y[2 * BS];
+    memcpy(buf, c->x, sizeof(float) * b * P);
+    gan_mlp_forward(&t->G, buf + b * P, c->z, b);
+    uint64_t pg = pattern(&t->G, b);
+    for (int i = 0; i < b; i++) {
+        y[i] = 1.0f;
+        y[b + i] = 0.0f;
+    }
+    double l;
+    if (c->which == 0) {
+        gan_mlp_forward(&t->D, p, buf, 2 * b);
+        l = gan_bce_forward(p, y, 2 * (size_t)b);
+    } else {
+        gan_mlp_forward(&t->D, p, buf + b * P, b);
+        l = gan_bce_forward(p, y, (size_t)b);
+    }
+    *pat = pg ^ (pattern(&t->D, c->which ? b : 2 * b) * 31);
+    return l;
+}
+
+static void test_step(float slope)
+{
+    gan_config cfg;
+    gan_config_default(&cfg);
+    cfg.batch = BS;
+    cfg.z_dim = ZD;
+    cfg.hidden = H;
+    cfg.slope = slope;
+    cfg.lr = 1e-2;
+    gan_trainer t;
+    gan_err err;
+    CHECK(gan_trainer_init(&t, &cfg, P, 10, &err) == 0);
+    const int b = 3; /* a partial batch */
+    float x[BS * P], z[BS * ZD];
+    fill(x, (size_t)b * P, -1, 1);
+    fill(z, (size_t)b * ZD, -2, 2);
+    memcpy(t.x, x, sizeof(float) * b * P);
+    memcpy(t.z, z, sizeof(float) * b * ZD);
+
+    size_t ng = t.G.nparams, nd = t.D.nparams;
+    float g0[2000], d0[2000], d1[2000], gg[2000], dg[2000];
+    CHECK(ng <= 2000 && nd <= 2000);
+    memcpy(g0, t.G.params, sizeof(float) * ng);
+    memcpy(d0, t.D.params, sizeof(float) * nd);
+
+    gan_step_stats st;
+    gan_trainer_step(&t, b, &st);
+    CHECK(t.step == 1 && t.G.adam_t == 1 && t.D.adam_t == 1);
+    memcpy(gg, t.G.grads, sizeof(float) * ng); /* G-step gradient */
+    memcpy(dg, t.D.grads, sizeof(float) * nd); /* D-step gradient (G step adds none) */
+    memcpy(d1, t.D.params, sizeof(float) * nd);
+
+    /* D changed, G changed, and by Adam's first step (|delta| = lr per param
+     * with a nonzero gradient) */
+    int moved = 0;
+    for (size_t i = 0; i < nd; i++)
+        if (dg[i] != 0.0f) {
+            moved++;
+            CHECK_CLOSE(fabsf(d1[i] - d0[i]), cfg.lr, 1e-6, 1e-3);
+        }
+    CHECK(moved > 0);
+
+    /* the stats are the losses at the step's parameters */
+    step_ctx c = {&t, x, z, b, 0};
+    uint64_t pat;
+    memcpy(t.G.params, g0, sizeof(float) * ng);
+    memcpy(t.D.params, d0, sizeof(float) * nd);
+    CHECK_CLOSE(st.loss_d, step_loss(&c, &pat), 1e-6, 1e-6);
+    int checked = 0, skipped = 0;
+    check_grad("D-step grad", t.D.params, nd, dg, step_loss, &c, &checked, &skipped);
+
+    c.which = 1;
+    memcpy(t.D.params, d1, sizeof(float) * nd);
+    CHECK_CLOSE(st.loss_g, step_loss(&c, &pat), 1e-6, 1e-6);
+    check_grad("G-step grad", t.G.params, ng, gg, step_loss, &c, &checked, &skipped);
+    CHECK_MSG(checked > 9 * (checked + skipped) / 10, "checked %d, skipped %d", checked, skipped);
+    CHECK(st.d_real > 0 && st.d_real < 1 && st.d_fake > 0 && st.d_fake < 1);
+    gan_trainer_free(&t);
+}
+
+int main(void)
+{
+    gan_rng_seed(&rng, 777, 9);
+    test_mlp(0.0f, GAN_OUT_TANH);
+    test_mlp(0.0f, GAN_OUT_SIGMOID);
+    test_mlp(0.2f, GAN_OUT_TANH);
+    test_mlp(0.2f, GAN_OUT_SIGMOID);
+    test_step(0.0f);
+    test_step(0.2f);
+    TEST_MAIN_END();
+}
