@@ -2,7 +2,6 @@
  * test_idx.c: the IDX loader on files made here, raw and gzip, good and bad;
  * each bad file must give its own error naming the file.
  */
-#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,11 +244,8 @@ static void test_bad(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/gan-test-idx-XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    if (test_tmpdir(dir, sizeof dir, "idx") != 0)
         return 1;
-    }
     for (int i = 0; i < N * R * C; i++)
         pixels[i] = (unsigned char)(i * 37 + 11);
     pixels[0] = 0;
@@ -258,9 +254,6 @@ int main(void)
         labels[i] = (unsigned char)(i % 10);
     test_good();
     test_bad();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    test_rmdir(dir);
     TEST_MAIN_END();
 }

@@ -3,7 +3,6 @@
  * expected size, padding, grey levels (save_image's rounding) and scaling;
  * a failed write names the file and leaves nothing behind.
  */
-#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +54,8 @@ static void check_grid(const char *path, const float *x, int scale)
 
 int main(void)
 {
-    char dir[] = "/tmp/gan-test-png-XXXXXX";
-    if (!mkdtemp(dir))
+    char dir[64];
+    if (test_tmpdir(dir, sizeof dir, "png") != 0)
         return 1;
     float x[N * R * C];
     for (int i = 0; i < N * R * C; i++)
@@ -104,8 +103,6 @@ int main(void)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);
     CHECK(system(cmd) != 0);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    test_rmdir(dir);
     TEST_MAIN_END();
 }

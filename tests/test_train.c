@@ -3,7 +3,6 @@
  * rows, the PNG grids, byte-identical output for one seed, the output-folder
  * policy (numbered runs, refusal without --force) and the epoch line.
  */
-#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,15 +252,11 @@ static void test_numbered_and_errors(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/gan-test-train-XXXXXX");
-    if (!mkdtemp(dir))
+    if (test_tmpdir(dir, sizeof dir, "train") != 0)
         return 1;
     make_data();
     test_run();
     test_numbered_and_errors();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    test_rmdir(dir);
     TEST_MAIN_END();
 }

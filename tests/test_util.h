@@ -41,6 +41,26 @@ static int test_checks = 0;
                   "%s = %.9g, %s = %.9g", #a, ca_, #b, cb_);                     \
     } while (0)
 
+/* A fresh folder /tmp/gan-test-NAME-XXXXXX in buf (>= 64 bytes); 0 on success. */
+static inline int test_tmpdir(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, "/tmp/gan-test-%s-XXXXXX", name);
+    if (!mkdtemp(buf)) {
+        perror("mkdtemp");
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes a folder made by test_tmpdir, with everything in it. */
+static inline void test_rmdir(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
 #define TEST_MAIN_END()                                                          \
     do {                                                                         \
         fprintf(stderr, "%s: %d checks, %d failed\n", __FILE__, test_checks,     \
