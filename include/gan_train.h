@@ -48,7 +48,9 @@ void gan_config_default(gan_config *cfg);
 
 /** What one step measured. */
 typedef struct {
-    double loss_d, loss_g;  /* the seed's loss_d and loss_g */
+    double loss_real;       /* BCE(D(x), 1) */
+    double loss_fake;       /* BCE(D(G(z)), 0) */
+    double loss_d, loss_g;  /* the seed's loss_d = (loss_real + loss_fake) / 2, and loss_g */
     double d_real, d_fake;  /* mean D(x) and mean D(G(z)), both before D's update */
 } gan_step_stats;
 

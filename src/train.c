@@ -110,7 +110,10 @@ void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st)
     }
     st->d_real = mean(t->p, b);
     st->d_fake = mean(t->p + b, b);
-    st->loss_d = gan_bce_forward(t->p, t->y, 2 * (size_t)b);
+    st->loss_real = gan_bce_forward(t->p, t->y, (size_t)b);
+    st->loss_fake = gan_bce_forward(t->p + b, t->y + b, (size_t)b);
+    st->loss_d = 0.5 * (st->loss_real + st->loss_fake);
+    /* over all 2b rows: each gets 1/(2b), the seed's (1/2)(1/b) */
     gan_bce_backward(t->dp, t->p, t->y, 2 * (size_t)b);
     gan_mlp_backward(&t->D, NULL, t->dp, t->p, t->x, 2 * b, 1);
     gan_mlp_adam(&t->D, &t->adam);

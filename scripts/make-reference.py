@@ -1,0 +1,227 @@
+#!/usr/bin/python3
+"""make-reference.py: the PyTorch reference fixture for gan-train's parity test.
+
+Runs the seed's model and training step (the blog's second script) in PyTorch
+at full size (G 100-256-256-784, D 784-256-256-1), from initial weights and
+noise that gan-train computes the same way (its PCG32 and samplers,
+re-implemented below bit for bit), on the first 3 x 64 images of
+data/mnist, and writes tests/fixtures/parity.txt: D(x), D(G(z)), the losses,
+every gradient of the first iteration and the parameters after 3 iterations,
+for ReLU, LeakyReLU(0.2) and a D saturated at exactly 1 and at exactly 0. Large tensors are stored as
+checksums (sum, sum of |x|, sum of squares) and sampled entries.
+
+Needs Debian's python3-torch (apt-get install python3-torch); it installs
+nothing itself and is never needed to build or test gan-train:
+
+    /usr/bin/python3 scripts/make-reference.py [--out tests/fixtures/parity.txt]
+"""
+import argparse
+import gzip
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+FORMAT_VERSION = 1
+MASK64 = (1 << 64) - 1
+
+
+class Pcg32:
+    """gan_rng.h: PCG-XSH-RR 64/32, seeded like pcg32_srandom_r."""
+
+    def __init__(self, seed, stream):
+        self.state = 0
+        self.inc = ((stream << 1) | 1) & MASK64
+        self.u32()
+        self.state = (self.state + seed) & MASK64
+        self.u32()
+
+    def u32(self):
+        old = self.state
+        self.state = (old * 6364136223846793005 + self.inc) & MASK64
+        xorshifted = (((old >> 18) ^ old) >> 27) & 0xFFFFFFFF
+        rot = old >> 59
+        return ((xorshifted >> rot) | (xorshifted << ((-rot) & 31))) & 0xFFFFFFFF
+
+    def uniform(self, lo, hi, n):
+        """n floats lo + (hi - lo) * u, u = (u32 >> 8) 2^-24, in float32."""
+        u = np.array([self.u32() >> 8 for _ in range(n)], dtype=np.float32)
+        u *= np.float32(1.0 / 16777216.0)
+        lo, hi = np.float32(lo), np.float32(hi)
+        return lo + (hi - lo) * u
+
+    def normal(self, n):
+        """Box-Muller in double, pairs r cos, r sin; float32."""
+        out = np.empty(n, dtype=np.float32)
+        for i in range(0, n, 2):
+            u1 = ((self.u32() >> 8) + 1.0) * (1.0 / 16777216.0)
+            u2 = (self.u32() >> 8) * (1.0 / 16777216.0)
+            r = math.sqrt(-2.0 * math.log(u1))
+            out[i] = r * math.cos(6.283185307179586476925286766559 * u2)
+            if i + 1 < n:
+                out[i + 1] = r * math.sin(6.283185307179586476925286766559 * u2)
+        return out
+
+
+def mlp(sizes, act, out_act):
+    layers = []
+    for i in range(3):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < 2:
+            layers.append(act())
+    layers.append(out_act())
+    return nn.Sequential(*layers)
+
+
+def init_like_gan_train(model, rng):
+    """gan_linear_init: weight (OC, C) row by row, then bias, U(-b, b), b = 1/sqrt(C)."""
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.Linear):
+                c = m.in_features
+                bound = np.float32(1.0) / np.sqrt(np.float32(c))
+                w = rng.uniform(-bound, bound, m.weight.numel())
+                b = rng.uniform(-bound, bound, m.bias.numel())
+                m.weight.copy_(torch.from_numpy(w.reshape(m.weight.shape)))
+                m.bias.copy_(torch.from_numpy(b))
+
+
+def read_idx_images(path):
+    raw = gzip.open(path).read()
+    magic, n, rows, cols = struct.unpack(">IIII", raw[:16])
+    assert magic == 0x803
+    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, rows * cols)
+
+
+class Writer:
+    def __init__(self):
+        self.lines = []
+
+    def scalar(self, name, v):
+        self.lines.append("scalar %s %.17g" % (name, float(v)))
+
+    def vector(self, name, t):
+        a = t.detach().double().numpy().ravel()
+        self.lines.append("vector %s %d %s" % (name, a.size, " ".join("%.9g" % x for x in a)))
+
+    def tensor(self, name, t, samples=16):
+        a = t.detach().double().numpy().ravel()
+        n = a.size
+        idx = sorted(set((i * 7919 + 13) % n for i in range(min(samples, n))))
+        self.lines.append("tensor %s %d %.17g %.17g %.17g %d %s" % (
+            name, n, a.sum(), np.abs(a).sum(), (a * a).sum(), len(idx),
+            " ".join("%d %.9g" % (i, a[i]) for i in idx)))
+
+
+def named_params(prefix, model):
+    out = []
+    k = 1
+    for m in model:
+        if isinstance(m, nn.Linear):
+            out.append(("%s.w%d" % (prefix, k), m.weight))
+            out.append(("%s.b%d" % (prefix, k), m.bias))
+            k += 1
+    return out
+
+
+def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdim=100,
+             hidden=256, lr=2e-4):
+    pixels = images.shape[1]
+    act = (lambda: nn.LeakyReLU(slope)) if slope > 0 else (lambda: nn.ReLU(True))
+    G = mlp([zdim, hidden, hidden, pixels], act, nn.Tanh)
+    D = mlp([pixels, hidden, hidden, 1], act, nn.Sigmoid)
+    init = Pcg32(seed, 1)
+    init_like_gan_train(G, init)
+    init_like_gan_train(D, init)
+    if saturate:
+        # D's last bias set so far out that every output is exactly 1 (or 0)
+        # in float32, while the sums stay as well-conditioned as usual
+        with torch.no_grad():
+            D[4].bias.fill_(float(saturate))
+    train = Pcg32(seed, 3)
+    criterion = nn.BCELoss()
+    optimizer_g = optim.Adam(G.parameters(), lr=lr)
+    optimizer_d = optim.Adam(D.parameters(), lr=lr)
+
+    w.lines.append("case %s seed=%d slope=%g saturate=%d iterations=%d batch=%d zdim=%d "
+                   "hidden=%d lr=%g" % (name, seed, slope, saturate, iterations, batch, zdim,
+                                        hidden, lr))
+    for p_name, p in named_params("init.G", G) + named_params("init.D", D):
+        w.tensor(p_name, p)
+    for it in range(iterations):
+        u8 = torch.from_numpy(images[it * batch:(it + 1) * batch].copy())
+        # ToTensor + Normalize(0.5, 0.5), as torchvision computes them
+        real = (u8.float().div(255) - 0.5) / 0.5
+        z = torch.from_numpy(train.normal(batch * zdim).reshape(batch, zdim))
+        real_labels = torch.ones(batch, 1)
+        fake_labels = torch.zeros(batch, 1)
+
+        # the seed's D step
+        optimizer_d.zero_grad()
+        d_real = D(real)
+        d_real_loss = criterion(d_real, real_labels)
+        gen_imgs = G(z).detach()
+        d_fake = D(gen_imgs)
+        d_fake_loss = criterion(d_fake, fake_labels)
+        loss_d = (d_real_loss + d_fake_loss) / 2
+        loss_d.backward()
+        if it == 0:
+            w.tensor("x0", real)
+            w.tensor("z0", z)
+            w.vector("d_real", d_real)
+            w.vector("d_fake", d_fake)
+            for p_name, p in named_params("grad.D", D):
+                w.tensor(p_name, p.grad)
+        optimizer_d.step()
+
+        # the seed's G step
+        optimizer_g.zero_grad()
+        gen_imgs = G(z)
+        loss_g = criterion(D(gen_imgs), real_labels)
+        loss_g.backward()
+        if it == 0:
+            for p_name, p in named_params("grad.G", G):
+                w.tensor(p_name, p.grad)
+        optimizer_g.step()
+        w.scalar("loss_real.%d" % it, d_real_loss.item())
+        w.scalar("loss_fake.%d" % it, d_fake_loss.item())
+        w.scalar("loss_d.%d" % it, loss_d.item())
+        w.scalar("loss_g.%d" % it, loss_g.item())
+    for p_name, p in named_params("final.G", G) + named_params("final.D", D):
+        w.tensor(p_name, p)
+    w.lines.append("end")
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=os.path.join(root, "data/mnist"))
+    ap.add_argument("--out", default=os.path.join(root, "tests/fixtures/parity.txt"))
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    images = read_idx_images(os.path.join(args.data, "train-images-idx3-ubyte.gz"))
+    w = Writer()
+    w.lines.append("# gan-train parity fixture, format %d" % FORMAT_VERSION)
+    w.lines.append("# made by scripts/make-reference.py with torch %s, numpy %s, python %s"
+                   % (torch.__version__, np.__version__, sys.version.split()[0]))
+    w.lines.append("# inputs: data/mnist train images 0..191 in order; weights and z from"
+                   " gan-train's PCG32 (seed streams 1 and 3)")
+    run_case(w, "relu", images, seed=7, slope=0.0, saturate=0)
+    run_case(w, "leaky", images, seed=8, slope=0.2, saturate=0)
+    run_case(w, "saturated-one", images, seed=9, slope=0.0, saturate=40, iterations=2)
+    run_case(w, "saturated-zero", images, seed=10, slope=0.0, saturate=-120, iterations=2)
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(w.lines) + "\n")
+    os.replace(tmp, args.out)
+    print("wrote %s (%d lines)" % (args.out, len(w.lines)))
+
+
+if __name__ == "__main__":
+    main()
