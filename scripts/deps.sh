@@ -1,8 +1,9 @@
 #!/bin/sh
-# deps.sh: installs what gan-train needs to build and test, where it is missing
-# (Debian: apt-get, as root). Prints the exact apt-get line where it cannot.
+# deps.sh [EXTRA-PACKAGE...]: installs what gan-train needs to build and test,
+# and any extra Debian packages named, where they are missing (apt-get, as
+# root). Prints the exact apt-get line where it cannot.
 set -u
-PKGS="cmake make gcc libc6-dev pkg-config libopenblas-dev zlib1g-dev libstb-dev gzip"
+PKGS="cmake make gcc libc6-dev pkg-config libopenblas-dev zlib1g-dev libstb-dev gzip $*"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
