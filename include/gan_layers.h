@@ -10,7 +10,9 @@
  * work.
  *
  * Activation backwards take the forward OUTPUT, so forward may run in place
- * (out == inp) and backward too (dinp == dout).
+ * (out == inp) and backward too (dinp == dout). tanh is computed by our own
+ * float routine (a few ulps from libm's; see layers.c), the same bits on
+ * every machine.
  *
  * The semantics are PyTorch's: nn.Linear (weight (OC, C), y = x W^T + b),
  * nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.BCELoss (mean; each log
@@ -32,6 +34,18 @@ void gan_linear_forward(float *out, const float *inp, const float *weight, const
  * dbias (OC) = column sums of dout                       (skipped if NULL) */
 void gan_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                          const float *inp, const float *weight, int B, int C, int OC);
+/* The same products cut by columns, for threads that share a layer (see
+ * gan_pool.h): each computes only its range [lo, hi), bias-free:
+ *   out[:, lo:hi] (B, OC) = inp (B, C) @ weight[lo:hi, :]^T
+ *   dinp[:, lo:hi] (B, C) = dout (B, OC) @ weight[:, lo:hi]
+ *   dweight[lo:hi, :] (OC, C) = dout[:, lo:hi]^T @ inp (B, C)
+ * An empty range does nothing. */
+void gan_linear_forward_cols(float *out, const float *inp, const float *weight, int B, int C,
+                             int OC, int lo, int hi);
+void gan_linear_backward_input_cols(float *dinp, const float *dout, const float *weight, int B,
+                                    int C, int OC, int lo, int hi);
+void gan_linear_backward_weight_rows(float *dweight, const float *dout, const float *inp, int B,
+                                     int C, int OC, int lo, int hi);
 /* PyTorch's nn.Linear default initialisation: weight (OC, C) and bias (OC)
  * each U(-1/sqrt(C), 1/sqrt(C)); weight first, row by row, then bias. */
 void gan_linear_init(float *weight, float *bias, int C, int OC, gan_rng *rng);
@@ -44,6 +58,20 @@ void gan_tanh_forward(float *out, const float *inp, size_t n);
 void gan_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
 void gan_sigmoid_forward(float *out, const float *inp, size_t n);
 void gan_sigmoid_backward(float *dinp, const float *dout, const float *out, size_t n);
+
+/* The activations a fused pass knows: LeakyReLU (slope 0 = ReLU), tanh,
+ * sigmoid. */
+typedef enum { GAN_ACT_LEAKY, GAN_ACT_TANH, GAN_ACT_SIGMOID } gan_act;
+
+/* Fused passes around a bias-free GEMM, one sweep over columns [lo, hi):
+ * forward: x (B, OC) = act(x + bias (OC)), in place;
+ * backward: d (B, OC) *= act'(y) in place (y (B, OC) the forward output),
+ * then dbias (OC) = column sums of the new d (skipped if NULL).
+ * Equal, bit for bit, to linear's bias then the plain activation pair. */
+void gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi, gan_act act,
+                          float slope);
+void gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC, int lo, int hi,
+                           gan_act act, float slope);
 
 /* Binary cross-entropy, mean over n: returns
  *   -(1/n) sum_i [ y_i max(log p_i, -100) + (1 - y_i) max(log(1 - p_i), -100) ]
@@ -60,8 +88,9 @@ typedef struct {
 /* One Adam step over a block of n parameters, t = 1 for the first step:
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
  *   p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
- * Scalars are formed in double and rounded to float once, as PyTorch does
- * with its Python-float hyperparameters. */
+ * computed as p -= (lr c / (1 - b1^t)) m / (sqrt(v) + eps c), c = sqrt(1 - b2^t):
+ * the same update with one division fewer, equal to PyTorch's within float
+ * rounding. Scalars are formed in double and rounded to float once. */
 void gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
                    const gan_adam_cfg *cfg);
 

@@ -8,6 +8,8 @@
  * order of PyTorch's parameters(), so one loop over a block is the optimizer
  * and one write is a checkpoint. The activation workspace is sized for `cap`
  * rows when the model is made: nothing is allocated afterwards.
+ * Each layer is a bias-free GEMM and one fused pass (bias + activation
+ * forward; activation derivative + bias gradient backward).
  */
 #ifndef GAN_MODEL_H
 #define GAN_MODEL_H
@@ -16,9 +18,8 @@
 
 #include "gan_common.h"
 #include "gan_layers.h"
+#include "gan_pool.h"
 #include "gan_rng.h"
-
-typedef enum { GAN_OUT_TANH, GAN_OUT_SIGMOID } gan_out_act;
 
 typedef struct {
     float *w[3], *b[3];
@@ -27,7 +28,7 @@ typedef struct {
 typedef struct {
     int dims[4];         /* IN, H1, H2, OUT */
     float slope;         /* hidden activation: 0 = ReLU, > 0 = LeakyReLU */
-    gan_out_act out_act;
+    gan_act out_act;     /* GAN_ACT_TANH or GAN_ACT_SIGMOID */
     int cap;             /* rows the workspace holds */
     size_t nparams;
     float *block;        /* 4 * nparams floats, owned */
@@ -41,21 +42,34 @@ typedef struct {
 
 /** Allocates a model (parameters zero; call gan_mlp_reset). */
 int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
-                 gan_out_act out_act, int cap, gan_err *err);
+                 gan_act out_act, int cap, gan_err *err);
 void gan_mlp_free(gan_mlp *m);
 /** PyTorch's default init of the three layers in order (see gan_linear_init);
  *  clears Adam's moments and step count. */
 void gan_mlp_reset(gan_mlp *m, gan_rng *rng);
 
+/*
+ * The passes below are called by every thread of a team with the same
+ * arguments (GAN_SOLO for one thread); each thread computes its column range
+ * of every layer, with barriers where a layer needs all of its input. They
+ * return with everything written and visible to the whole team.
+ */
+
 /* out (B, OUT) = model(inp (B, IN)); B <= cap. Keeps the hidden outputs for
  * backward. */
-void gan_mlp_forward(gan_mlp *m, float *out, const float *inp, int B);
-/* Backward through the last forward. dout (B, OUT) is the loss gradient with
+void gan_mlp_forward(gan_mlp *m, float *out, const float *inp, int B, const gan_team *team);
+/* The same into rows [row0, row0 + B) of the workspace, so that a batch can be
+ * run through in row blocks (say real rows, then fake rows) and then taken
+ * back as one by gan_mlp_backward. */
+void gan_mlp_forward_rows(gan_mlp *m, float *out, const float *inp, int row0, int B,
+                          const gan_team *team);
+/* Backward through the last forward (of rows [0, B)). dout (B, OUT) is the loss gradient with
  * respect to out and is overwritten (used as scratch). Writes dinp (B, IN)
  * unless NULL, and the parameter gradients m->grads if param_grads. */
-void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out,
-                      const float *inp, int B, int param_grads);
-/** One Adam step of all parameters with m->grads; counts m->adam_t. */
-void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg);
+void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, const float *inp,
+                      int B, int param_grads, const gan_team *team);
+/** One Adam step of all parameters with m->grads; counts m->adam_t. Each
+ *  thread updates a fixed slice of the block. */
+void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg, const gan_team *team);
 
 #endif

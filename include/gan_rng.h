@@ -24,6 +24,10 @@ typedef struct {
 
 /** Seeds rng on one of 2^63 streams. */
 void gan_rng_seed(gan_rng *rng, uint64_t seed, uint64_t stream);
+/** Jumps ahead as if gan_rng_u32 had been called `delta` times (O(log delta),
+ *  the LCG jump of pcg32_advance_r). Lets threads draw disjoint parts of one
+ *  stream: each normal pair uses exactly two draws. */
+void gan_rng_advance(gan_rng *rng, uint64_t delta);
 /** Next 32 random bits. */
 uint32_t gan_rng_u32(gan_rng *rng);
 /** Uniform in [0, bound), bound >= 1, without modulo bias. */

@@ -26,6 +26,7 @@
 #include "gan_common.h"
 #include "gan_idx.h"
 #include "gan_model.h"
+#include "gan_pool.h"
 #include "gan_rng.h"
 
 /** Everything a run is told; gan_config_default gives the seed's values. */
@@ -37,7 +38,7 @@ typedef struct {
     double lr, beta1, beta2;
     float slope;            /* hidden activation: 0 = ReLU, else LeakyReLU slope */
     uint64_t seed;
-    int threads;            /* OpenBLAS threads */
+    int threads;            /* threads of gan-train's own pool (OpenBLAS: 1 each) */
     int grid;               /* samples are a grid x grid image */
     int png_scale;          /* each pixel drawn as scale x scale */
     int force;              /* reuse an --out folder / --log file that exists */
@@ -60,6 +61,7 @@ typedef struct {
     gan_mlp G, D;
     gan_adam_cfg adam;
     gan_rng rng;          /* stream 3: shuffles and z */
+    gan_pool *pool;       /* cfg->threads threads; OpenBLAS is set to one */
     float *x;             /* (2*batch, pixels): real rows, then G's fake rows */
     float *z;             /* (batch, z_dim) */
     float *p;             /* (2*batch) D's outputs */

@@ -301,11 +301,15 @@ void gan_dataset_free(gan_dataset *ds)
 
 void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out)
 {
+    /* the 256 possible values, each computed exactly as the formula says */
+    float lut[256];
+    for (int v = 0; v < 256; v++)
+        lut[v] = ((float)v / 255.0f - 0.5f) / 0.5f;
     size_t p = (size_t)ds->rows * ds->cols;
     for (int i = 0; i < n; i++) {
         const uint8_t *src = ds->pixels + (size_t)idx[i] * p;
         float *dst = out + (size_t)i * p;
         for (size_t j = 0; j < p; j++)
-            dst[j] = ((float)src[j] / 255.0f - 0.5f) / 0.5f;
+            dst[j] = lut[src[j]];
     }
 }

@@ -3,14 +3,13 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 void gan_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                         int B, int C, int OC)
 {
-    /* out = inp @ W^T, then the bias row added to every row */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, weight, C,
-                0.0f, out, OC);
+    gan_linear_forward_cols(out, inp, weight, B, C, OC, 0, OC);
     if (bias) {
         for (int b = 0; b < B; b++) {
             float *o = out + (size_t)b * OC;
@@ -24,11 +23,9 @@ void gan_linear_backward(float *dinp, float *dweight, float *dbias, const float 
                          const float *inp, const float *weight, int B, int C, int OC)
 {
     if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, weight,
-                    C, 0.0f, dinp, C);
+        gan_linear_backward_input_cols(dinp, dout, weight, B, C, OC, 0, C);
     if (dweight)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C,
-                    0.0f, dweight, C);
+        gan_linear_backward_weight_rows(dweight, dout, inp, B, C, OC, 0, OC);
     if (dbias) {
         memset(dbias, 0, sizeof(float) * (size_t)OC);
         for (int b = 0; b < B; b++) {
@@ -37,6 +34,30 @@ void gan_linear_backward(float *dinp, float *dweight, float *dbias, const float 
                 dbias[j] += d[j];
         }
     }
+}
+
+void gan_linear_forward_cols(float *out, const float *inp, const float *weight, int B, int C,
+                             int OC, int lo, int hi)
+{
+    if (lo < hi)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, hi - lo, C, 1.0f, inp, C,
+                    weight + (size_t)lo * C, C, 0.0f, out + lo, OC);
+}
+
+void gan_linear_backward_input_cols(float *dinp, const float *dout, const float *weight, int B,
+                                    int C, int OC, int lo, int hi)
+{
+    if (lo < hi)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, hi - lo, OC, 1.0f, dout, OC,
+                    weight + lo, C, 0.0f, dinp + lo, C);
+}
+
+void gan_linear_backward_weight_rows(float *dweight, const float *dout, const float *inp, int B,
+                                     int C, int OC, int lo, int hi)
+{
+    if (lo < hi)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, C, B, 1.0f, dout + lo, OC,
+                    inp, C, 0.0f, dweight + (size_t)lo * C, C);
 }
 
 void gan_linear_init(float *weight, float *bias, int C, int OC, gan_rng *rng)
@@ -48,23 +69,71 @@ void gan_linear_init(float *weight, float *bias, int C, int OC, gan_rng *rng)
         bias[j] = gan_rng_uniform(rng, -bound, bound);
 }
 
+/* The hot elementwise loops are compiled for AVX-512, AVX2 and plain x86-64
+ * and picked at load time (GCC function multiversioning). With no FMA
+ * contraction (-ffp-contract=off) every variant computes the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(GAN_NO_CLONES)
+#define GAN_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GAN_HOT
+#endif
+
+/* Elementwise pieces shared by the plain and the fused passes. Written
+ * without branches so that the compiler vectorises them; x * 1.0f == x, so
+ * LeakyReLU's select-then-multiply is exact. */
+static inline float leaky(float x, float slope)
+{
+    return x * (x > 0.0f ? 1.0f : slope);
+}
+
+static inline float leaky_grad(float y, float slope)
+{
+    return y > 0.0f ? 1.0f : slope; /* y > 0 exactly where x > 0, as slope >= 0 */
+}
+
+/* tanh in float from our own expm1, so that it vectorises and gives the same
+ * bits whatever the libm: with a = min(|x|, 10) (tanh(10) is 1 in float),
+ * e = expm1(-2a) = 2^k (1 + p(r)) - 1, r = -2a - k ln2, |r| <= ln2/2, p the
+ * degree-7 Taylor polynomial of expm1 (truncation < 6e-9; for k = 0, e = p(r)
+ * directly, keeping the relative accuracy of small arguments); then
+ * tanh(a) = -e / (2 + e), and the sign of x. Error a few float ulps
+ * (test_layers measures it against libm). NaN stays NaN. */
+static inline float tanh_fast(float x)
+{
+    float a = fabsf(x);
+    a = a > 10.0f ? 10.0f : a;
+    float y = -2.0f * a;
+    float kf = (y * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(y / ln2) */
+    float r = (y - kf * 0.693359375f) - kf * -2.12194440e-4f;
+    float p = r * (1.0f + r * (0.5f + r * (1.66666667e-1f + r * (4.16666667e-2f +
+              r * (8.33333333e-3f + r * (1.38888889e-3f + r * 1.98412698e-4f))))));
+    union { float f; int32_t i; } two_k;
+    two_k.i = ((int32_t)kf + 127) << 23;
+    float e = kf == 0.0f ? p : two_k.f * (1.0f + p) - 1.0f;
+    return copysignf(-e / (2.0f + e), x);
+}
+
+static inline float sigmoid(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
 void gan_leaky_forward(float *out, const float *inp, size_t n, float slope)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = inp[i] > 0.0f ? inp[i] : slope * inp[i];
+        out[i] = leaky(inp[i], slope);
 }
 
 void gan_leaky_backward(float *dinp, const float *dout, const float *out, size_t n, float slope)
 {
-    /* out > 0 exactly where inp > 0, since slope >= 0 */
     for (size_t i = 0; i < n; i++)
-        dinp[i] = out[i] > 0.0f ? dout[i] : slope * dout[i];
+        dinp[i] = dout[i] * leaky_grad(out[i], slope);
 }
 
 void gan_tanh_forward(float *out, const float *inp, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = tanhf(inp[i]);
+        out[i] = tanh_fast(inp[i]);
 }
 
 void gan_tanh_backward(float *dinp, const float *dout, const float *out, size_t n)
@@ -76,13 +145,57 @@ void gan_tanh_backward(float *dinp, const float *dout, const float *out, size_t 
 void gan_sigmoid_forward(float *out, const float *inp, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = 1.0f / (1.0f + expf(-inp[i]));
+        out[i] = sigmoid(inp[i]);
 }
 
 void gan_sigmoid_backward(float *dinp, const float *dout, const float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         dinp[i] = dout[i] * out[i] * (1.0f - out[i]);
+}
+
+GAN_HOT
+void gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi, gan_act act,
+                          float slope)
+{
+    for (int b = 0; b < B; b++) {
+        float *row = x + (size_t)b * OC;
+        if (act == GAN_ACT_LEAKY) {
+            for (int j = lo; j < hi; j++)
+                row[j] = leaky(row[j] + bias[j], slope);
+        } else if (act == GAN_ACT_TANH) {
+            for (int j = lo; j < hi; j++)
+                row[j] = tanh_fast(row[j] + bias[j]);
+        } else {
+            for (int j = lo; j < hi; j++)
+                row[j] = sigmoid(row[j] + bias[j]);
+        }
+    }
+}
+
+GAN_HOT
+void gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC, int lo, int hi,
+                           gan_act act, float slope)
+{
+    if (dbias && lo < hi)
+        memset(dbias + lo, 0, sizeof(float) * (size_t)(hi - lo));
+    for (int b = 0; b < B; b++) {
+        float *row = d + (size_t)b * OC;
+        const float *yr = y + (size_t)b * OC;
+        if (act == GAN_ACT_LEAKY) {
+            for (int j = lo; j < hi; j++)
+                row[j] *= leaky_grad(yr[j], slope);
+        } else if (act == GAN_ACT_TANH) {
+            for (int j = lo; j < hi; j++)
+                row[j] *= 1.0f - yr[j] * yr[j];
+        } else {
+            for (int j = lo; j < hi; j++)
+                row[j] = row[j] * yr[j] * (1.0f - yr[j]);
+        }
+        if (dbias)
+            for (int j = lo; j < hi; j++)
+                dbias[j] += row[j];
+    }
 }
 
 double gan_bce_forward(const float *p, const float *y, size_t n)
@@ -111,19 +224,23 @@ void gan_bce_backward(float *dp, const float *p, const float *y, size_t n)
     }
 }
 
+GAN_HOT
 void gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
                    const gan_adam_cfg *cfg)
 {
+    /* PyTorch's p -= (lr/bc1) m / (sqrt(v)/sqrt(bc2) + eps), multiplied
+     * through by c = sqrt(bc2): p -= (lr c/bc1) m / (sqrt(v) + eps c). The
+     * same value within float rounding, one division fewer per parameter
+     * (the loop is bound by its divisions and square roots). */
     const float b1 = (float)cfg->beta1, one_b1 = (float)(1.0 - cfg->beta1);
     const float b2 = (float)cfg->beta2, one_b2 = (float)(1.0 - cfg->beta2);
-    const float step = (float)(cfg->lr / (1.0 - pow(cfg->beta1, (double)t)));
-    const float bc2_sqrt = (float)sqrt(1.0 - pow(cfg->beta2, (double)t));
-    const float eps = (float)cfg->eps;
+    const double c = sqrt(1.0 - pow(cfg->beta2, (double)t));
+    const float step = (float)(cfg->lr * c / (1.0 - pow(cfg->beta1, (double)t)));
+    const float eps = (float)(cfg->eps * c);
     for (size_t i = 0; i < n; i++) {
         float g = grad[i];
         m[i] = m[i] * b1 + one_b1 * g;
         v[i] = v[i] * b2 + one_b2 * g * g;
-        float denom = sqrtf(v[i]) / bc2_sqrt + eps;
-        param[i] += -step * m[i] / denom;
+        param[i] -= step * m[i] / (sqrtf(v[i]) + eps);
     }
 }

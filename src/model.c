@@ -16,7 +16,7 @@ static void point_view(gan_mlp_view *v, float *base, const int *dims)
 }
 
 int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
-                 gan_out_act out_act, int cap, gan_err *err)
+                 gan_act out_act, int cap, gan_err *err)
 {
     memset(m, 0, sizeof *m);
     m->dims[0] = in;
@@ -30,7 +30,11 @@ int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
     for (int l = 0; l < 3; l++)
         n += (size_t)m->dims[l + 1] * m->dims[l] + m->dims[l + 1];
     m->nparams = n;
-    m->block = calloc(4 * n, sizeof(float));
+    /* 64-byte aligned, so the pool's slices of whole lines never share one */
+    size_t bytes = (4 * n * sizeof(float) + 63) & ~(size_t)63;
+    m->block = aligned_alloc(64, bytes);
+    if (m->block)
+        memset(m->block, 0, bytes);
     m->work = malloc(sizeof(float) * (size_t)cap * 2 * ((size_t)h1 + h2));
     if (!m->block || !m->work) {
         gan_mlp_free(m);
@@ -64,41 +68,80 @@ void gan_mlp_reset(gan_mlp *m, gan_rng *rng)
     m->adam_t = 0;
 }
 
-void gan_mlp_forward(gan_mlp *m, float *out, const float *inp, int B)
+/* Columns are cut at multiples of 16 floats: whole 64-byte lines per thread. */
+#define COL_ALIGN 16
+
+static void cols(const gan_team *team, int n, int *lo, int *hi)
+{
+    size_t a, b;
+    gan_team_range(team, (size_t)n, COL_ALIGN, &a, &b);
+    *lo = (int)a;
+    *hi = (int)b;
+}
+
+void gan_mlp_forward(gan_mlp *m, float *out, const float *inp, int B, const gan_team *team)
+{
+    gan_mlp_forward_rows(m, out, inp, 0, B, team);
+}
+
+void gan_mlp_forward_rows(gan_mlp *m, float *out, const float *inp, int row0, int B,
+                          const gan_team *team)
+{
+    assert(B >= 1 && row0 >= 0 && row0 + B <= m->cap);
+    const int *d = m->dims;
+    float *a1 = m->a1 + (size_t)row0 * d[1], *a2 = m->a2 + (size_t)row0 * d[2];
+    const float *in[3] = {inp, a1, a2};
+    float *y[3] = {a1, a2, out};
+    for (int l = 0; l < 3; l++) {
+        int lo, hi;
+        gan_team_barrier(team); /* the layer's input is complete */
+        cols(team, d[l + 1], &lo, &hi);
+        gan_linear_forward_cols(y[l], in[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
+        gan_bias_act_forward(y[l], m->p.b[l], B, d[l + 1], lo, hi,
+                             l < 2 ? GAN_ACT_LEAKY : m->out_act, m->slope);
+    }
+    gan_team_barrier(team);
+}
+
+void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, const float *inp,
+                      int B, int param_grads, const gan_team *team)
 {
     assert(B >= 1 && B <= m->cap);
     const int *d = m->dims;
-    gan_linear_forward(m->a1, inp, m->p.w[0], m->p.b[0], B, d[0], d[1]);
-    gan_leaky_forward(m->a1, m->a1, (size_t)B * d[1], m->slope);
-    gan_linear_forward(m->a2, m->a1, m->p.w[1], m->p.b[1], B, d[1], d[2]);
-    gan_leaky_forward(m->a2, m->a2, (size_t)B * d[2], m->slope);
-    gan_linear_forward(out, m->a2, m->p.w[2], m->p.b[2], B, d[2], d[3]);
-    if (m->out_act == GAN_OUT_TANH)
-        gan_tanh_forward(out, out, (size_t)B * d[3]);
-    else
-        gan_sigmoid_forward(out, out, (size_t)B * d[3]);
+    const float *in[3] = {inp, m->a1, m->a2};
+    const float *y[3] = {m->a1, m->a2, out};
+    float *dcur[3] = {m->d1, m->d2, dout};
+    gan_team_barrier(team); /* dout is complete */
+    for (int l = 2; l >= 0; l--) {
+        int lo, hi;
+        /* this thread's columns of the layer's output gradient: activation
+         * derivative, bias gradient, and the matching rows of dW */
+        cols(team, d[l + 1], &lo, &hi);
+        gan_act_bias_backward(dcur[l], param_grads ? m->g.b[l] : NULL, y[l], B, d[l + 1], lo, hi,
+                              l < 2 ? GAN_ACT_LEAKY : m->out_act, m->slope);
+        if (param_grads)
+            gan_linear_backward_weight_rows(m->g.w[l], dcur[l], in[l], B, d[l], d[l + 1], lo, hi);
+        float *target = l > 0 ? dcur[l - 1] : dinp;
+        if (!target)
+            continue;
+        /* the input gradient needs every column of dcur[l]; its own columns
+         * are then the next layer's output columns of this thread */
+        gan_team_barrier(team);
+        cols(team, d[l], &lo, &hi);
+        gan_linear_backward_input_cols(target, dcur[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
+    }
+    gan_team_barrier(team);
 }
 
-void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out,
-                      const float *inp, int B, int param_grads)
+void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg, const gan_team *team)
 {
-    assert(B >= 1 && B <= m->cap);
-    const int *d = m->dims;
-    gan_mlp_view none = {{NULL, NULL, NULL}, {NULL, NULL, NULL}};
-    const gan_mlp_view *g = param_grads ? &m->g : &none;
-    if (m->out_act == GAN_OUT_TANH)
-        gan_tanh_backward(dout, dout, out, (size_t)B * d[3]);
-    else
-        gan_sigmoid_backward(dout, dout, out, (size_t)B * d[3]);
-    gan_linear_backward(m->d2, g->w[2], g->b[2], dout, m->a2, m->p.w[2], B, d[2], d[3]);
-    gan_leaky_backward(m->d2, m->d2, m->a2, (size_t)B * d[2], m->slope);
-    gan_linear_backward(m->d1, g->w[1], g->b[1], m->d2, m->a1, m->p.w[1], B, d[1], d[2]);
-    gan_leaky_backward(m->d1, m->d1, m->a1, (size_t)B * d[1], m->slope);
-    gan_linear_backward(dinp, g->w[0], g->b[0], m->d1, inp, m->p.w[0], B, d[0], d[1]);
-}
-
-void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg)
-{
-    m->adam_t++;
-    gan_adam_step(m->params, m->grads, m->adam_m, m->adam_v, m->nparams, m->adam_t, cfg);
+    size_t lo, hi;
+    gan_team_range(team, m->nparams, 16, &lo, &hi);
+    if (lo < hi)
+        gan_adam_step(m->params + lo, m->grads + lo, m->adam_m + lo, m->adam_v + lo, hi - lo,
+                      m->adam_t + 1, cfg);
+    gan_team_barrier(team);
+    if (team->part == 0)
+        m->adam_t++;
+    gan_team_barrier(team);
 }

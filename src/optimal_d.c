@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     gan_rng rng;
     gan_rng_seed(&rng, seed, 5);
     double loss;
-    if (gan_mlp_init(&d, 1, 32, 32, 1, 0.0f, GAN_OUT_SIGMOID, 2 * cfg.batch, &err) != 0) {
+    if (gan_mlp_init(&d, 1, 32, 32, 1, 0.0f, GAN_ACT_SIGMOID, 2 * cfg.batch, &err) != 0) {
         fprintf(stderr, "gan-optimal-d: %s\n", err.msg);
         return 1;
     }

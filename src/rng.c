@@ -22,6 +22,22 @@ uint32_t gan_rng_u32(gan_rng *rng)
     return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
 }
 
+void gan_rng_advance(gan_rng *rng, uint64_t delta)
+{
+    uint64_t mult = 6364136223846793005ULL, plus = rng->inc;
+    uint64_t acc_mult = 1u, acc_plus = 0u;
+    while (delta > 0) {
+        if (delta & 1u) {
+            acc_mult *= mult;
+            acc_plus = acc_plus * mult + plus;
+        }
+        plus = (mult + 1u) * plus;
+        mult *= mult;
+        delta >>= 1;
+    }
+    rng->state = acc_mult * rng->state + acc_plus;
+}
+
 uint32_t gan_rng_below(gan_rng *rng, uint32_t bound)
 {
     assert(bound >= 1);

@@ -11,7 +11,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "gan_train.h"
 
-#include <cblas.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -166,7 +165,6 @@ int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, gan_err *err)
         gan_err_set(err, "out of memory for a %d x %d sample grid", w, h);
         goto done;
     }
-    openblas_set_num_threads(cfg->threads);
 
     int steps = (int)((ds.count + (uint32_t)cfg->batch - 1) / (uint32_t)cfg->batch);
     const char *act = cfg->slope > 0.0f ? "leaky" : "relu";

@@ -37,7 +37,7 @@ int gan_fit_discriminator(gan_mlp *d, const gan_mix1d *data, const gan_mix1d *g,
                           const gan_dfit_cfg *cfg, gan_rng *rng, double *last_loss, gan_err *err)
 {
     int B = cfg->batch;
-    if (d->dims[0] != 1 || d->dims[3] != 1 || d->out_act != GAN_OUT_SIGMOID || d->cap < 2 * B)
+    if (d->dims[0] != 1 || d->dims[3] != 1 || d->out_act != GAN_ACT_SIGMOID || d->cap < 2 * B)
         return gan_err_set(err, "fit_discriminator: needs a 1-input sigmoid model for %d rows", 2 * B);
     float *buf = malloc(sizeof(float) * 8 * (size_t)B);
     if (!buf)
@@ -53,15 +53,15 @@ int gan_fit_discriminator(gan_mlp *d, const gan_mix1d *data, const gan_mix1d *g,
     for (int s = 0; s < cfg->steps; s++) {
         gan_mix1d_sample(data, rng, x, B);
         gan_mix1d_sample(g, rng, x + B, B);
-        gan_mlp_forward(d, p, x, 2 * B);
+        gan_mlp_forward(d, p, x, 2 * B, &GAN_SOLO);
         /* (mean over real + mean over fake) / 2 = mean over the 2B rows */
         double loss = gan_bce_forward(p, y, 2 * (size_t)B);
         if (s >= cfg->steps - tail)
             loss_sum += loss;
         gan_bce_backward(dp, p, y, 2 * (size_t)B);
-        gan_mlp_backward(d, NULL, dp, p, x, 2 * B, 1);
+        gan_mlp_backward(d, NULL, dp, p, x, 2 * B, 1, &GAN_SOLO);
         adam.lr = cfg->adam.lr * (1.0 - (double)s / cfg->steps);
-        gan_mlp_adam(d, &adam);
+        gan_mlp_adam(d, &adam, &GAN_SOLO);
     }
     free(buf);
     *last_loss = loss_sum / tail;
@@ -72,6 +72,6 @@ void gan_mlp_eval1d(gan_mlp *d, const float *x, float *out, int n)
 {
     for (int s = 0; s < n; s += d->cap) {
         int b = n - s < d->cap ? n - s : d->cap;
-        gan_mlp_forward(d, out + s, x + s, b);
+        gan_mlp_forward(d, out + s, x + s, b, &GAN_SOLO);
     }
 }

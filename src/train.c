@@ -3,6 +3,7 @@
 #include "gan_train.h"
 
 #include <assert.h>
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,10 +38,17 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     t->grid = cfg->grid;
     t->count = count;
     t->adam = (gan_adam_cfg){cfg->lr, cfg->beta1, cfg->beta2, 1e-8};
-    if (gan_mlp_init(&t->G, Z, H, H, pixels, cfg->slope, GAN_OUT_TANH, B, err) != 0)
+    if (gan_mlp_init(&t->G, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, err) != 0)
         return -1;
-    if (gan_mlp_init(&t->D, pixels, H, H, 1, cfg->slope, GAN_OUT_SIGMOID, 2 * B, err) != 0) {
+    if (gan_mlp_init(&t->D, pixels, H, H, 1, cfg->slope, GAN_ACT_SIGMOID, 2 * B, err) != 0) {
         gan_mlp_free(&t->G);
+        return -1;
+    }
+    /* gan-train does its own threading (gan_pool.h): OpenBLAS stays on one
+     * thread, and each of our threads calls it for its own columns */
+    openblas_set_num_threads(1);
+    if (gan_pool_init(&t->pool, cfg->threads, err) != 0) {
+        gan_trainer_free(t);
         return -1;
     }
     size_t P = (size_t)pixels;
@@ -73,6 +81,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
 
 void gan_trainer_free(gan_trainer *t)
 {
+    gan_pool_free(t->pool);
     gan_mlp_free(&t->G);
     gan_mlp_free(&t->D);
     free(t->x);
@@ -95,56 +104,117 @@ static double mean(const float *a, int n)
     return s / n;
 }
 
+/*
+ * One step, run by every thread of the team (see gan_pool.h). The losses and
+ * D's output gradient are computed by part 0 alone: a few hundred numbers,
+ * and the next pass begins with a barrier.
+ */
+static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team *tm)
+{
+    const size_t P = (size_t)t->pixels;
+    float *fake = t->x + (size_t)b * P; /* (b, P), right after the b real rows */
+
+    /* D step: real rows labelled 1, fake rows 0, one 2b-row pass */
+    gan_mlp_forward(&t->G, fake, t->z, b, tm);
+    gan_mlp_forward(&t->D, t->p, t->x, 2 * b, tm);
+    if (tm->part == 0) {
+        for (int i = 0; i < b; i++) {
+            t->y[i] = 1.0f;
+            t->y[b + i] = 0.0f;
+        }
+        st->d_real = mean(t->p, b);
+        st->d_fake = mean(t->p + b, b);
+        st->loss_real = gan_bce_forward(t->p, t->y, (size_t)b);
+        st->loss_fake = gan_bce_forward(t->p + b, t->y + b, (size_t)b);
+        st->loss_d = 0.5 * (st->loss_real + st->loss_fake);
+        /* over all 2b rows: each gets 1/(2b), the seed's (1/2)(1/b) */
+        gan_bce_backward(t->dp, t->p, t->y, 2 * (size_t)b);
+    }
+    gan_mlp_backward(&t->D, NULL, t->dp, t->p, t->x, 2 * b, 1, tm);
+    gan_mlp_adam(&t->D, &t->adam, tm);
+
+    /* G step: the same fake rows through the updated D, labelled 1 (y[0..b)) */
+    gan_mlp_forward(&t->D, t->p, fake, b, tm);
+    if (tm->part == 0) {
+        st->loss_g = gan_bce_forward(t->p, t->y, (size_t)b);
+        gan_bce_backward(t->dp, t->p, t->y, (size_t)b);
+    }
+    gan_mlp_backward(&t->D, t->dx, t->dp, t->p, fake, b, 0, tm);
+    gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1, tm);
+    gan_mlp_adam(&t->G, &t->adam, tm);
+    if (tm->part == 0)
+        t->step++;
+}
+
+typedef struct {
+    gan_trainer *t;
+    const gan_dataset *ds;
+    int b;
+    gan_step_stats *st;
+    gan_epoch_stats *es;
+    float *out;
+    const float *z;
+    int n;
+} team_job;
+
+static void step_job(void *ctx, const gan_team *tm)
+{
+    team_job *j = ctx;
+    step_team(j->t, j->b, j->st, tm);
+}
+
 void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st)
 {
     assert(b >= 1 && b <= t->batch);
-    const size_t P = (size_t)t->pixels;
-    float *fake = t->x + (size_t)b * P;  /* (b, P), right after the b real rows */
+    team_job j = {.t = t, .b = b, .st = st};
+    gan_pool_run(t->pool, step_job, &j);
+}
 
-    /* D step: real rows labelled 1, fake rows 0, one 2b-row pass */
-    gan_mlp_forward(&t->G, fake, t->z, b);
-    gan_mlp_forward(&t->D, t->p, t->x, 2 * b);
-    for (int i = 0; i < b; i++) {
-        t->y[i] = 1.0f;
-        t->y[b + i] = 0.0f;
+static void epoch_job(void *ctx, const gan_team *tm)
+{
+    team_job *j = ctx;
+    gan_trainer *t = j->t;
+    gan_epoch_stats *es = j->es;
+    if (tm->part == 0)
+        gan_rng_shuffle(&t->rng, t->perm, t->count);
+    gan_team_barrier(tm);
+    /* Each thread keeps its own copy of the stream's position and draws its
+     * share of z from there (two draws per pair of normals), so z is the
+     * same as one gan_rng_normal_fill whatever the number of threads. */
+    gan_rng base = t->rng;
+    for (uint32_t start = 0; start < t->count; start += (uint32_t)t->batch) {
+        int b = t->count - start < (uint32_t)t->batch ? (int)(t->count - start) : t->batch;
+        size_t n = (size_t)b * t->z_dim, pairs = (n + 1) / 2, lo, hi;
+        gan_team_range(tm, pairs, 1, &lo, &hi);
+        if (lo < hi) {
+            gan_rng r = base;
+            gan_rng_advance(&r, 2 * lo);
+            gan_rng_normal_fill(&r, t->z + 2 * lo, (2 * hi < n ? 2 * hi : n) - 2 * lo);
+        }
+        gan_rng_advance(&base, 2 * pairs);
+        gan_team_range(tm, (size_t)b, 1, &lo, &hi);
+        gan_dataset_batch(j->ds, t->perm + start + lo, (int)(hi - lo),
+                          t->x + lo * (size_t)t->pixels);
+        gan_step_stats st;
+        step_team(t, b, &st, tm); /* begins with a barrier */
+        if (tm->part == 0) {
+            es->steps++;
+            es->loss_d += st.loss_d;
+            es->loss_g += st.loss_g;
+            es->d_real += st.d_real;
+            es->d_fake += st.d_fake;
+        }
     }
-    st->d_real = mean(t->p, b);
-    st->d_fake = mean(t->p + b, b);
-    st->loss_real = gan_bce_forward(t->p, t->y, (size_t)b);
-    st->loss_fake = gan_bce_forward(t->p + b, t->y + b, (size_t)b);
-    st->loss_d = 0.5 * (st->loss_real + st->loss_fake);
-    /* over all 2b rows: each gets 1/(2b), the seed's (1/2)(1/b) */
-    gan_bce_backward(t->dp, t->p, t->y, 2 * (size_t)b);
-    gan_mlp_backward(&t->D, NULL, t->dp, t->p, t->x, 2 * b, 1);
-    gan_mlp_adam(&t->D, &t->adam);
-
-    /* G step: the same fake rows through the updated D, labelled 1 (y[0..b)) */
-    gan_mlp_forward(&t->D, t->p, fake, b);
-    st->loss_g = gan_bce_forward(t->p, t->y, (size_t)b);
-    gan_bce_backward(t->dp, t->p, t->y, (size_t)b);
-    gan_mlp_backward(&t->D, t->dx, t->dp, t->p, fake, b, 0);
-    gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1);
-    gan_mlp_adam(&t->G, &t->adam);
-    t->step++;
+    if (tm->part == 0)
+        t->rng = base;
 }
 
 void gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es)
 {
     assert(ds->count == t->count && (int)(ds->rows * ds->cols) == t->pixels);
     memset(es, 0, sizeof *es);
-    gan_rng_shuffle(&t->rng, t->perm, t->count);
-    for (uint32_t start = 0; start < t->count; start += (uint32_t)t->batch) {
-        int b = t->count - start < (uint32_t)t->batch ? (int)(t->count - start) : t->batch;
-        gan_dataset_batch(ds, t->perm + start, b, t->x);
-        gan_rng_normal_fill(&t->rng, t->z, (size_t)b * t->z_dim);
-        gan_step_stats st;
-        gan_trainer_step(t, b, &st);
-        es->steps++;
-        es->loss_d += st.loss_d;
-        es->loss_g += st.loss_g;
-        es->d_real += st.d_real;
-        es->d_fake += st.d_fake;
-    }
+    team_job j = {.t = t, .ds = ds, .es = es};
+    gan_pool_run(t->pool, epoch_job, &j);
     if (es->steps) {
         es->loss_d /= es->steps;
         es->loss_g /= es->steps;
@@ -154,10 +224,18 @@ void gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *e
     t->epoch++;
 }
 
+static void generate_job(void *ctx, const gan_team *tm)
+{
+    team_job *j = ctx;
+    gan_trainer *t = j->t;
+    for (int s = 0; s < j->n; s += t->batch) {
+        int b = j->n - s < t->batch ? j->n - s : t->batch;
+        gan_mlp_forward(&t->G, j->out + (size_t)s * t->pixels, j->z + (size_t)s * t->z_dim, b, tm);
+    }
+}
+
 void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n)
 {
-    for (int s = 0; s < n; s += t->batch) {
-        int b = n - s < t->batch ? n - s : t->batch;
-        gan_mlp_forward(&t->G, out + (size_t)s * t->pixels, z + (size_t)s * t->z_dim, b);
-    }
+    team_job j = {.t = t, .out = out, .z = z, .n = n};
+    gan_pool_run(t->pool, generate_job, &j);
 }

@@ -76,7 +76,7 @@ static double mlp_loss(void *c_, uint64_t *pat)
 {
     mlp_ctx *c = c_;
     float out[BS * P];
-    gan_mlp_forward(c->m, out, c->x, c->B);
+    gan_mlp_forward(c->m, out, c->x, c->B, &GAN_SOLO);
     *pat = pattern(c->m, c->B);
     size_t n = (size_t)c->B * c->m->dims[3];
     if (c->use_bce)
@@ -87,9 +87,9 @@ static double mlp_loss(void *c_, uint64_t *pat)
     return s;
 }
 
-static void test_mlp(float slope, gan_out_act act)
+static void test_mlp(float slope, gan_act act)
 {
-    int in = act == GAN_OUT_TANH ? ZD : P, out = act == GAN_OUT_TANH ? P : 1;
+    int in = act == GAN_ACT_TANH ? ZD : P, out = act == GAN_ACT_TANH ? P : 1;
     gan_mlp m;
     gan_err err;
     CHECK(gan_mlp_init(&m, in, H, H, out, slope, act, BS, &err) == 0);
@@ -99,14 +99,14 @@ static void test_mlp(float slope, gan_out_act act)
     fill(r, (size_t)BS * out, -1, 1);
     for (int i = 0; i < BS; i++)
         y[i] = (float)(i & 1);
-    mlp_ctx c = {&m, x, y, r, BS, act == GAN_OUT_SIGMOID};
-    gan_mlp_forward(&m, o, x, BS);
+    mlp_ctx c = {&m, x, y, r, BS, act == GAN_ACT_SIGMOID};
+    gan_mlp_forward(&m, o, x, BS, &GAN_SOLO);
     if (c.use_bce)
         gan_bce_backward(d, o, y, BS);
     else
         memcpy(d, r, sizeof(float) * BS * out);
     memset(m.grads, 0x7f, sizeof(float) * m.nparams); /* must be overwritten */
-    gan_mlp_backward(&m, dx, d, o, x, BS, 1);
+    gan_mlp_backward(&m, dx, d, o, x, BS, 1, &GAN_SOLO);
     float grads[4000];
     CHECK(m.nparams <= 4000);
     memcpy(grads, m.grads, sizeof(float) * m.nparams);
@@ -117,9 +117,9 @@ static void test_mlp(float slope, gan_out_act act)
 
     /* param_grads = 0 leaves the gradient block alone */
     memset(m.grads, 0, sizeof(float) * m.nparams);
-    gan_mlp_forward(&m, o, x, BS);
+    gan_mlp_forward(&m, o, x, BS, &GAN_SOLO);
     memcpy(d, r, sizeof(float) * BS * out);
-    gan_mlp_backward(&m, dx, d, o, x, BS, 0);
+    gan_mlp_backward(&m, dx, d, o, x, BS, 0, &GAN_SOLO);
     int untouched = 1;
     for (size_t i = 0; i < m.nparams; i++)
         untouched &= m.grads[i] == 0.0f;
@@ -143,7 +143,7 @@ static double step_loss(void *c_, uint64_t *pat)
     int b = c->b;
     float buf[2 * BS * P], p[2 * BS], y[2 * BS];
     memcpy(buf, c->x, sizeof(float) * b * P);
-    gan_mlp_forward(&t->G, buf + b * P, c->z, b);
+    gan_mlp_forward(&t->G, buf + b * P, c->z, b, &GAN_SOLO);
     uint64_t pg = pattern(&t->G, b);
     for (int i = 0; i < b; i++) {
         y[i] = 1.0f;
@@ -151,10 +151,10 @@ static double step_loss(void *c_, uint64_t *pat)
     }
     double l;
     if (c->which == 0) {
-        gan_mlp_forward(&t->D, p, buf, 2 * b);
+        gan_mlp_forward(&t->D, p, buf, 2 * b, &GAN_SOLO);
         l = gan_bce_forward(p, y, 2 * (size_t)b);
     } else {
-        gan_mlp_forward(&t->D, p, buf + b * P, b);
+        gan_mlp_forward(&t->D, p, buf + b * P, b, &GAN_SOLO);
         l = gan_bce_forward(p, y, (size_t)b);
     }
     *pat = pg ^ (pattern(&t->D, c->which ? b : 2 * b) * 31);
@@ -224,10 +224,10 @@ static void test_step(float slope)
 int main(void)
 {
     gan_rng_seed(&rng, 777, 9);
-    test_mlp(0.0f, GAN_OUT_TANH);
-    test_mlp(0.0f, GAN_OUT_SIGMOID);
-    test_mlp(0.2f, GAN_OUT_TANH);
-    test_mlp(0.2f, GAN_OUT_SIGMOID);
+    test_mlp(0.0f, GAN_ACT_TANH);
+    test_mlp(0.0f, GAN_ACT_SIGMOID);
+    test_mlp(0.2f, GAN_ACT_TANH);
+    test_mlp(0.2f, GAN_ACT_SIGMOID);
     test_step(0.0f);
     test_step(0.2f);
     TEST_MAIN_END();

@@ -229,8 +229,8 @@ static void run_case(const fixture_case *c, const gan_dataset *ds)
             check_tensor(c, "x0", t.x, (size_t)b * P, 0.0);
             check_tensor(c, "z0", t.z, (size_t)b * c->zdim, 0.0);
             /* D(x) and D(G(z)) row by row, before the step */
-            gan_mlp_forward(&t.G, t.x + (size_t)b * P, t.z, b);
-            gan_mlp_forward(&t.D, probs, t.x, 2 * b);
+            gan_mlp_forward(&t.G, t.x + (size_t)b * P, t.z, b, &GAN_SOLO);
+            gan_mlp_forward(&t.D, probs, t.x, 2 * b, &GAN_SOLO);
             const record *dr = find(c, "d_real"), *df = find(c, "d_fake");
             for (int i = 0; dr && df && i < b; i++) {
                 CHECK_CLOSE(probs[i], dr->val[i], 1e-6, RTOL);

@@ -21,6 +21,33 @@ int main(void)
         CHECK_MSG(got == want[i], "output %d: 0x%08x, want 0x%08x", i, got, want[i]);
     }
 
+    /* advancing by k is k draws; a normal fill in two parts, each jumped to
+     * its place, is the fill in one go */
+    for (uint64_t k = 0; k < 300; k += 37) {
+        gan_rng a1, a2;
+        gan_rng_seed(&a1, 99, 4);
+        a2 = a1;
+        for (uint64_t i = 0; i < k; i++)
+            gan_rng_u32(&a1);
+        gan_rng_advance(&a2, k);
+        CHECK(a1.state == a2.state && gan_rng_u32(&a1) == gan_rng_u32(&a2));
+    }
+    {
+        float whole[101], split[101];
+        gan_rng a1, a2;
+        gan_rng_seed(&a1, 5, 6);
+        a2 = a1;
+        gan_rng_normal_fill(&a1, whole, 101);
+        gan_rng part = a2;
+        gan_rng_normal_fill(&part, split, 40); /* pairs 0..19 */
+        part = a2;
+        gan_rng_advance(&part, 40);           /* two draws a pair */
+        gan_rng_normal_fill(&part, split + 40, 61);
+        CHECK(memcmp(whole, split, sizeof whole) == 0);
+        gan_rng_advance(&a2, 102);
+        CHECK(a1.state == a2.state);
+    }
+
     /* streams differ; the same seed and stream repeat */
     gan_rng a, b;
     gan_rng_seed(&a, 7, 1);

@@ -93,7 +93,7 @@ static void test_mlp_mixture(float slope, const char *name)
     gan_err err = {""};
     gan_rng rng;
     gan_rng_seed(&rng, 99, 5);
-    CHECK(gan_mlp_init(&d, 1, 32, 32, 1, slope, GAN_OUT_SIGMOID, 2 * cfg.batch, &err) == 0);
+    CHECK(gan_mlp_init(&d, 1, 32, 32, 1, slope, GAN_ACT_SIGMOID, 2 * cfg.batch, &err) == 0);
     gan_mlp_reset(&d, &rng);
     double loss, worst, mean;
     CHECK_MSG(gan_fit_discriminator(&d, &pd, &pg, &cfg, &rng, &loss, &err) == 0, "%s", err.msg);
@@ -114,7 +114,7 @@ static void test_identical(void)
     gan_err err = {""};
     gan_rng rng;
     gan_rng_seed(&rng, 7, 5);
-    CHECK(gan_mlp_init(&d, 1, 32, 32, 1, 0.0f, GAN_OUT_SIGMOID, 2 * cfg.batch, &err) == 0);
+    CHECK(gan_mlp_init(&d, 1, 32, 32, 1, 0.0f, GAN_ACT_SIGMOID, 2 * cfg.batch, &err) == 0);
     gan_mlp_reset(&d, &rng);
     double loss, worst, mean;
     CHECK(gan_fit_discriminator(&d, &pd, &pd, &cfg, &rng, &loss, &err) == 0);

@@ -1,0 +1,258 @@
+/*
+ * bench.c: gan-bench, the GEMM floor of a training step (scripts/bench.sh).
+ *
+ * It is linked with -Wl,--wrap=cblas_sgemm, so every cblas_sgemm call the
+ * library makes goes through __wrap_cblas_sgemm below, which can record it
+ * (shapes, transposes, the very buffers). It records one step, then measures
+ * in interleaved rounds (so that both see the same, noisy, machine):
+ *   - the GEMM floor: the cblas_sgemm calls of one training step (with N
+ *     threads, each thread's calls for its columns), replayed alone by the
+ *     same threads in a tight loop, scaled to an epoch: the products with no
+ *     elementwise work, no Adam, no data;
+ *   - one real training epoch (gan_trainer_epoch, as gan-train runs it);
+ * medians of both, and last, for comparison, the 22 whole products of a
+ * step replayed by OpenBLAS's own threads.
+ * The recording state is file-static: a --wrap hook has no other way to reach
+ * it, and this is a measuring tool, not the library.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gan_idx.h"
+#include "gan_train.h"
+
+void __real_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
+                        const enum CBLAS_TRANSPOSE tb, const blasint M, const blasint N,
+                        const blasint K, const float alpha, const float *A, const blasint lda,
+                        const float *B, const blasint ldb, const float beta, float *C,
+                        const blasint ldc);
+void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
+                        const enum CBLAS_TRANSPOSE tb, const blasint M, const blasint N,
+                        const blasint K, const float alpha, const float *A, const blasint lda,
+                        const float *B, const blasint ldb, const float beta, float *C,
+                        const blasint ldc);
+
+typedef struct {
+    enum CBLAS_ORDER order;
+    enum CBLAS_TRANSPOSE ta, tb;
+    blasint M, N, K, lda, ldb, ldc;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+} sgemm_call;
+
+#define MAX_CALLS 64
+typedef struct {
+    int n;
+    sgemm_call calls[MAX_CALLS];
+} sgemm_trace;
+
+/* Each thread records its own calls; `recording` switches all of them. */
+static _Atomic int recording;
+static _Thread_local sgemm_trace trace;
+
+void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
+                        const enum CBLAS_TRANSPOSE tb, const blasint M, const blasint N,
+                        const blasint K, const float alpha, const float *A, const blasint lda,
+                        const float *B, const blasint ldb, const float beta, float *C,
+                        const blasint ldc)
+{
+    if (recording && trace.n < MAX_CALLS)
+        trace.calls[trace.n++] =
+            (sgemm_call){order, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+    __real_cblas_sgemm(order, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Replays recorded calls `reps` times. */
+static void replay(const sgemm_trace *tr, int reps)
+{
+    for (int r = 0; r < reps; r++)
+        for (int i = 0; i < tr->n; i++) {
+            const sgemm_call *c = &tr->calls[i];
+            __real_cblas_sgemm(c->order, c->ta, c->tb, c->M, c->N, c->K, c->alpha, c->A, c->lda,
+                               c->B, c->ldb, c->beta, c->C, c->ldc);
+        }
+}
+
+typedef struct {
+    gan_trainer *t;
+    int reps;
+    double flops;
+} job;
+
+static void record_job(void *ctx, const gan_team *tm)
+{
+    (void)ctx;
+    (void)tm;
+    trace.n = 0;
+}
+
+static void flops_job(void *ctx, const gan_team *tm)
+{
+    job *j = ctx;
+    double f = 0.0;
+    for (int i = 0; i < trace.n; i++)
+        f += 2.0 * trace.calls[i].M * trace.calls[i].N * trace.calls[i].K;
+    for (int p = 0; p < tm->nparts; p++) { /* add up part by part, in order */
+        if (p == tm->part)
+            j->flops += f;
+        gan_team_barrier(tm);
+    }
+}
+
+static void replay_job(void *ctx, const gan_team *tm)
+{
+    job *j = ctx;
+    for (int r = 0; r < j->reps; r++) {
+        replay(&trace, 1);
+        gan_team_barrier(tm); /* one barrier a step: a floor, not a schedule */
+    }
+}
+
+static double median(double *v, int rounds)
+{
+    qsort(v, (size_t)rounds, sizeof *v, cmp_double);
+    return v[rounds / 2];
+}
+
+int main(int argc, char **argv)
+{
+    gan_config cfg;
+    gan_config_default(&cfg);
+    int reps = 100, epochs = 3;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            cfg.data_dir = argv[++i];
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            cfg.threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
+            epochs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+            reps = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: gan-bench [--data DIR] [--threads N] [--epochs N] [--reps N]\n");
+            return 2;
+        }
+    }
+    if (cfg.threads < 1 || cfg.threads > 64 || reps < 1 || epochs < 1 || epochs > 31) {
+        fprintf(stderr, "gan-bench: --threads 1 to 64, --epochs 1 to 31, --reps positive\n");
+        return 2;
+    }
+    gan_dataset ds;
+    gan_err err = {""};
+    if (gan_dataset_load(&ds, cfg.data_dir, "train", &err) != 0) {
+        fprintf(stderr, "gan-bench: %s\n", err.msg);
+        return 1;
+    }
+    int threads = cfg.threads;
+    gan_trainer t1, tn;
+    cfg.threads = 1;
+    if (gan_trainer_init(&t1, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) != 0) {
+        fprintf(stderr, "gan-bench: %s\n", err.msg);
+        gan_dataset_free(&ds);
+        return 1;
+    }
+    cfg.threads = threads;
+    if (gan_trainer_init(&tn, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) != 0) {
+        fprintf(stderr, "gan-bench: %s\n", err.msg);
+        gan_trainer_free(&t1);
+        gan_dataset_free(&ds);
+        return 1;
+    }
+    uint32_t *idx = malloc(sizeof(uint32_t) * (size_t)cfg.batch);
+    for (int i = 0; i < cfg.batch; i++)
+        idx[i] = (uint32_t)i % ds.count;
+    gan_trainer *both[2] = {&t1, &tn};
+    for (int k = 0; k < 2; k++) {
+        gan_dataset_batch(&ds, idx, cfg.batch, both[k]->x);
+        gan_rng_normal_fill(&both[k]->rng, both[k]->z, (size_t)cfg.batch * cfg.z_dim);
+    }
+    gan_step_stats st;
+
+    /* record the 22 whole products of a step (one thread) ... */
+    for (int w = 0; w < 20; w++)
+        gan_trainer_step(&t1, cfg.batch, &st);
+    recording = 1;
+    trace.n = 0;
+    gan_trainer_step(&t1, cfg.batch, &st);
+    recording = 0;
+    static sgemm_trace whole; /* the main thread's trace is recorded again below */
+    whole = trace;
+    int whole_calls = trace.n;
+    double flops = 0.0;
+    for (int i = 0; i < trace.n; i++)
+        flops += 2.0 * trace.calls[i].M * trace.calls[i].N * trace.calls[i].K;
+    /* ... and the products each of our threads makes in a step */
+    job j = {&tn, reps, 0.0};
+    for (int w = 0; w < 20; w++)
+        gan_trainer_step(&tn, cfg.batch, &st);
+    gan_pool_run(tn.pool, record_job, &j);
+    recording = 1;
+    gan_trainer_step(&tn, cfg.batch, &st);
+    recording = 0;
+    gan_pool_run(tn.pool, flops_job, &j);
+
+    /* Interleaved rounds, so that floor and epochs see the same (noisy)
+     * machine: the GEMM floor (the products our threads make in a step,
+     * replayed alone by the same threads), then one training epoch. */
+    double vs[32], ve[32], vb[32], t0;
+    for (int k = 0; k < epochs; k++) {
+        j.reps = 5;
+        gan_pool_run(tn.pool, replay_job, &j);
+        j.reps = reps;
+        t0 = now();
+        gan_pool_run(tn.pool, replay_job, &j);
+        vs[k] = (now() - t0) / reps;
+        gan_epoch_stats es;
+        t0 = now();
+        gan_trainer_epoch(&tn, &ds, &es);
+        ve[k] = now() - t0;
+    }
+    /* For comparison, last (its idle threads spin a while and would disturb
+     * ours): the 22 whole products replayed by OpenBLAS's own threads. */
+    openblas_set_num_threads(threads);
+    replay(&whole, 5);
+    for (int k = 0; k < epochs; k++) {
+        t0 = now();
+        replay(&whole, reps);
+        vb[k] = (now() - t0) / reps;
+    }
+    openblas_set_num_threads(1);
+    double floor_s = median(vs, epochs), floor_blas = median(vb, epochs);
+    double epoch_s = median(ve, epochs);
+    double spe = (double)((ds.count + (uint32_t)cfg.batch - 1) / (uint32_t)cfg.batch);
+    printf("threads=%d\n", threads);
+    printf("images=%u\n", ds.count);
+    printf("steps_per_epoch=%.0f\n", spe);
+    printf("sgemm_calls_per_step=%d\n", whole_calls);
+    printf("gflop_per_step=%.4f\n", flops * 1e-9);
+    printf("gflop_per_step_threads=%.4f\n", j.flops * 1e-9);
+    printf("floor_epoch_s=%.3f\n", floor_s * spe);
+    printf("floor_gflops=%.1f\n", flops * 1e-9 / floor_s);
+    printf("openblas_threads_floor_epoch_s=%.3f\n", floor_blas * spe);
+    printf("epoch_s=%.3f\n", epoch_s);
+    printf("samples_per_s=%.0f\n", ds.count / epoch_s);
+    printf("epoch_over_floor=%.3f\n", epoch_s / (floor_s * spe));
+    free(idx);
+    gan_trainer_free(&tn);
+    gan_trainer_free(&t1);
+    gan_dataset_free(&ds);
+    return 0;
+}

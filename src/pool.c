@@ -1,0 +1,184 @@
+/* pool.c: the SPMD thread pool of gan_pool.h on POSIX threads and C11 atomics. */
+#define _POSIX_C_SOURCE 200809L
+#include "gan_pool.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How long a waiting thread spins before it sleeps (iterations of a pause):
+ * long enough to bridge the gaps inside an epoch, short enough not to burn
+ * a core while the caller writes files. */
+#define SPIN_LIMIT 200000
+
+typedef struct {
+    gan_pool *pool;
+    int part;
+} worker_arg;
+
+struct gan_pool {
+    int threads;
+    int started;
+    pthread_t *workers;
+    worker_arg *args;
+    /* job hand-off */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    atomic_ulong job;          /* bumped for every job */
+    atomic_int stop;
+    void (*fn)(void *ctx, const gan_team *team);
+    void *ctx;
+    atomic_int running;        /* workers still in the current job */
+    /* the barrier: arrivals count up; each completed round bumps the phase */
+    atomic_int arrived;
+    atomic_uint phase;
+};
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+void gan_team_barrier(const gan_team *team)
+{
+    gan_pool *p = team->pool;
+    if (!p || team->nparts == 1)
+        return;
+    unsigned phase = atomic_load_explicit(&p->phase, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&p->arrived, 1, memory_order_acq_rel) == team->nparts - 1) {
+        atomic_store_explicit(&p->arrived, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->phase, 1, memory_order_acq_rel);
+        return;
+    }
+    for (long spins = 0; atomic_load_explicit(&p->phase, memory_order_acquire) == phase; spins++) {
+        if (spins < SPIN_LIMIT)
+            cpu_relax();
+        else
+            sched_yield();
+    }
+}
+
+void gan_team_range(const gan_team *team, size_t n, size_t align, size_t *lo, size_t *hi)
+{
+    size_t units = (n + align - 1) / align;
+    size_t a = units * (size_t)team->part / (size_t)team->nparts * align;
+    size_t b = units * ((size_t)team->part + 1) / (size_t)team->nparts * align;
+    *lo = a < n ? a : n;
+    *hi = b < n ? b : n;
+}
+
+static void *worker_main(void *arg_)
+{
+    const worker_arg *arg = arg_;
+    gan_pool *p = arg->pool;
+    unsigned long seen = 0;
+    for (;;) {
+        /* spin a while for the next job, then sleep */
+        unsigned long job;
+        long spins = 0;
+        while ((job = atomic_load_explicit(&p->job, memory_order_acquire)) == seen &&
+               !atomic_load(&p->stop) && spins < SPIN_LIMIT) {
+            cpu_relax();
+            spins++;
+        }
+        if (job == seen && !atomic_load(&p->stop)) {
+            pthread_mutex_lock(&p->lock);
+            while (atomic_load(&p->job) == seen && !atomic_load(&p->stop))
+                pthread_cond_wait(&p->wake, &p->lock);
+            pthread_mutex_unlock(&p->lock);
+            job = atomic_load(&p->job);
+        }
+        if (atomic_load(&p->stop))
+            break;
+        seen = job;
+        gan_team team = {p, arg->part, p->threads};
+        p->fn(p->ctx, &team);
+        atomic_fetch_sub_explicit(&p->running, 1, memory_order_acq_rel);
+    }
+    return NULL;
+}
+
+int gan_pool_init(gan_pool **out, int threads, gan_err *err)
+{
+    *out = NULL;
+    gan_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return gan_err_set(err, "out of memory for a thread pool");
+    p->threads = threads < 1 ? 1 : threads;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    atomic_init(&p->job, 0);
+    atomic_init(&p->stop, 0);
+    atomic_init(&p->running, 0);
+    atomic_init(&p->arrived, 0);
+    atomic_init(&p->phase, 0);
+    if (p->threads > 1) {
+        p->workers = calloc((size_t)p->threads - 1, sizeof *p->workers);
+        p->args = calloc((size_t)p->threads - 1, sizeof *p->args);
+        if (!p->workers || !p->args) {
+            gan_pool_free(p);
+            return gan_err_set(err, "out of memory for a thread pool");
+        }
+        for (int i = 1; i < p->threads; i++) {
+            p->args[i - 1] = (worker_arg){p, i};
+            int rc = pthread_create(&p->workers[i - 1], NULL, worker_main, &p->args[i - 1]);
+            if (rc != 0) {
+                gan_pool_free(p);
+                return gan_err_set(err, "cannot start a thread: %s", strerror(rc));
+            }
+            p->started++;
+        }
+    }
+    *out = p;
+    return 0;
+}
+
+void gan_pool_free(gan_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    atomic_store(&p->stop, 1);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->started; i++)
+        pthread_join(p->workers[i], NULL);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->wake);
+    free(p->workers);
+    free(p->args);
+    free(p);
+}
+
+int gan_pool_size(const gan_pool *p)
+{
+    return p ? p->threads : 1;
+}
+
+void gan_pool_run(gan_pool *p, void (*fn)(void *ctx, const gan_team *team), void *ctx)
+{
+    if (!p || p->threads == 1) {
+        gan_team solo = {p, 0, 1};
+        fn(ctx, &solo);
+        return;
+    }
+    p->fn = fn;
+    p->ctx = ctx;
+    atomic_store_explicit(&p->running, p->threads - 1, memory_order_relaxed);
+    pthread_mutex_lock(&p->lock);
+    atomic_fetch_add_explicit(&p->job, 1, memory_order_acq_rel);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    gan_team team = {p, 0, p->threads};
+    fn(ctx, &team);
+    for (long spins = 0; atomic_load_explicit(&p->running, memory_order_acquire) > 0; spins++) {
+        if (spins < SPIN_LIMIT)
+            cpu_relax();
+        else
+            sched_yield();
+    }
+}
