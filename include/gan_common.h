@@ -14,6 +14,15 @@
 
 #define GAN_VERSION "0.1.0"
 
+/* Hot elementwise loops are compiled for AVX-512, AVX2 and plain x86-64 and
+ * picked at load time (GCC function multiversioning). With no FMA
+ * contraction (-ffp-contract=off) every variant computes the same bits. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(GAN_NO_CLONES)
+#define GAN_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GAN_HOT
+#endif
+
 /** One error message; msg is "" while nothing went wrong. */
 typedef struct {
     char msg[512];

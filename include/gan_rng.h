@@ -6,9 +6,10 @@
  * stream increment as two uint64_t. Seeding follows pcg32_srandom_r:
  *   state = 0; inc = (stream << 1) | 1; step; state += seed; step.
  * Uniform float in [0,1): (u32 >> 8) * 2^-24.
- * Normal: Box-Muller in double on u1 = ((u32 >> 8) + 1) * 2^-24 (in (0,1],
- * so log(u1) is finite) and u2 = (u32 >> 8) * 2^-24; each pair of uniforms
- * gives two normals, r*cos and r*sin, written in that order.
+ * Normal: Box-Muller on two draws a, c (each u32 >> 8): u1 = (a + 1) 2^-24
+ * (in (0,1], so log(u1) is finite), theta = 2 pi c 2^-24; each pair gives
+ * r cos(theta), r sin(theta) with r = sqrt(-2 log u1), in that order, all in
+ * float by the polynomials of rng.c (the same bits on every machine).
  * Bounded integer: rejection as in pcg32_boundedrand_r (unbiased).
  */
 #ifndef GAN_RNG_H

@@ -56,16 +56,42 @@ class Pcg32:
         return lo + (hi - lo) * u
 
     def normal(self, n):
-        """Box-Muller in double, pairs r cos, r sin; float32."""
-        out = np.empty(n, dtype=np.float32)
-        for i in range(0, n, 2):
-            u1 = ((self.u32() >> 8) + 1.0) * (1.0 / 16777216.0)
-            u2 = (self.u32() >> 8) * (1.0 / 16777216.0)
-            r = math.sqrt(-2.0 * math.log(u1))
-            out[i] = r * math.cos(6.283185307179586476925286766559 * u2)
-            if i + 1 < n:
-                out[i + 1] = r * math.sin(6.283185307179586476925286766559 * u2)
-        return out
+        """gan_rng_normal_fill: Box-Muller in float32 by rng.c's polynomials,
+        operation for operation (numpy's float32 arithmetic is IEEE's)."""
+        f = np.float32
+        pairs = (n + 1) // 2
+        draws = np.array([self.u32() >> 8 for _ in range(2 * pairs)], dtype=np.uint32)
+        a, c = draws[0::2], draws[1::2]
+        k = (a + np.uint32(1)).astype(np.float32)
+        kb = k.view(np.uint32)
+        e = (kb >> np.uint32(23)).astype(np.int32) - 127
+        m = ((kb & np.uint32(0x007FFFFF)) | np.uint32(0x3F800000)).view(np.float32)
+        big = m > f(1.41421356)
+        m = np.where(big, m * f(0.5), m)
+        e = np.where(big, e + 1, e)
+        s = (m - f(1.0)) / (m + f(1.0))
+        z = s * s
+        lm = s * (f(2.0) + z * (f(0.666666667) + z * (f(0.4) + z * (f(0.285714286) +
+                  z * (f(0.222222222) + z * f(0.181818182))))))
+        fe = (e - 24).astype(np.float32)
+        lu = fe * f(0.693359375) + (fe * f(-2.12194440e-4) + lm)
+        r = np.sqrt(f(-2.0) * lu)
+        q = (c + np.uint32(1 << 21)) >> np.uint32(22)
+        phi = (c.astype(np.int32) - (q << np.uint32(22)).astype(np.int32)).astype(np.float32) \
+            * f(3.74507039e-7)
+        p2 = phi * phi
+        sn = phi + phi * p2 * (f(-0.166666667) + p2 * (f(8.33333333e-3) + p2 * (f(-1.98412698e-4) +
+                               p2 * (f(2.75573192e-6) + p2 * f(-2.50521084e-8)))))
+        cs = f(1.0) + p2 * (f(-0.5) + p2 * (f(4.16666667e-2) + p2 * (f(-1.38888889e-3) +
+                            p2 * (f(2.48015873e-5) + p2 * f(-2.75573192e-7)))))
+        q = q & np.uint32(3)
+        sin_t = np.select([q == 0, q == 1, q == 2], [sn, cs, -sn], -cs)
+        cos_t = np.select([q == 0, q == 1, q == 2], [cs, -sn, -cs], sn)
+        out = np.empty(2 * pairs, dtype=np.float32)
+        out[0::2] = r * cos_t
+        out[1::2] = r * sin_t
+        assert out.dtype == np.float32
+        return out[:n]
 
 
 def mlp(sizes, act, out_act):

@@ -126,6 +126,11 @@ static void replay_job(void *ctx, const gan_team *tm)
     }
 }
 
+static double spe_early(const gan_dataset *ds, int batch)
+{
+    return (double)((ds->count + (uint32_t)batch - 1) / (uint32_t)batch);
+}
+
 static double median(double *v, int rounds)
 {
     qsort(v, (size_t)rounds, sizeof *v, cmp_double);
@@ -224,6 +229,8 @@ int main(int argc, char **argv)
         t0 = now();
         gan_trainer_epoch(&tn, &ds, &es);
         ve[k] = now() - t0;
+        if (getenv("GAN_BENCH_VERBOSE"))
+            fprintf(stderr, "round %d: floor %.3f s, epoch %.3f s\n", k + 1, vs[k] * spe_early(&ds, cfg.batch), ve[k]);
     }
     /* For comparison, last (its idle threads spin a while and would disturb
      * ours): the 22 whole products replayed by OpenBLAS's own threads. */

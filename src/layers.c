@@ -1,6 +1,8 @@
 /* layers.c: the layer library on cblas_sgemm; semantics in gan_layers.h. */
 #include "gan_layers.h"
 
+#include "gan_common.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -68,15 +70,6 @@ void gan_linear_init(float *weight, float *bias, int C, int OC, gan_rng *rng)
     for (int j = 0; j < OC; j++)
         bias[j] = gan_rng_uniform(rng, -bound, bound);
 }
-
-/* The hot elementwise loops are compiled for AVX-512, AVX2 and plain x86-64
- * and picked at load time (GCC function multiversioning). With no FMA
- * contraction (-ffp-contract=off) every variant computes the same bits. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(GAN_NO_CLONES)
-#define GAN_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define GAN_HOT
-#endif
 
 /* Elementwise pieces shared by the plain and the fused passes. Written
  * without branches so that the compiler vectorises them; x * 1.0f == x, so

@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How long a waiting thread spins before it sleeps (iterations of a pause):
- * long enough to bridge the gaps inside an epoch, short enough not to burn
- * a core while the caller writes files. */
-#define SPIN_LIMIT 200000
+/* How long a waiting thread spins (iterations of a pause, some 0.3 ms)
+ * before it yields the CPU at every turn (in a barrier) or sleeps (between
+ * jobs): long enough for the waits inside a step, short enough to give the
+ * CPU away quickly when there are more threads than CPUs. */
+#define SPIN_LIMIT 20000
 
 typedef struct {
     gan_pool *pool;

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -204,8 +205,13 @@ int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, gan_err *err)
             fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
                     cfg->epochs, es.loss_d, es.loss_g, secs, ds.count / (secs > 0 ? secs : 1e-9));
     }
-    if (msg)
-        fprintf(msg, "done: %s\n", out);
+    if (msg) {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+            fprintf(msg, "done: %s (peak memory %.1f MB)\n", out, (double)ru.ru_maxrss / 1024.0);
+        else
+            fprintf(msg, "done: %s\n", out);
+    }
     rc = 0;
 done:
     if (log && log != csv_stdout && fclose(log) != 0 && rc == 0)

@@ -1,6 +1,7 @@
 /* theory.c: 1-D densities and discriminator fitting (see gan_theory.h). */
 #include "gan_theory.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -48,6 +49,7 @@ int gan_fit_discriminator(gan_mlp *d, const gan_mix1d *data, const gan_mix1d *g,
         y[B + i] = 0.0f;
     }
     gan_adam_cfg adam = cfg->adam;
+    openblas_set_num_threads(1); /* tiny products; the library threads itself */
     int tail = cfg->steps / 10 > 0 ? cfg->steps / 10 : 1;
     double loss_sum = 0.0;
     for (int s = 0; s < cfg->steps; s++) {

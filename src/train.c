@@ -1,11 +1,13 @@
 /* train.c: the trainer of gan_train.h: one allocation phase, then steps that
  * allocate nothing. */
+#define _POSIX_C_SOURCE 200809L
 #include "gan_train.h"
 
 #include <assert.h>
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gan_layers.h"
 
@@ -22,7 +24,9 @@ void gan_config_default(gan_config *cfg)
     cfg->beta2 = 0.999;
     cfg->slope = 0.0f;
     cfg->seed = 1;
-    cfg->threads = 1;
+    /* two threads where there are two CPUs: the measured best here (README) */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->threads = cpus >= 2 ? 2 : 1;
     cfg->grid = 4;
     cfg->png_scale = 1;
 }

@@ -198,10 +198,11 @@ static void check_model(const fixture_case *c, const char *prefix, const gan_mlp
     }
 }
 
-static void run_case(const fixture_case *c, const gan_dataset *ds)
+static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
 {
     gan_config cfg;
     gan_config_default(&cfg);
+    cfg.threads = threads;
     cfg.seed = c->seed;
     cfg.slope = (float)c->slope;
     cfg.batch = c->batch;
@@ -257,10 +258,11 @@ static void run_case(const fixture_case *c, const gan_dataset *ds)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: test_parity FIXTURE DATA_DIR\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: test_parity FIXTURE DATA_DIR [THREADS]\n");
         return 2;
     }
+    int threads = argc == 4 ? atoi(argv[3]) : 1;
     FILE *f = fopen(argv[1], "r");
     if (!f) {
         perror(argv[1]);
@@ -288,13 +290,13 @@ int main(int argc, char **argv)
             CHECK(dr && hits == dr->n);
             saturated_seen |= c.saturate > 0 ? 1 : 2;
         }
-        run_case(&c, &ds);
+        run_case(&c, &ds, threads);
         free_case(&c);
     }
     fclose(f);
     CHECK(cases == 4 && saturated_seen == 3);
-    fprintf(stderr, "parity: %d cases; largest difference: tensors %.3g (relative to scale), "
-                    "losses %.3g (absolute)\n", cases, worst_tensor, worst_loss);
+    fprintf(stderr, "parity (%d thread%s): %d cases; largest difference: tensors %.3g (relative to scale), "
+                    "losses %.3g (absolute)\n", threads, threads == 1 ? "" : "s", cases, worst_tensor, worst_loss);
     gan_dataset_free(&ds);
     TEST_MAIN_END();
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""bench-torch.py: the seed's GAN step in PyTorch with the data preloaded as one
+tensor (its fastest form here), for scripts/bench.sh to compare against.
+
+Same model, loss, optimiser, batch and order of work as the seed's script, but
+the images are scaled once into a float tensor and batches are index slices
+of it, so the time is the model's, not the DataLoader's. Prints
+torch_epoch_s (median seconds per epoch over --epochs, or --steps steps
+scaled to an epoch) and torch_threads. Needs Debian's python3-torch.
+
+    /usr/bin/python3 scripts/bench-torch.py --data DIR [--epochs N | --steps N] [--threads N]
+"""
+import argparse
+import gzip
+import os
+import statistics
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+
+def read_images(folder):
+    for name in ("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"):
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            raw = (gzip.open if name.endswith(".gz") else open)(path, "rb").read()
+            magic, n, rows, cols = struct.unpack(">IIII", raw[:16])
+            assert magic == 0x803, "%s: not an IDX image file" % path
+            return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, rows * cols)
+    raise SystemExit("bench-torch.py: no train-images-idx3-ubyte[.gz] in %s" % folder)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=0, help="time this many steps instead")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    x = (torch.from_numpy(read_images(args.data).copy()).float().div(255) - 0.5) / 0.5
+    n, pixels = x.shape
+    G = nn.Sequential(nn.Linear(100, 256), nn.ReLU(True), nn.Linear(256, 256), nn.ReLU(True),
+                      nn.Linear(256, pixels), nn.Tanh())
+    D = nn.Sequential(nn.Linear(pixels, 256), nn.ReLU(True), nn.Linear(256, 256), nn.ReLU(True),
+                      nn.Linear(256, 1), nn.Sigmoid())
+    criterion = nn.BCELoss()
+    optimizer_g = optim.Adam(G.parameters(), lr=2e-4)
+    optimizer_d = optim.Adam(D.parameters(), lr=2e-4)
+    batch = 64
+    steps_per_epoch = (n + batch - 1) // batch
+
+    def step(imgs):
+        b = imgs.size(0)
+        real_labels = torch.ones(b, 1)
+        fake_labels = torch.zeros(b, 1)
+        optimizer_d.zero_grad()
+        d_real_loss = criterion(D(imgs), real_labels)
+        z = torch.randn(b, 100)
+        gen_imgs = G(z).detach()
+        d_fake_loss = criterion(D(gen_imgs), fake_labels)
+        loss_d = (d_real_loss + d_fake_loss) / 2
+        loss_d.backward()
+        optimizer_d.step()
+        optimizer_g.zero_grad()
+        gen_imgs = G(z)
+        loss_g = criterion(D(gen_imgs), real_labels)
+        loss_g.backward()
+        optimizer_g.step()
+
+    def run(nsteps):
+        perm = torch.randperm(n)
+        t0 = time.perf_counter()
+        for s in range(nsteps):
+            i = s % steps_per_epoch
+            step(x[perm[i * batch:(i + 1) * batch]])
+        return time.perf_counter() - t0
+
+    run(20)  # warm-up
+    if args.steps:
+        secs = [run(args.steps) / args.steps * steps_per_epoch for _ in range(3)]
+    else:
+        secs = [run(steps_per_epoch) for _ in range(args.epochs)]
+    print("torch_version=%s" % torch.__version__)
+    print("torch_threads=%d" % args.threads)
+    print("torch_epoch_s=%.3f" % statistics.median(secs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+/*
+ * test_pool.c: the thread pool. Ranges cover [0, n) exactly once at the
+ * given alignment; every thread runs each job; a barrier really waits (a
+ * thread that passes it sees every other thread's writes from before it);
+ * the trainer gives the same results with 1, 2 and 3 threads' splits.
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "gan_pool.h"
+#include "gan_train.h"
+#include "test_util.h"
+
+static void test_ranges(void)
+{
+    for (int nparts = 1; nparts <= 5; nparts++)
+        for (size_t n = 0; n < 900; n += 37)
+            for (size_t align = 1; align <= 16; align *= 2) {
+                size_t next = 0;
+                int ok = 1;
+                for (int p = 0; p < nparts; p++) {
+                    gan_team tm = {NULL, p, nparts};
+                    size_t lo, hi;
+                    gan_team_range(&tm, n, align, &lo, &hi);
+                    ok &= lo == next && hi >= lo && hi <= n && (lo % align == 0 || lo == n);
+                    next = hi;
+                }
+                CHECK_MSG(ok && next == n, "n %zu, %d parts, align %zu", n, nparts, align);
+            }
+    /* 784 columns in two halves at 8-float alignment: 392 each */
+    gan_team t0 = {NULL, 0, 2};
+    size_t lo, hi;
+    gan_team_range(&t0, 784, 8, &lo, &hi);
+    CHECK(lo == 0 && hi == 392);
+}
+
+enum { ROUNDS = 300, MAXT = 4 };
+typedef struct {
+    int slot[MAXT];
+    atomic_int bad, ran;
+} barrier_job;
+
+static void barrier_fn(void *ctx, const gan_team *tm)
+{
+    barrier_job *j = ctx;
+    atomic_fetch_add(&j->ran, 1);
+    for (int r = 1; r <= ROUNDS; r++) {
+        j->slot[tm->part] = r;
+        gan_team_barrier(tm);
+        for (int p = 0; p < tm->nparts; p++)
+            if (j->slot[p] != r)
+                atomic_fetch_add(&j->bad, 1);
+        gan_team_barrier(tm);
+    }
+}
+
+static void test_barrier(int threads)
+{
+    gan_pool *pool;
+    gan_err err = {""};
+    CHECK(gan_pool_init(&pool, threads, &err) == 0);
+    CHECK(gan_pool_size(pool) == threads);
+    for (int rep = 0; rep < 3; rep++) {
+        barrier_job j;
+        memset(&j, 0, sizeof j);
+        atomic_init(&j.bad, 0);
+        atomic_init(&j.ran, 0);
+        gan_pool_run(pool, barrier_fn, &j);
+        CHECK_MSG(atomic_load(&j.ran) == threads, "%d threads ran, want %d", atomic_load(&j.ran),
+                  threads);
+        CHECK_MSG(atomic_load(&j.bad) == 0, "%d stale reads past a barrier", atomic_load(&j.bad));
+    }
+    gan_pool_free(pool);
+}
+
+/* Training steps with 1, 2 and 3 threads: the same losses and parameters up
+ * to float rounding (each thread's products are the same sums, cut by
+ * columns), and with one thread count, the same bits twice. */
+static void test_trainer_threads(void)
+{
+    enum { P = 40, N = 3 };
+    float params[N][2][20000];
+    double losses[N][2];
+    int counts[N] = {1, 2, 3};
+    for (int k = 0; k < N; k++) {
+        gan_config cfg;
+        gan_config_default(&cfg);
+        cfg.batch = 24;
+        cfg.z_dim = 12;
+        cfg.hidden = 48;
+        cfg.threads = counts[k];
+        gan_trainer t;
+        gan_err err = {""};
+        CHECK(gan_trainer_init(&t, &cfg, P, 100, &err) == 0);
+        CHECK(t.G.nparams <= 20000 && t.D.nparams <= 20000);
+        gan_rng data;
+        gan_rng_seed(&data, 3, 3);
+        gan_step_stats st = {0};
+        for (int s = 0; s < 5; s++) {
+            for (int i = 0; i < cfg.batch * P; i++)
+                t.x[i] = gan_rng_uniform(&data, -1.0f, 1.0f);
+            gan_rng_normal_fill(&data, t.z, (size_t)cfg.batch * cfg.z_dim);
+            gan_trainer_step(&t, cfg.batch, &st);
+        }
+        losses[k][0] = st.loss_d;
+        losses[k][1] = st.loss_g;
+        memcpy(params[k][0], t.G.params, sizeof(float) * t.G.nparams);
+        memcpy(params[k][1], t.D.params, sizeof(float) * t.D.nparams);
+        size_t ng = t.G.nparams, nd = t.D.nparams;
+        gan_trainer_free(&t);
+        if (k == 0)
+            continue;
+        CHECK_CLOSE(losses[k][0], losses[0][0], 1e-6, 1e-5);
+        CHECK_CLOSE(losses[k][1], losses[0][1], 1e-6, 1e-5);
+        double worst = 0;
+        for (size_t i = 0; i < ng; i++)
+            worst = fmax(worst, fabs(params[k][0][i] - params[0][0][i]));
+        for (size_t i = 0; i < nd; i++)
+            worst = fmax(worst, fabs(params[k][1][i] - params[0][1][i]));
+        CHECK_MSG(worst < 1e-5, "%d threads: parameters differ by %g", counts[k], worst);
+    }
+}
+
+int main(void)
+{
+    test_ranges();
+    test_barrier(1);
+    test_barrier(2);
+    test_barrier(3);
+    test_trainer_threads();
+    TEST_MAIN_END();
+}
