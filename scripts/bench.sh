@@ -6,7 +6,8 @@
 # dataset-fashion-mnist (installed if missing). For 1 and 2 threads,
 # gan-bench measures, in interleaved rounds, the GEMM floor (the cblas_sgemm
 # calls of a training step replayed alone, scaled to an epoch) and real
-# epochs (median of 3); gan-train then trains one epoch for its peak memory.
+# epochs (medians of 5 rounds; epoch/floor is the median of each round's
+# ratio); gan-train then trains one epoch for its peak memory.
 # Where Debian's python3-torch is installed, the seed's model in PyTorch
 # with the data preloaded (1 thread, its best setting) is timed too.
 # --quick: the embedded 8,000 MNIST digits and shorter PyTorch timing; fits
@@ -23,7 +24,7 @@ if [ $quick -eq 1 ]; then
 else
     sh scripts/deps.sh dataset-fashion-mnist
     data=/usr/share/datasets/fashion-mnist
-    rounds=3
+    rounds=5
     torch_args="--epochs 3"
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
