@@ -15,7 +15,8 @@
  *
  * Random streams (PCG32, gan_rng.h), all from --seed: stream 1 initialises G
  * then D; stream 2 draws the fixed noise of the sample grids; stream 3 draws,
- * per epoch, the shuffle and then, per step, z (b x Z normals).
+ * per epoch, the shuffle (Fisher-Yates of 0..n-1) and then, per step, z
+ * (b x Z normals).
  */
 #ifndef GAN_TRAIN_H
 #define GAN_TRAIN_H

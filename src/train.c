@@ -78,8 +78,6 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     gan_rng_seed(&fixed, cfg->seed, 2);
     gan_rng_normal_fill(&fixed, t->fixed_z, (size_t)n * Z);
     gan_rng_seed(&t->rng, cfg->seed, 3);
-    for (uint32_t i = 0; i < count; i++)
-        t->perm[i] = i;
     return 0;
 }
 
@@ -179,8 +177,14 @@ static void epoch_job(void *ctx, const gan_team *tm)
     team_job *j = ctx;
     gan_trainer *t = j->t;
     gan_epoch_stats *es = j->es;
-    if (tm->part == 0)
+    if (tm->part == 0) {
+        /* a fresh permutation every epoch (as PyTorch's sampler draws one),
+         * so an epoch depends only on the random stream: a checkpoint
+         * between epochs need not store the order */
+        for (uint32_t i = 0; i < t->count; i++)
+            t->perm[i] = i;
         gan_rng_shuffle(&t->rng, t->perm, t->count);
+    }
     gan_team_barrier(tm);
     /* Each thread keeps its own copy of the stream's position and draws its
      * share of z from there (two draws per pair of normals), so z is the
