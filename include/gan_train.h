@@ -30,6 +30,13 @@
 #include "gan_pool.h"
 #include "gan_rng.h"
 
+/* Bits of gan_config.set: which settings the command line gave. */
+enum {
+    GAN_SET_ZDIM = 1u << 0, GAN_SET_HIDDEN = 1u << 1, GAN_SET_ACT = 1u << 2,
+    GAN_SET_BATCH = 1u << 3, GAN_SET_LR = 1u << 4, GAN_SET_BETA1 = 1u << 5,
+    GAN_SET_BETA2 = 1u << 6, GAN_SET_SEED = 1u << 7, GAN_SET_GRID = 1u << 8
+};
+
 /** Everything a run is told; gan_config_default gives the seed's values. */
 typedef struct {
     const char *data_dir;   /* folder with train-images/labels IDX files */
@@ -44,6 +51,8 @@ typedef struct {
     int png_scale;          /* each pixel drawn as scale x scale */
     int force;              /* reuse an --out folder / --log file that exists */
     int quiet;              /* nothing on standard error but errors */
+    const char *resume_path;/* continue from this checkpoint (NULL: a new run) */
+    unsigned set;           /* GAN_SET_* bits of the settings given explicitly */
 } gan_config;
 
 void gan_config_default(gan_config *cfg);
@@ -101,8 +110,10 @@ void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
 
 /**
  * The whole job: load cfg->data_dir, make the output folder, train
- * cfg->epochs epochs, and after each write OUT/samples/epoch-NNN.png and a
- * CSV row. Progress goes to `msg` (NULL for none); the CSV goes to its file
+ * cfg->epochs epochs, and after each write OUT/samples/epoch-NNN.png, a CSV
+ * row and OUT/checkpoint.gan (gan_checkpoint.h). With cfg->resume_path, the
+ * run continues from that checkpoint to cfg->epochs in all, in its folder
+ * (or --out), appending to its CSV. Progress goes to `msg` (NULL for none); the CSV goes to its file
  * or, with log_path "-", to `csv_stdout`.
  */
 int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, gan_err *err);

@@ -12,7 +12,7 @@
 enum {
     OPT_DATA = 256, OPT_OUT, OPT_EPOCHS, OPT_LR, OPT_BATCH, OPT_BETA1, OPT_BETA2, OPT_ZDIM,
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
-    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION
+    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME
 };
 
 static const struct option long_opts[] = {
@@ -33,6 +33,7 @@ static const struct option long_opts[] = {
     {"png-scale", required_argument, NULL, OPT_SCALE},
     {"log", required_argument, NULL, OPT_LOG},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"resume", required_argument, NULL, OPT_RESUME},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -58,6 +59,8 @@ void gan_cli_usage(FILE *out)
             "  --grid N            samples per epoch as an N x N grid [%d]\n"
             "  --png-scale K       draw each pixel as K x K [%d]\n"
             "  --force             reuse an --out folder or --log file that exists\n"
+            "  --resume FILE       continue the run of checkpoint FILE (in its folder, or\n"
+            "                      --out) up to --epochs in all; its settings are kept\n"
             "Model:\n"
             "  --z-dim N           noise size [%d]\n"
             "  --hidden N          hidden layer width of G and D [%d]\n"
@@ -148,21 +151,39 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             cfg->log_path = a;
             break;
         case OPT_EPOCHS: rc = parse_int("epochs", a, 1, 1000000, &cfg->epochs, err); break;
-        case OPT_BATCH: rc = parse_int("batch-size", a, 1, 65536, &cfg->batch, err); break;
-        case OPT_ZDIM: rc = parse_int("z-dim", a, 1, 65536, &cfg->z_dim, err); break;
-        case OPT_HIDDEN: rc = parse_int("hidden", a, 1, 65536, &cfg->hidden, err); break;
+        case OPT_BATCH: rc = parse_int("batch-size", a, 1, 65536, &cfg->batch, err);
+            cfg->set |= GAN_SET_BATCH;
+            break;
+        case OPT_ZDIM: rc = parse_int("z-dim", a, 1, 65536, &cfg->z_dim, err);
+            cfg->set |= GAN_SET_ZDIM;
+            break;
+        case OPT_HIDDEN: rc = parse_int("hidden", a, 1, 65536, &cfg->hidden, err);
+            cfg->set |= GAN_SET_HIDDEN;
+            break;
         case OPT_THREADS: rc = parse_int("threads", a, 1, 256, &cfg->threads, err); break;
-        case OPT_GRID: rc = parse_int("grid", a, 1, 64, &cfg->grid, err); break;
+        case OPT_GRID: rc = parse_int("grid", a, 1, 64, &cfg->grid, err);
+            cfg->set |= GAN_SET_GRID;
+            break;
         case OPT_SCALE: rc = parse_int("png-scale", a, 1, 16, &cfg->png_scale, err); break;
-        case OPT_LR: rc = parse_real("lr", a, 0.0, 0, 10.0, 1, &cfg->lr, err); break;
-        case OPT_BETA1: rc = parse_real("beta1", a, 0.0, 1, 1.0, 0, &cfg->beta1, err); break;
-        case OPT_BETA2: rc = parse_real("beta2", a, 0.0, 1, 1.0, 0, &cfg->beta2, err); break;
+        case OPT_LR: rc = parse_real("lr", a, 0.0, 0, 10.0, 1, &cfg->lr, err);
+            cfg->set |= GAN_SET_LR;
+            break;
+        case OPT_BETA1: rc = parse_real("beta1", a, 0.0, 1, 1.0, 0, &cfg->beta1, err);
+            cfg->set |= GAN_SET_BETA1;
+            break;
+        case OPT_BETA2: rc = parse_real("beta2", a, 0.0, 1, 1.0, 0, &cfg->beta2, err);
+            cfg->set |= GAN_SET_BETA2;
+            break;
         case OPT_SLOPE:
+            cfg->set |= GAN_SET_ACT;
             rc = parse_real("leaky-slope", a, 0.0, 0, 1.0, 0, &v, err);
             slope = v;
             break;
-        case OPT_SEED: rc = parse_u64("seed", a, &cfg->seed, err); break;
+        case OPT_SEED: rc = parse_u64("seed", a, &cfg->seed, err);
+            cfg->set |= GAN_SET_SEED;
+            break;
         case OPT_ACT:
+            cfg->set |= GAN_SET_ACT;
             if (strcmp(a, "relu") == 0)
                 leaky = 0;
             else if (strcmp(a, "leaky") == 0)
@@ -171,6 +192,11 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
                 rc = gan_err_set(err, "--activation: '%s' is not relu or leaky", a);
             break;
         case OPT_FORCE: cfg->force = 1; break;
+        case OPT_RESUME:
+            if (!*a)
+                rc = gan_err_set(err, "--resume: empty file name");
+            cfg->resume_path = a;
+            break;
         case OPT_QUIET: cfg->quiet = 1; break;
         case OPT_HELP:
             gan_cli_usage(out);

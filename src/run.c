@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "gan_checkpoint.h"
+#include "gan_file.h"
 #include "gan_image.h"
 
 static double now_seconds(void)
@@ -86,6 +88,19 @@ static int make_numbered_run(char *out, size_t len, gan_err *err)
 
 static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *err)
 {
+    if (cfg->resume_path) {
+        /* a resumed run continues where it was: --out, or the checkpoint's folder */
+        const char *slash = strrchr(cfg->resume_path, '/');
+        if (cfg->out_dir)
+            snprintf(out, len, "%s", cfg->out_dir);
+        else if (slash)
+            snprintf(out, len, "%.*s", (int)(slash - cfg->resume_path), cfg->resume_path);
+        else
+            snprintf(out, len, ".");
+        if (!out[0])
+            snprintf(out, len, "/");
+        return make_dirs(out, err);
+    }
     if (!cfg->out_dir)
         return make_numbered_run(out, len, err);
     if (strlen(cfg->out_dir) >= len - 64)
@@ -102,25 +117,71 @@ static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *er
     return make_dirs(out, err);
 }
 
-static int open_log(const gan_config *cfg, const char *out, FILE *csv_stdout, FILE **log,
-                    char *path, size_t len, gan_err *err)
+#define CSV_HEADER "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds\n"
+
+/* On resume: keeps the header and the first `epochs` rows of an existing
+ * CSV (later rows belong to epochs the checkpoint does not have), rewritten
+ * atomically; 1 if the file was there, 0 if not. */
+static int keep_csv_rows(const char *path, int epochs, gan_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? 0 : gan_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+    gan_atomic a;
+    if (gan_atomic_open(&a, path, err) != 0) {
+        fclose(f);
+        return -1;
+    }
+    char line[1024];
+    int n = 0, rc = 1;
+    while (n <= epochs && fgets(line, sizeof line, f)) {
+        if (n == 0 && strcmp(line, CSV_HEADER) != 0) {
+            rc = gan_err_set(err, "%s: not a gan-train loss log (header differs)", path);
+            break;
+        }
+        if (gan_write_all(a.f, line, strlen(line), path, err) != 0) {
+            rc = -1;
+            break;
+        }
+        n++;
+    }
+    if (rc == 1 && ferror(f))
+        rc = gan_err_set(err, "%s: read error", path);
+    if (rc == 1 && n != epochs + 1)
+        rc = gan_err_set(err, "%s: has %d epoch rows, the checkpoint %d", path, n > 0 ? n - 1 : 0,
+                         epochs);
+    fclose(f);
+    if (rc != 1) {
+        gan_atomic_abort(&a);
+        return -1;
+    }
+    return gan_atomic_commit(&a, err) == 0 ? 1 : -1;
+}
+
+static int open_log(const gan_config *cfg, const char *out, int resume_epoch, FILE *csv_stdout,
+                    FILE **log, char *path, size_t len, gan_err *err)
 {
     if (cfg->log_path && strcmp(cfg->log_path, "-") == 0) {
         *log = csv_stdout;
         snprintf(path, len, "standard output");
-        return 0;
+        return fprintf(*log, CSV_HEADER) < 0 ? gan_err_set(err, "standard output: write failed") : 0;
     }
     if (cfg->log_path)
         snprintf(path, len, "%s", cfg->log_path);
     else
         snprintf(path, len, "%s/losses.csv", out);
+    int had = 0;
+    if (resume_epoch >= 0 && (had = keep_csv_rows(path, resume_epoch, err)) < 0)
+        return -1;
     /* "x": C11 exclusive create, so an existing log is never truncated */
-    *log = fopen(path, cfg->force ? "w" : "wx");
+    *log = fopen(path, had ? "a" : cfg->force || resume_epoch >= 0 ? "w" : "wx");
     if (!*log) {
         if (errno == EEXIST)
             return gan_err_set(err, "%s: exists; choose another --log or add --force", path);
         return gan_err_set(err, "%s: cannot create: %s", path, strerror(errno));
     }
+    if (!had && (fprintf(*log, CSV_HEADER) < 0 || fflush(*log) != 0))
+        return gan_err_set(err, "%s: write failed: %s", path, strerror(errno));
     return 0;
 }
 
@@ -136,29 +197,92 @@ static int write_grid(gan_trainer *t, const gan_config *cfg, int rows, int cols,
     return gan_png_write(path, img, w, h, err);
 }
 
-int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, gan_err *err)
+/* Settings a resumed run takes from its checkpoint: any given on the command
+ * line must agree. */
+static int check_resume_conflicts(const gan_config *given, const gan_config *ck, const char *path,
+                                  gan_err *err)
 {
+    struct {
+        unsigned flag;
+        const char *name;
+        int differs;
+    } c[] = {
+        {GAN_SET_ZDIM, "--z-dim", given->z_dim != ck->z_dim},
+        {GAN_SET_HIDDEN, "--hidden", given->hidden != ck->hidden},
+        {GAN_SET_ACT, "--activation/--leaky-slope", given->slope != ck->slope},
+        {GAN_SET_BATCH, "--batch-size", given->batch != ck->batch},
+        {GAN_SET_LR, "--lr", given->lr != ck->lr},
+        {GAN_SET_BETA1, "--beta1", given->beta1 != ck->beta1},
+        {GAN_SET_BETA2, "--beta2", given->beta2 != ck->beta2},
+        {GAN_SET_SEED, "--seed", given->seed != ck->seed},
+        {GAN_SET_GRID, "--grid", given->grid != ck->grid},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+        if ((given->set & c[i].flag) && c[i].differs)
+            return gan_err_set(err, "%s: %s differs from the checkpoint's; a resumed run keeps its "
+                               "settings (leave the option out)", path, c[i].name);
+    return 0;
+}
+
+int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, gan_err *err)
+{
+    gan_config cfg_store = *cfg_in;
+    gan_config *cfg = &cfg_store;
+    gan_ckpt_info ck;
+    unsigned char *ck_data = NULL;
+    size_t ck_size = 0;
+    int resume_epoch = -1;
+    if (cfg->resume_path) {
+        if (gan_checkpoint_read(cfg->resume_path, &ck, &ck_data, &ck_size, err) != 0)
+            return -1;
+        gan_checkpoint_config(&ck, cfg);
+        if (check_resume_conflicts(cfg_in, cfg, cfg->resume_path, err) != 0) {
+            free(ck_data);
+            return -1;
+        }
+        resume_epoch = (int)ck.epoch;
+    }
     gan_dataset ds;
-    if (gan_dataset_load(&ds, cfg->data_dir, "train", err) != 0)
+    if (gan_dataset_load(&ds, cfg->data_dir, "train", err) != 0) {
+        free(ck_data);
         return -1;
+    }
     int rc = -1, pixels = (int)(ds.rows * ds.cols), w, h;
     FILE *log = NULL;
     uint8_t *img = NULL;
     gan_trainer t;
     memset(&t, 0, sizeof t);
-    char out[4096], log_path[4200], samples[4200];
+    char out[4096], log_path[4200], samples[4200], ckpt_path[4200];
     if (ds.rows > 4096 || ds.cols > 4096) {
         gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes (4096 x 4096)",
                     cfg->data_dir, ds.rows, ds.cols);
         goto done;
     }
+    if (cfg->resume_path && (ds.rows != ck.rows || ds.cols != ck.cols || ds.count != ck.count)) {
+        gan_err_set(err, "%s: the checkpoint was trained on %u images of %u x %u, %s has %u of %u x %u",
+                    cfg->resume_path, ck.count, ck.rows, ck.cols, cfg->data_dir, ds.count,
+                    ds.rows, ds.cols);
+        goto done;
+    }
+    if (cfg->resume_path && resume_epoch >= cfg->epochs) {
+        if (msg)
+            fprintf(msg, "%s: already at epoch %d of %d; nothing to do (raise --epochs)\n",
+                    cfg->resume_path, resume_epoch, cfg->epochs);
+        rc = 0;
+        goto done;
+    }
     if (prepare_out(cfg, out, sizeof out, err) != 0)
         goto done;
     snprintf(samples, sizeof samples, "%s/samples", out);
-    if (make_dirs(samples, err) != 0 ||
-        open_log(cfg, out, csv_stdout, &log, log_path, sizeof log_path, err) != 0)
+    snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.gan", out);
+    if (make_dirs(samples, err) != 0)
         goto done;
     if (gan_trainer_init(&t, cfg, pixels, ds.count, err) != 0)
+        goto done;
+    if (cfg->resume_path &&
+        gan_checkpoint_restore(&t, &ck, ck_data, cfg->resume_path, err) != 0)
+        goto done;
+    if (open_log(cfg, out, resume_epoch, csv_stdout, &log, log_path, sizeof log_path, err) != 0)
         goto done;
     gan_grid_size(cfg->grid * cfg->grid, cfg->grid, (int)ds.rows, (int)ds.cols, cfg->png_scale, &w, &h);
     img = malloc((size_t)w * h);
@@ -181,18 +305,18 @@ int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, gan_err *err)
         fprintf(msg, "training: %d epochs x %d steps, batch %d, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
                 cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
                 (unsigned long long)cfg->seed, cfg->threads, cfg->threads == 1 ? "" : "s");
-        fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid); loss log: %s\n", out,
-                cfg->grid, cfg->grid, log_path);
+        if (cfg->resume_path)
+            fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);
+        fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid, checkpoint.gan); loss log: %s\n",
+                out, cfg->grid, cfg->grid, log_path);
     }
-    if (fprintf(log, "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds\n") < 0 || fflush(log) != 0) {
-        gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
-        goto done;
-    }
-    for (int e = 1; e <= cfg->epochs; e++) {
+    for (int e = t.epoch + 1; e <= cfg->epochs; e++) {
         double t0 = now_seconds();
         gan_epoch_stats es;
         gan_trainer_epoch(&t, &ds, &es);
         double secs = now_seconds() - t0;
+        /* the grid, the CSV row, then the checkpoint: a crash before the
+         * checkpoint is replaced redoes this epoch, and resuming drops its row */
         if (write_grid(&t, cfg, (int)ds.rows, (int)ds.cols, out, e, img, err) != 0)
             goto done;
         if (fprintf(log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f\n", e, t.step, es.loss_d, es.loss_g,
@@ -201,6 +325,8 @@ int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, gan_err *err)
             gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
             goto done;
         }
+        if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
+            goto done;
         if (msg)
             fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
                     cfg->epochs, es.loss_d, es.loss_g, secs, ds.count / (secs > 0 ? secs : 1e-9));
@@ -217,6 +343,7 @@ done:
     if (log && log != csv_stdout && fclose(log) != 0 && rc == 0)
         rc = gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
     free(img);
+    free(ck_data);
     gan_trainer_free(&t);
     gan_dataset_free(&ds);
     return rc;

@@ -1,0 +1,81 @@
+/*
+ * gan_checkpoint.h: the state of a training run between two epochs, in one
+ * file, so that a run can be resumed exactly and sampled from later.
+ *
+ * Format, version 1, every number little-endian, floats IEEE-754 binary32:
+ *
+ *   offset  size  field
+ *        0     8  magic "GANCKPT\0"
+ *        8     4  u32 version (1)
+ *       12     4  u32 header size in bytes (168)
+ *       16    24  u32 rows, cols, z_dim, hidden, batch, grid
+ *       40     4  u32 activation: 0 ReLU, 1 LeakyReLU
+ *       44     4  f32 LeakyReLU slope (0 for ReLU)
+ *       48    32  f64 lr, beta1, beta2, eps (Adam)
+ *       80     8  u64 seed
+ *       88     4  u32 epochs completed
+ *       92     4  u32 training images
+ *       96     8  u64 steps taken
+ *      104    16  u64 random stream 3: PCG32 state, increment
+ *      120    16  i64 Adam step counts of G, of D
+ *      136    16  u64 parameters of G, of D (nG, nD)
+ *      152     4  u32 fixed-noise vectors (grid * grid)
+ *      156    12  zero (reserved)
+ *      168        f32 fixed noise (grid * grid, z_dim)
+ *                 f32 G parameters, Adam m, Adam v (nG each)
+ *                 f32 D parameters, Adam m, Adam v (nD each)
+ *      end-4   4  u32 CRC-32 (zlib's) of every byte before it
+ *
+ * Parameters are in the order of gan_model.h (W1, b1, W2, b2, W3, b3; W as
+ * (out, in)). The file is written to a temporary name in the same folder,
+ * flushed, fsync'ed and renamed over the old one, so at every moment the
+ * path holds a complete checkpoint, old or new.
+ */
+#ifndef GAN_CHECKPOINT_H
+#define GAN_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "gan_common.h"
+#include "gan_train.h"
+
+#define GAN_CKPT_VERSION 1u
+#define GAN_CKPT_HEADER 168u
+
+/** What a checkpoint says about its run, read before any model is made. */
+typedef struct {
+    uint32_t rows, cols, z_dim, hidden, batch, grid;
+    uint32_t activation; /* 0 ReLU, 1 LeakyReLU */
+    float slope;
+    double lr, beta1, beta2, eps;
+    uint64_t seed;
+    uint32_t epoch, count;
+    uint64_t step;
+    uint64_t rng_state, rng_inc;
+    int64_t adam_t_g, adam_t_d;
+    uint64_t nparams_g, nparams_d;
+    uint32_t nfixed;
+} gan_ckpt_info;
+
+/** Writes the trainer's state (and cfg's seed; images of rows x cols) to
+ *  path, atomically. */
+int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, int cols,
+                        const char *path, gan_err *err);
+
+/**
+ * Reads and checks a whole checkpoint: magic, version, header, sizes that
+ * agree with each other and with the file's length, and the CRC. On success
+ * *info is filled and *data (malloc'd, the caller frees it) holds the file.
+ */
+int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **data,
+                        size_t *size, gan_err *err);
+
+/** Puts a checkpoint's settings into cfg (model shape, Adam, seed, grid). */
+void gan_checkpoint_config(const gan_ckpt_info *info, gan_config *cfg);
+
+/** Restores a trainer made with gan_checkpoint_config's settings from the
+ *  file's data (as returned by gan_checkpoint_read). */
+int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *info, const unsigned char *data,
+                           const char *path, gan_err *err);
+
+#endif

@@ -1,0 +1,339 @@
+/* checkpoint.c: the checkpoint file of gan_checkpoint.h. Every number is
+ * encoded byte by byte, so the file is the same on any machine. */
+#define _POSIX_C_SOURCE 200809L
+#include "gan_checkpoint.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "gan_file.h"
+
+static const unsigned char MAGIC[8] = {'G', 'A', 'N', 'C', 'K', 'P', 'T', 0};
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void putf32(unsigned char *p, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    put32(p, u);
+}
+
+static float getf32(const unsigned char *p)
+{
+    uint32_t u = get32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static void putf64(unsigned char *p, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    put64(p, u);
+}
+
+static double getf64(const unsigned char *p)
+{
+    uint64_t u = get64(p);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+
+/* A file being written, with its running CRC. */
+typedef struct {
+    gan_atomic a;
+    uLong crc;
+    int failed;
+    gan_err *err;
+} ckpt_writer;
+
+static void write_bytes(ckpt_writer *w, const unsigned char *p, size_t n)
+{
+    if (w->failed)
+        return;
+    if (gan_write_all(w->a.f, p, n, w->a.path, w->err) != 0) {
+        w->failed = 1;
+        return;
+    }
+    w->crc = crc32(w->crc, p, (uInt)n);
+}
+
+static void write_floats(ckpt_writer *w, const float *x, size_t n)
+{
+    unsigned char buf[4096];
+    while (n > 0 && !w->failed) {
+        size_t k = n < sizeof buf / 4 ? n : sizeof buf / 4;
+        for (size_t i = 0; i < k; i++)
+            putf32(buf + 4 * i, x[i]);
+        write_bytes(w, buf, 4 * k);
+        x += k;
+        n -= k;
+    }
+}
+
+int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, int cols,
+                        const char *path, gan_err *err)
+{
+    unsigned char h[GAN_CKPT_HEADER];
+    memset(h, 0, sizeof h);
+    memcpy(h, MAGIC, 8);
+    put32(h + 8, GAN_CKPT_VERSION);
+    put32(h + 12, GAN_CKPT_HEADER);
+    put32(h + 16, (uint32_t)rows);
+    put32(h + 20, (uint32_t)cols);
+    put32(h + 24, (uint32_t)t->z_dim);
+    put32(h + 28, (uint32_t)t->G.dims[1]);
+    put32(h + 32, (uint32_t)t->batch);
+    put32(h + 36, (uint32_t)t->grid);
+    put32(h + 40, t->G.slope > 0.0f ? 1u : 0u);
+    putf32(h + 44, t->G.slope);
+    putf64(h + 48, t->adam.lr);
+    putf64(h + 56, t->adam.beta1);
+    putf64(h + 64, t->adam.beta2);
+    putf64(h + 72, t->adam.eps);
+    put64(h + 80, cfg->seed);
+    put32(h + 88, (uint32_t)t->epoch);
+    put32(h + 92, t->count);
+    put64(h + 96, (uint64_t)t->step);
+    put64(h + 104, t->rng.state);
+    put64(h + 112, t->rng.inc);
+    put64(h + 120, (uint64_t)t->G.adam_t);
+    put64(h + 128, (uint64_t)t->D.adam_t);
+    put64(h + 136, t->G.nparams);
+    put64(h + 144, t->D.nparams);
+    put32(h + 152, (uint32_t)(t->grid * t->grid));
+
+    ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
+    if (gan_atomic_open(&w.a, path, err) != 0)
+        return -1;
+    write_bytes(&w, h, sizeof h);
+    write_floats(&w, t->fixed_z, (size_t)t->grid * t->grid * t->z_dim);
+    const gan_mlp *nets[2] = {&t->G, &t->D};
+    for (int k = 0; k < 2; k++) {
+        write_floats(&w, nets[k]->params, nets[k]->nparams);
+        write_floats(&w, nets[k]->adam_m, nets[k]->nparams);
+        write_floats(&w, nets[k]->adam_v, nets[k]->nparams);
+    }
+    unsigned char tail[4];
+    put32(tail, (uint32_t)w.crc);
+    if (!w.failed && gan_write_all(w.a.f, tail, 4, path, err) != 0)
+        w.failed = 1;
+    if (w.failed) {
+        gan_atomic_abort(&w.a);
+        return -1;
+    }
+    return gan_atomic_commit(&w.a, err);
+}
+
+/* Parameters of the seed's three-layer MLP in -> h -> h -> out. */
+static uint64_t mlp_params(uint64_t in, uint64_t h, uint64_t out)
+{
+    return h * in + h + h * h + h + out * h + out;
+}
+
+static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *path, gan_err *err)
+{
+    if (memcmp(h, MAGIC, 8) != 0)
+        return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
+    uint32_t version = get32(h + 8);
+    if (version != GAN_CKPT_VERSION)
+        return gan_err_set(err, "%s: checkpoint format version %u; this gan-train reads version %u",
+                           path, version, GAN_CKPT_VERSION);
+    if (get32(h + 12) != GAN_CKPT_HEADER)
+        return gan_err_set(err, "%s: corrupt checkpoint (header size %u, expected %u)", path,
+                           get32(h + 12), GAN_CKPT_HEADER);
+    in->rows = get32(h + 16);
+    in->cols = get32(h + 20);
+    in->z_dim = get32(h + 24);
+    in->hidden = get32(h + 28);
+    in->batch = get32(h + 32);
+    in->grid = get32(h + 36);
+    in->activation = get32(h + 40);
+    in->slope = getf32(h + 44);
+    in->lr = getf64(h + 48);
+    in->beta1 = getf64(h + 56);
+    in->beta2 = getf64(h + 64);
+    in->eps = getf64(h + 72);
+    in->seed = get64(h + 80);
+    in->epoch = get32(h + 88);
+    in->count = get32(h + 92);
+    in->step = get64(h + 96);
+    in->rng_state = get64(h + 104);
+    in->rng_inc = get64(h + 112);
+    in->adam_t_g = (int64_t)get64(h + 120);
+    in->adam_t_d = (int64_t)get64(h + 128);
+    in->nparams_g = get64(h + 136);
+    in->nparams_d = get64(h + 144);
+    in->nfixed = get32(h + 152);
+    /* limits of the command line, and sizes that agree with each other */
+    int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
+             in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&
+             in->batch >= 1 && in->batch <= 65536 && in->grid >= 1 && in->grid <= 64 &&
+             in->count >= 1 && in->activation <= 1 &&
+             (in->activation == 0 ? in->slope == 0.0f : in->slope > 0.0f && in->slope < 1.0f) &&
+             isfinite(in->lr) && in->lr > 0 && in->beta1 >= 0 && in->beta1 < 1 &&
+             in->beta2 >= 0 && in->beta2 < 1 && isfinite(in->eps) && in->eps >= 0 &&
+             in->adam_t_g >= 0 && in->adam_t_d >= 0 && in->nfixed == in->grid * in->grid &&
+             (in->rng_inc & 1u);
+    if (!ok)
+        return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
+    uint64_t pixels = (uint64_t)in->rows * in->cols;
+    if (in->nparams_g != mlp_params(in->z_dim, in->hidden, pixels) ||
+        in->nparams_d != mlp_params(pixels, in->hidden, 1))
+        return gan_err_set(err, "%s: corrupt checkpoint (parameter counts do not match the model)",
+                           path);
+    return 0;
+}
+
+int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **data,
+                        size_t *size, gan_err *err)
+{
+    *data = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return gan_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return gan_err_set(err, "%s: not a regular file", path);
+    }
+    unsigned char h[GAN_CKPT_HEADER];
+    size_t got = fread(h, 1, sizeof h, f);
+    if (got == 0) {
+        fclose(f);
+        return gan_err_set(err, "%s: empty file, expected a gan-train checkpoint", path);
+    }
+    if (got < 12 || memcmp(h, MAGIC, got < 8 ? got : 8) != 0) {
+        fclose(f);
+        return gan_err_set(err, got < 8 || memcmp(h, MAGIC, 8) != 0
+                                    ? "%s: not a gan-train checkpoint (bad magic)"
+                                    : "%s: truncated checkpoint (header)", path);
+    }
+    if (got < sizeof h && get32(h + 8) == GAN_CKPT_VERSION) {
+        fclose(f);
+        return gan_err_set(err, "%s: truncated checkpoint (%zu of %u header bytes)", path, got,
+                           GAN_CKPT_HEADER);
+    }
+    if (parse_header(h, info, path, err) != 0) {
+        fclose(f);
+        return -1;
+    }
+    uint64_t floats = (uint64_t)info->nfixed * info->z_dim + 3 * info->nparams_g +
+                      3 * info->nparams_d;
+    uint64_t want = GAN_CKPT_HEADER + 4 * floats + 4;
+    if ((uint64_t)st.st_size != want) {
+        fclose(f);
+        return gan_err_set(err, "%s: %s checkpoint (%lld bytes, its header says %llu)", path,
+                           (uint64_t)st.st_size < want ? "truncated" : "corrupt",
+                           (long long)st.st_size, (unsigned long long)want);
+    }
+    if (want > SIZE_MAX) {
+        fclose(f);
+        return gan_err_set(err, "%s: checkpoint too large for this machine", path);
+    }
+    unsigned char *buf = malloc((size_t)want);
+    if (!buf) {
+        fclose(f);
+        return gan_err_set(err, "%s: out of memory for %llu bytes", path, (unsigned long long)want);
+    }
+    memcpy(buf, h, sizeof h);
+    size_t rest = (size_t)want - sizeof h;
+    got = fread(buf + sizeof h, 1, rest, f);
+    int rerr = ferror(f);
+    fclose(f);
+    if (got != rest) {
+        free(buf);
+        return gan_err_set(err, "%s: %s", path, rerr ? "read error" : "truncated checkpoint");
+    }
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), buf, (uInt)0);
+    for (size_t off = 0; off < (size_t)want - 4;) {
+        size_t k = (size_t)want - 4 - off;
+        k = k > (1u << 30) ? (1u << 30) : k;
+        crc = crc32(crc, buf + off, (uInt)k);
+        off += k;
+    }
+    if ((uint32_t)crc != get32(buf + want - 4)) {
+        free(buf);
+        return gan_err_set(err, "%s: corrupt checkpoint (CRC mismatch)", path);
+    }
+    *data = buf;
+    *size = (size_t)want;
+    return 0;
+}
+
+void gan_checkpoint_config(const gan_ckpt_info *in, gan_config *cfg)
+{
+    cfg->z_dim = (int)in->z_dim;
+    cfg->hidden = (int)in->hidden;
+    cfg->batch = (int)in->batch;
+    cfg->grid = (int)in->grid;
+    cfg->slope = in->activation ? in->slope : 0.0f;
+    cfg->lr = in->lr;
+    cfg->beta1 = in->beta1;
+    cfg->beta2 = in->beta2;
+    cfg->seed = in->seed;
+}
+
+static const unsigned char *read_floats(float *x, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++, p += 4)
+        x[i] = getf32(p);
+    return p;
+}
+
+int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsigned char *data,
+                           const char *path, gan_err *err)
+{
+    if ((uint32_t)t->z_dim != in->z_dim || (uint32_t)t->G.dims[1] != in->hidden ||
+        (uint32_t)t->batch != in->batch || (uint32_t)t->grid != in->grid ||
+        (uint32_t)t->pixels != in->rows * in->cols || t->G.nparams != in->nparams_g ||
+        t->D.nparams != in->nparams_d)
+        return gan_err_set(err, "%s: checkpoint does not fit this model", path);
+    if (t->count != in->count)
+        return gan_err_set(err, "%s: checkpoint was trained on %u images, this data has %u", path,
+                           in->count, t->count);
+    const unsigned char *p = data + GAN_CKPT_HEADER;
+    p = read_floats(t->fixed_z, p, (size_t)in->nfixed * in->z_dim);
+    gan_mlp *nets[2] = {&t->G, &t->D};
+    for (int k = 0; k < 2; k++) {
+        p = read_floats(nets[k]->params, p, nets[k]->nparams);
+        p = read_floats(nets[k]->adam_m, p, nets[k]->nparams);
+        p = read_floats(nets[k]->adam_v, p, nets[k]->nparams);
+    }
+    t->G.adam_t = (long)in->adam_t_g;
+    t->D.adam_t = (long)in->adam_t_d;
+    t->rng.state = in->rng_state;
+    t->rng.inc = in->rng_inc;
+    t->step = (long)in->step;
+    t->epoch = (int)in->epoch;
+    return 0;
+}
