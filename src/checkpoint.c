@@ -232,13 +232,11 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         fclose(f);
         return gan_err_set(err, "%s: empty file, expected a gan-train checkpoint", path);
     }
-    if (got < 12 || memcmp(h, MAGIC, got < 8 ? got : 8) != 0) {
+    if (memcmp(h, MAGIC, got < 8 ? got : 8) != 0) {
         fclose(f);
-        return gan_err_set(err, got < 8 || memcmp(h, MAGIC, 8) != 0
-                                    ? "%s: not a gan-train checkpoint (bad magic)"
-                                    : "%s: truncated checkpoint (header)", path);
+        return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
     }
-    if (got < sizeof h && get32(h + 8) == GAN_CKPT_VERSION) {
+    if (got < sizeof h && (got < 12 || get32(h + 8) == GAN_CKPT_VERSION)) {
         fclose(f);
         return gan_err_set(err, "%s: truncated checkpoint (%zu of %u header bytes)", path, got,
                            GAN_CKPT_HEADER);

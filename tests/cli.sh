@@ -112,5 +112,28 @@ gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | head -c 100000 >"$T/cut/
 grep -q "train-images-idx3-ubyte: truncated: header announces 6272000 data bytes, file holds 99984" "$T/err" ||
     fail "truncated data: $(cat "$T/err")"
 
+# Resume: 2 epochs in one go and 1 + 1 resumed give the same checkpoint,
+# grid and CSV loss columns; the CSV is appended, not restarted.
+checks=$((checks + 1))
+mkdir "$T/small"
+cp "$SRC/data/mnist/train-labels-idx1-ubyte.gz" "$T/small/"
+cp "$SRC/data/mnist/train-images-idx3-ubyte.gz" "$T/small/"
+"$BIN" --data "$T/small" --epochs 2 --out "$T/two" --quiet --batch-size 256 || fail "two epochs"
+"$BIN" --data "$T/small" --epochs 1 --out "$T/one" --quiet --batch-size 256 || fail "one epoch"
+"$BIN" --data "$T/small" --epochs 2 --resume "$T/one/checkpoint.gan" --quiet || fail "resume"
+cmp -s "$T/two/checkpoint.gan" "$T/one/checkpoint.gan" || fail "resumed checkpoint differs"
+cmp -s "$T/two/samples/epoch-002.png" "$T/one/samples/epoch-002.png" || fail "resumed grid differs"
+cut -d, -f1-6 "$T/two/losses.csv" >"$T/a.csv"
+cut -d, -f1-6 "$T/one/losses.csv" >"$T/b.csv"
+cmp -s "$T/a.csv" "$T/b.csv" || fail "resumed CSV differs: $(cat "$T/one/losses.csv")"
+checks=$((checks + 1))
+"$BIN" --data "$T/small" --epochs 2 --resume "$T/one/checkpoint.gan" 2>"$T/err"
+[ $? -eq 0 ] && grep -q "already at epoch 2 of 2" "$T/err" || fail "resume at its end: $(cat "$T/err")"
+"$BIN" --data "$T/small" --epochs 3 --resume "$T/one/checkpoint.gan" --z-dim 64 2>"$T/err"
+[ $? -eq 1 ] && grep -q "z-dim differs from the checkpoint" "$T/err" || fail "shape conflict: $(cat "$T/err")"
+"$BIN" --data "$T/small" --epochs 3 --resume "$T/none.gan" 2>"$T/err"
+[ $? -eq 1 ] && grep -q "none.gan: cannot open" "$T/err" || fail "missing checkpoint: $(cat "$T/err")"
+usage_error "--resume: empty" --resume ""
+
 echo "cli.sh: $checks checks, $fails failed"
 [ $fails -eq 0 ]

@@ -1,0 +1,193 @@
+/*
+ * test_checkpoint.c: the checkpoint file. A saved trainer comes back exactly;
+ * every damaged file (empty, wrong magic, other version, cut anywhere, a
+ * flipped byte, sizes that disagree) is refused with its own error; a
+ * failed save leaves the previous checkpoint as it was.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gan_checkpoint.h"
+#include "test_util.h"
+
+static char dir[64];
+
+static void make_trainer(gan_trainer *t, gan_config *cfg, uint64_t seed)
+{
+    gan_config_default(cfg);
+    cfg->batch = 8;
+    cfg->z_dim = 5;
+    cfg->hidden = 12;
+    cfg->grid = 2;
+    cfg->seed = seed;
+    cfg->threads = 1;
+    gan_err err = {""};
+    CHECK(gan_trainer_init(t, cfg, 6 * 4, 40, &err) == 0);
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *buf = malloc(1 << 20);
+    *n = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+static void spit(const char *path, const unsigned char *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(buf, 1, n, f) == n);
+    if (f)
+        CHECK(fclose(f) == 0);
+}
+
+static void expect_bad(const char *path, const char *want)
+{
+    gan_ckpt_info in;
+    unsigned char *data = (unsigned char *)"x";
+    size_t n;
+    gan_err err = {""};
+    CHECK_MSG(gan_checkpoint_read(path, &in, &data, &n, &err) == -1, "%s was accepted", path);
+    CHECK_MSG(strstr(err.msg, want) && strstr(err.msg, path), "%s: got '%s', want '%s'", path,
+              err.msg, want);
+    CHECK(data == NULL);
+}
+
+int main(void)
+{
+    if (test_tmpdir(dir, sizeof dir, "ckpt") != 0)
+        return 1;
+    char path[128], bad[128];
+    snprintf(path, sizeof path, "%s/checkpoint.gan", dir);
+    snprintf(bad, sizeof bad, "%s/bad.gan", dir);
+
+    /* a trainer after a few steps: save, restore into a fresh one, compare */
+    gan_trainer a, b;
+    gan_config cfg, cfg2;
+    make_trainer(&a, &cfg, 11);
+    gan_step_stats st;
+    for (int s = 0; s < 3; s++) {
+        for (int i = 0; i < 8 * 24; i++)
+            a.x[i] = (float)((i * 37 + s) % 17) / 8.0f - 1.0f;
+        gan_rng_normal_fill(&a.rng, a.z, 8 * 5);
+        gan_trainer_step(&a, 8, &st);
+    }
+    a.epoch = 2;
+    gan_err err = {""};
+    CHECK_MSG(gan_checkpoint_save(&a, &cfg, 6, 4, path, &err) == 0, "%s", err.msg);
+    gan_ckpt_info in;
+    unsigned char *data;
+    size_t size;
+    CHECK_MSG(gan_checkpoint_read(path, &in, &data, &size, &err) == 0, "%s", err.msg);
+    CHECK(in.rows == 6 && in.cols == 4 && in.z_dim == 5 && in.hidden == 12 && in.batch == 8 &&
+          in.grid == 2 && in.seed == 11 && in.epoch == 2 && in.step == 3 && in.count == 40);
+    CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
+    gan_config_default(&cfg2);
+    gan_checkpoint_config(&in, &cfg2);
+    cfg2.threads = 1;
+    CHECK(cfg2.z_dim == 5 && cfg2.hidden == 12 && cfg2.batch == 8 && cfg2.lr == cfg.lr);
+    CHECK(gan_trainer_init(&b, &cfg2, 24, 40, &err) == 0);
+    CHECK_MSG(gan_checkpoint_restore(&b, &in, data, path, &err) == 0, "%s", err.msg);
+    CHECK(memcmp(a.G.params, b.G.params, 4 * a.G.nparams) == 0);
+    CHECK(memcmp(a.G.adam_m, b.G.adam_m, 4 * a.G.nparams) == 0);
+    CHECK(memcmp(a.G.adam_v, b.G.adam_v, 4 * a.G.nparams) == 0);
+    CHECK(memcmp(a.D.params, b.D.params, 4 * a.D.nparams) == 0);
+    CHECK(memcmp(a.D.adam_v, b.D.adam_v, 4 * a.D.nparams) == 0);
+    CHECK(memcmp(a.fixed_z, b.fixed_z, 4 * 4 * 5) == 0);
+    CHECK(a.rng.state == b.rng.state && a.rng.inc == b.rng.inc && b.step == 3 && b.epoch == 2);
+    CHECK(b.G.adam_t == 3 && b.D.adam_t == 3);
+    /* ... and both go on alike */
+    gan_step_stats sa, sb;
+    memcpy(b.x, a.x, sizeof(float) * 8 * 24);
+    gan_rng_normal_fill(&a.rng, a.z, 40);
+    gan_rng_normal_fill(&b.rng, b.z, 40);
+    gan_trainer_step(&a, 8, &sa);
+    gan_trainer_step(&b, 8, &sb);
+    CHECK(sa.loss_d == sb.loss_d && sa.loss_g == sb.loss_g);
+    CHECK(memcmp(a.G.params, b.G.params, 4 * a.G.nparams) == 0);
+
+    /* a trainer of another shape or data size refuses it */
+    gan_trainer c;
+    gan_config cfg3 = cfg2;
+    cfg3.hidden = 13;
+    CHECK(gan_trainer_init(&c, &cfg3, 24, 40, &err) == 0);
+    CHECK(gan_checkpoint_restore(&c, &in, data, path, &err) == -1);
+    CHECK_MSG(strstr(err.msg, "does not fit this model"), "%s", err.msg);
+    gan_trainer_free(&c);
+    CHECK(gan_trainer_init(&c, &cfg2, 24, 41, &err) == 0);
+    CHECK(gan_checkpoint_restore(&c, &in, data, path, &err) == -1);
+    CHECK_MSG(strstr(err.msg, "trained on 40 images, this data has 41"), "%s", err.msg);
+    gan_trainer_free(&c);
+    free(data);
+
+    /* damaged files */
+    size_t n;
+    unsigned char *good = slurp(path, &n);
+    CHECK(good && n == size);
+    unsigned char *copy = malloc(n);
+    spit(bad, good, 0);
+    expect_bad(bad, "empty file");
+    spit(bad, (const unsigned char *)"P5\n28 28\n255\n", 13);
+    expect_bad(bad, "not a gan-train checkpoint (bad magic)");
+    memcpy(copy, good, n);
+    copy[8] = 2; /* version 2 */
+    spit(bad, copy, n);
+    expect_bad(bad, "checkpoint format version 2; this gan-train reads version 1");
+    size_t cuts[] = {5, 40, GAN_CKPT_HEADER, GAN_CKPT_HEADER + 3, n / 2, n - 1};
+    for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+        spit(bad, good, cuts[k]);
+        expect_bad(bad, "truncated");
+    }
+    memcpy(copy, good, n);
+    spit(bad, copy, n);
+    unsigned char *extra = malloc(n + 1);
+    memcpy(extra, good, n);
+    extra[n] = 0;
+    spit(bad, extra, n + 1);
+    expect_bad(bad, "corrupt checkpoint");
+    free(extra);
+    size_t flips[] = {GAN_CKPT_HEADER + 1, n / 2, n - 5, n - 1};
+    for (size_t k = 0; k < sizeof flips / sizeof *flips; k++) {
+        memcpy(copy, good, n);
+        copy[flips[k]] ^= 0x40;
+        spit(bad, copy, n);
+        expect_bad(bad, "CRC mismatch");
+    }
+    memcpy(copy, good, n);
+    copy[28] = 99; /* hidden 99: the parameter counts no longer fit */
+    spit(bad, copy, n);
+    expect_bad(bad, "corrupt checkpoint");
+    memcpy(copy, good, n);
+    copy[16] = 0; /* rows 0 */
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
+    snprintf(bad, sizeof bad, "%s/none.gan", dir);
+    expect_bad(bad, "cannot open");
+
+    /* a save that cannot be written leaves the old checkpoint intact */
+    if (geteuid() != 0) {
+        CHECK(chmod(dir, 0555) == 0);
+        CHECK(gan_checkpoint_save(&b, &cfg2, 6, 4, path, &err) == -1);
+        CHECK_MSG(strstr(err.msg, "cannot create a temporary file"), "%s", err.msg);
+        CHECK(chmod(dir, 0755) == 0);
+    }
+    char missing[128];
+    snprintf(missing, sizeof missing, "%s/no/such/dir/checkpoint.gan", dir);
+    CHECK(gan_checkpoint_save(&b, &cfg2, 6, 4, missing, &err) == -1);
+    CHECK_MSG(strstr(err.msg, missing), "%s", err.msg);
+    unsigned char *after = slurp(path, &n);
+    CHECK(after && n == size && memcmp(after, good, n) == 0);
+    free(after);
+    free(good);
+    free(copy);
+    gan_trainer_free(&a);
+    gan_trainer_free(&b);
+    test_rmdir(dir);
+    TEST_MAIN_END();
+}
