@@ -7,7 +7,7 @@
  *   offset  size  field
  *        0     8  magic "GANCKPT\0"
  *        8     4  u32 version (1)
- *       12     4  u32 header size in bytes (168)
+ *       12     4  u32 header size in bytes (208)
  *       16    24  u32 rows, cols, z_dim, hidden, batch, grid
  *       40     4  u32 activation: 0 ReLU, 1 LeakyReLU
  *       44     4  f32 LeakyReLU slope (0 for ReLU)
@@ -20,10 +20,15 @@
  *      120    16  i64 Adam step counts of G, of D
  *      136    16  u64 parameters of G, of D (nG, nD)
  *      152     4  u32 fixed-noise vectors (grid * grid)
- *      156    12  zero (reserved)
- *      168        f32 fixed noise (grid * grid, z_dim)
+ *      156     4  u32 batches of the current epoch done (0: between epochs)
+ *      160     4  u32 steps summed below (equal to the batches done)
+ *      164     4  zero (reserved)
+ *      168    32  f64 sums over those steps: loss_d, loss_g, d_real, d_fake
+ *      200     8  zero (reserved)
+ *      208        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)
+ *                 u32 the current epoch's order of the images (count)
  *      end-4   4  u32 CRC-32 (zlib's) of every byte before it
  *
  * Parameters are in the order of gan_model.h (W1, b1, W2, b2, W3, b3; W as
@@ -40,7 +45,7 @@
 #include "gan_train.h"
 
 #define GAN_CKPT_VERSION 1u
-#define GAN_CKPT_HEADER 168u
+#define GAN_CKPT_HEADER 208u
 
 /** What a checkpoint says about its run, read before any model is made. */
 typedef struct {
@@ -55,6 +60,8 @@ typedef struct {
     int64_t adam_t_g, adam_t_d;
     uint64_t nparams_g, nparams_d;
     uint32_t nfixed;
+    uint32_t pos;       /* batches of the current epoch done */
+    gan_epoch_stats sums;
 } gan_ckpt_info;
 
 /** Writes the trainer's state (and cfg's seed; images of rows x cols) to

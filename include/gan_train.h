@@ -21,6 +21,7 @@
 #ifndef GAN_TRAIN_H
 #define GAN_TRAIN_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -65,6 +66,12 @@ typedef struct {
     double d_real, d_fake;  /* mean D(x) and mean D(G(z)), both before D's update */
 } gan_step_stats;
 
+/** Means (or, while an epoch runs, sums) over one epoch's steps. */
+typedef struct {
+    int steps;
+    double loss_d, loss_g, d_real, d_fake;
+} gan_epoch_stats;
+
 /** Trainer: two models and every buffer a step needs, made once. */
 typedef struct {
     int batch, z_dim, pixels, grid;
@@ -84,6 +91,11 @@ typedef struct {
     uint32_t count;       /* images in the training set */
     long step;            /* steps taken so far */
     int epoch;            /* epochs completed */
+    uint32_t pos;         /* batches of the current epoch done (0: at its start) */
+    gan_epoch_stats sums; /* sums over those batches */
+    const volatile sig_atomic_t *interrupt; /* non-zero: stop before the next step */
+    int halt;             /* why the last epoch stopped (GAN_EPOCH_*) */
+    long bad_step;        /* the step whose loss was not finite */
 } gan_trainer;
 
 /** Makes the models (initialised from cfg->seed) and the buffers for a
@@ -96,14 +108,18 @@ void gan_trainer_free(gan_trainer *t);
  *  t->z[0..b); 1 <= b <= batch. */
 void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st);
 
-/** Means over one epoch's steps. */
-typedef struct {
-    int steps;
-    double loss_d, loss_g, d_real, d_fake;
-} gan_epoch_stats;
+/* Why gan_trainer_epoch stopped before the end of the epoch. */
+enum { GAN_EPOCH_DONE = 0, GAN_EPOCH_INTERRUPTED = 1, GAN_EPOCH_NONFINITE = 2 };
 
-/** Shuffles, then steps through the whole set once. */
-void gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es);
+/**
+ * Steps through the rest of the current epoch (all of it from its start, a
+ * fresh shuffle first; or from t->pos after a stop). Before every step it
+ * looks at *t->interrupt (if set) and stops when it is non-zero; after every
+ * step it stops if a loss is not finite (t->bad_step is that step). Returns
+ * GAN_EPOCH_DONE with *es the means over the epoch's steps and t->epoch
+ * counted, or why it stopped, the partial sums kept in t for a checkpoint.
+ */
+int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es);
 
 /** out (n, pixels) = G(z (n, z_dim)), in chunks of at most batch rows. */
 void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
@@ -113,9 +129,14 @@ void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
  * cfg->epochs epochs, and after each write OUT/samples/epoch-NNN.png, a CSV
  * row and OUT/checkpoint.gan (gan_checkpoint.h). With cfg->resume_path, the
  * run continues from that checkpoint to cfg->epochs in all, in its folder
- * (or --out), appending to its CSV. Progress goes to `msg` (NULL for none); the CSV goes to its file
- * or, with log_path "-", to `csv_stdout`.
+ * (or --out), appending to its CSV. Progress goes to `msg` (NULL for none);
+ * the CSV to its file or, with log_path "-", to `csv_stdout`. When
+ * *interrupt becomes non-zero (a signal handler's flag; may be NULL) the run
+ * stops after the current step, writes a checkpoint of exactly there and
+ * returns 1. Returns 0 when done, -1 on an error (err says what), also when a
+ * loss stops being finite (the last good checkpoint is kept).
  */
-int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, gan_err *err);
+int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout,
+            const volatile sig_atomic_t *interrupt, gan_err *err);
 
 #endif

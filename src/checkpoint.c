@@ -130,6 +130,12 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     put64(h + 136, t->G.nparams);
     put64(h + 144, t->D.nparams);
     put32(h + 152, (uint32_t)(t->grid * t->grid));
+    put32(h + 156, t->pos);
+    put32(h + 160, (uint32_t)t->sums.steps);
+    putf64(h + 168, t->sums.loss_d);
+    putf64(h + 176, t->sums.loss_g);
+    putf64(h + 184, t->sums.d_real);
+    putf64(h + 192, t->sums.d_fake);
 
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
@@ -141,6 +147,14 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
         write_floats(&w, nets[k]->params, nets[k]->nparams);
         write_floats(&w, nets[k]->adam_m, nets[k]->nparams);
         write_floats(&w, nets[k]->adam_v, nets[k]->nparams);
+    }
+    unsigned char buf[4096];
+    for (uint32_t i = 0; i < t->count && !w.failed;) {
+        uint32_t k = t->count - i < sizeof buf / 4 ? t->count - i : (uint32_t)(sizeof buf / 4);
+        for (uint32_t q = 0; q < k; q++)
+            put32(buf + 4 * q, t->perm[i + q]);
+        write_bytes(&w, buf, 4 * (size_t)k);
+        i += k;
     }
     unsigned char tail[4];
     put32(tail, (uint32_t)w.crc);
@@ -193,6 +207,12 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     in->nparams_g = get64(h + 136);
     in->nparams_d = get64(h + 144);
     in->nfixed = get32(h + 152);
+    in->pos = get32(h + 156);
+    in->sums.steps = (int)get32(h + 160);
+    in->sums.loss_d = getf64(h + 168);
+    in->sums.loss_g = getf64(h + 176);
+    in->sums.d_real = getf64(h + 184);
+    in->sums.d_fake = getf64(h + 192);
     /* limits of the command line, and sizes that agree with each other */
     int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
              in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&
@@ -202,7 +222,8 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
              isfinite(in->lr) && in->lr > 0 && in->beta1 >= 0 && in->beta1 < 1 &&
              in->beta2 >= 0 && in->beta2 < 1 && isfinite(in->eps) && in->eps >= 0 &&
              in->adam_t_g >= 0 && in->adam_t_d >= 0 && in->nfixed == in->grid * in->grid &&
-             (in->rng_inc & 1u);
+             (in->rng_inc & 1u) && in->sums.steps >= 0 && (uint32_t)in->sums.steps == in->pos &&
+             (uint64_t)in->pos * in->batch < in->count;
     if (!ok)
         return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
     uint64_t pixels = (uint64_t)in->rows * in->cols;
@@ -246,7 +267,7 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         return -1;
     }
     uint64_t floats = (uint64_t)info->nfixed * info->z_dim + 3 * info->nparams_g +
-                      3 * info->nparams_d;
+                      3 * info->nparams_d + info->count; /* + the order, 4 bytes an image */
     uint64_t want = GAN_CKPT_HEADER + 4 * floats + 4;
     if ((uint64_t)st.st_size != want) {
         fclose(f);
@@ -327,6 +348,24 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
         p = read_floats(nets[k]->adam_m, p, nets[k]->nparams);
         p = read_floats(nets[k]->adam_v, p, nets[k]->nparams);
     }
+    /* the order must be a permutation of the images */
+    unsigned char *seen = calloc((t->count + 7) / 8, 1);
+    if (!seen)
+        return gan_err_set(err, "%s: out of memory", path);
+    int perm_ok = 1;
+    for (uint32_t i = 0; i < t->count; i++, p += 4) {
+        uint32_t v = get32(p);
+        perm_ok &= v < t->count && !(seen[v / 8] >> (v % 8) & 1);
+        if (v < t->count)
+            seen[v / 8] |= (unsigned char)(1u << (v % 8));
+        t->perm[i] = v;
+    }
+    free(seen);
+    if (!perm_ok)
+        return gan_err_set(err, "%s: corrupt checkpoint (the image order is not a permutation)",
+                           path);
+    t->pos = in->pos;
+    t->sums = in->sums;
     t->G.adam_t = (long)in->adam_t_g;
     t->D.adam_t = (long)in->adam_t_d;
     t->rng.state = in->rng_state;

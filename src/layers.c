@@ -197,9 +197,11 @@ double gan_bce_forward(const float *p, const float *y, size_t n)
     for (size_t i = 0; i < n; i++) {
         double lp = log((double)p[i]);
         double lq = log1p(-(double)p[i]);
-        if (!(lp >= -100.0))
+        /* clamp -inf (and anything below -100) but let NaN through, as
+         * PyTorch's clamp does, so a broken model shows in its loss */
+        if (lp < -100.0)
             lp = -100.0;
-        if (!(lq >= -100.0))
+        if (lq < -100.0)
             lq = -100.0;
         sum += (double)y[i] * lp + (1.0 - (double)y[i]) * lq;
     }

@@ -1,9 +1,31 @@
 /* main.c: the gan-train command: parse, run, print the error, exit.
- * Exit status: 0 success, 1 runtime failure, 2 bad usage. */
+ * Exit status: 0 success, 1 runtime failure, 2 bad usage; after SIGINT or
+ * SIGTERM (checkpoint written) 130 or 143. */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "gan_cli.h"
 #include "gan_train.h"
+
+/* The one global: a signal handler can reach nothing else. It holds the
+ * number of the first SIGINT or SIGTERM, which gan_run polls between steps. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig)
+{
+    if (stop_signal && sig == SIGINT) {
+        /* a second Ctrl-C: leave at once; files are replaced by rename only,
+         * so nothing is left half-written */
+        static const char msg[] = "gan-train: interrupted again; stopping now\n";
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(130);
+    }
+    if (!stop_signal)
+        stop_signal = sig;
+}
 
 int main(int argc, char **argv)
 {
@@ -16,7 +38,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "gan-train: %s\n", err.msg);
         return 2;
     }
-    if (gan_run(&cfg, cfg.quiet ? NULL : stderr, stdout, &err) != 0) {
+    struct sigaction sa;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    int rc = gan_run(&cfg, cfg.quiet ? NULL : stderr, stdout, &stop_signal, &err);
+    if (rc < 0) {
         fprintf(stderr, "gan-train: %s\n", err.msg);
         return 1;
     }
@@ -24,5 +53,7 @@ int main(int argc, char **argv)
         perror("gan-train: standard output");
         return 1;
     }
+    if (rc == 1)
+        return stop_signal == SIGTERM ? 143 : 130;
     return 0;
 }

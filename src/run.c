@@ -224,7 +224,8 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
     return 0;
 }
 
-int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, gan_err *err)
+int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
+            const volatile sig_atomic_t *interrupt, gan_err *err)
 {
     gan_config cfg_store = *cfg_in;
     gan_config *cfg = &cfg_store;
@@ -310,11 +311,31 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, gan_err *err)
         fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid, checkpoint.gan); loss log: %s\n",
                 out, cfg->grid, cfg->grid, log_path);
     }
+    t.interrupt = interrupt;
     for (int e = t.epoch + 1; e <= cfg->epochs; e++) {
         double t0 = now_seconds();
         gan_epoch_stats es;
-        gan_trainer_epoch(&t, &ds, &es);
+        int why = gan_trainer_epoch(&t, &ds, &es);
         double secs = now_seconds() - t0;
+        if (why == GAN_EPOCH_NONFINITE) {
+            gan_err_set(err, "epoch %d, step %ld: a loss is not finite (NaN or Inf); stopped, "
+                        "keeping the last good checkpoint%s%s", e, t.bad_step,
+                        e > 1 || cfg->resume_path ? " " : "", e > 1 || cfg->resume_path ? ckpt_path : "");
+            goto done;
+        }
+        if (why == GAN_EPOCH_INTERRUPTED) {
+            /* between two steps: a checkpoint of exactly here */
+            if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
+                goto done;
+            if (msg)
+                fprintf(msg, "interrupted in epoch %d after step %ld; checkpoint %s\n"
+                             "resume with: gan-train --resume %s --epochs %d%s%s\n",
+                        e, t.step, ckpt_path, ckpt_path, cfg->epochs,
+                        strcmp(cfg->data_dir, "data/mnist") ? " --data " : "",
+                        strcmp(cfg->data_dir, "data/mnist") ? cfg->data_dir : "");
+            rc = 1;
+            goto done;
+        }
         /* the grid, the CSV row, then the checkpoint: a crash before the
          * checkpoint is replaced redoes this epoch, and resuming drops its row */
         if (write_grid(&t, cfg, (int)ds.rows, (int)ds.cols, out, e, img, err) != 0)
@@ -330,6 +351,16 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, gan_err *err)
         if (msg)
             fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
                     cfg->epochs, es.loss_d, es.loss_g, secs, ds.count / (secs > 0 ? secs : 1e-9));
+        if (interrupt && *interrupt && e < cfg->epochs) {
+            if (msg)
+                fprintf(msg, "interrupted after epoch %d; checkpoint %s\n"
+                             "resume with: gan-train --resume %s --epochs %d%s%s\n",
+                        e, ckpt_path, ckpt_path, cfg->epochs,
+                        strcmp(cfg->data_dir, "data/mnist") ? " --data " : "",
+                        strcmp(cfg->data_dir, "data/mnist") ? cfg->data_dir : "");
+            rc = 1;
+            goto done;
+        }
     }
     if (msg) {
         struct rusage ru;
@@ -340,7 +371,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, gan_err *err)
     }
     rc = 0;
 done:
-    if (log && log != csv_stdout && fclose(log) != 0 && rc == 0)
+    if (log && log != csv_stdout && fclose(log) != 0 && rc >= 0)
         rc = gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
     free(img);
     free(ck_data);

@@ -4,6 +4,7 @@
 #include "gan_train.h"
 
 #include <assert.h>
+#include <math.h>
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,8 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     gan_rng_seed(&fixed, cfg->seed, 2);
     gan_rng_normal_fill(&fixed, t->fixed_z, (size_t)n * Z);
     gan_rng_seed(&t->rng, cfg->seed, 3);
+    for (uint32_t i = 0; i < count; i++)
+        t->perm[i] = i;
     return 0;
 }
 
@@ -176,21 +179,35 @@ static void epoch_job(void *ctx, const gan_team *tm)
 {
     team_job *j = ctx;
     gan_trainer *t = j->t;
-    gan_epoch_stats *es = j->es;
+    gan_epoch_stats *sums = &t->sums;
     if (tm->part == 0) {
-        /* a fresh permutation every epoch (as PyTorch's sampler draws one),
-         * so an epoch depends only on the random stream: a checkpoint
-         * between epochs need not store the order */
-        for (uint32_t i = 0; i < t->count; i++)
-            t->perm[i] = i;
-        gan_rng_shuffle(&t->rng, t->perm, t->count);
+        t->halt = GAN_EPOCH_DONE;
+        /* a fresh epoch is shuffled only when its first step will run, so
+         * that "no batch done" always means "not shuffled yet" */
+        if (t->pos == 0 && t->interrupt && *t->interrupt)
+            t->halt = GAN_EPOCH_INTERRUPTED;
+        else if (t->pos == 0) {
+            /* a fresh permutation every epoch (as PyTorch's sampler draws
+             * one), so an epoch depends only on the random stream */
+            for (uint32_t i = 0; i < t->count; i++)
+                t->perm[i] = i;
+            gan_rng_shuffle(&t->rng, t->perm, t->count);
+            memset(sums, 0, sizeof *sums);
+        }
     }
     gan_team_barrier(tm);
     /* Each thread keeps its own copy of the stream's position and draws its
      * share of z from there (two draws per pair of normals), so z is the
      * same as one gan_rng_normal_fill whatever the number of threads. */
     gan_rng base = t->rng;
-    for (uint32_t start = 0; start < t->count; start += (uint32_t)t->batch) {
+    for (uint32_t start = t->pos * (uint32_t)t->batch; start < t->count;
+         start += (uint32_t)t->batch) {
+        if (tm->part == 0 && t->halt == GAN_EPOCH_DONE && t->pos > 0 && t->interrupt &&
+            *t->interrupt)
+            t->halt = GAN_EPOCH_INTERRUPTED;
+        gan_team_barrier(tm);
+        if (t->halt != GAN_EPOCH_DONE)
+            break;
         int b = t->count - start < (uint32_t)t->batch ? (int)(t->count - start) : t->batch;
         size_t n = (size_t)b * t->z_dim, pairs = (n + 1) / 2, lo, hi;
         gan_team_range(tm, pairs, 1, &lo, &hi);
@@ -206,30 +223,40 @@ static void epoch_job(void *ctx, const gan_team *tm)
         gan_step_stats st;
         step_team(t, b, &st, tm); /* begins with a barrier */
         if (tm->part == 0) {
-            es->steps++;
-            es->loss_d += st.loss_d;
-            es->loss_g += st.loss_g;
-            es->d_real += st.d_real;
-            es->d_fake += st.d_fake;
+            sums->steps++;
+            sums->loss_d += st.loss_d;
+            sums->loss_g += st.loss_g;
+            sums->d_real += st.d_real;
+            sums->d_fake += st.d_fake;
+            t->pos++;
+            if (!isfinite(st.loss_d) || !isfinite(st.loss_g)) {
+                t->halt = GAN_EPOCH_NONFINITE;
+                t->bad_step = t->step;
+            }
         }
     }
     if (tm->part == 0)
         t->rng = base;
 }
 
-void gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es)
+int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es)
 {
     assert(ds->count == t->count && (int)(ds->rows * ds->cols) == t->pixels);
-    memset(es, 0, sizeof *es);
-    team_job j = {.t = t, .ds = ds, .es = es};
+    team_job j = {.t = t, .ds = ds};
     gan_pool_run(t->pool, epoch_job, &j);
+    if (t->halt != GAN_EPOCH_DONE)
+        return t->halt;
+    *es = t->sums;
     if (es->steps) {
         es->loss_d /= es->steps;
         es->loss_g /= es->steps;
         es->d_real /= es->steps;
         es->d_fake /= es->steps;
     }
+    memset(&t->sums, 0, sizeof t->sums);
+    t->pos = 0;
     t->epoch++;
+    return GAN_EPOCH_DONE;
 }
 
 static void generate_job(void *ctx, const gan_team *tm)

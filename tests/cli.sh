@@ -135,5 +135,48 @@ checks=$((checks + 1))
 [ $? -eq 1 ] && grep -q "none.gan: cannot open" "$T/err" || fail "missing checkpoint: $(cat "$T/err")"
 usage_error "--resume: empty" --resume ""
 
+# Signals: SIGINT finishes the step, writes a checkpoint of exactly there and
+# exits 130; resuming from it gives the uninterrupted run's bytes. SIGTERM: 143.
+checks=$((checks + 1))
+"$BIN" --data "$T/small" --epochs 4 --out "$T/whole" --quiet || fail "uninterrupted run"
+"$BIN" --data "$T/small" --epochs 4 --out "$T/cut" 2>"$T/err" &
+pid=$!
+sleep 0.6
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] || fail "SIGINT: exit $rc, want 130"
+grep -q "resume with: gan-train --resume $T/cut/checkpoint.gan --epochs 4" "$T/err" ||
+    fail "SIGINT: no resume hint: $(cat "$T/err")"
+"$BIN" --data "$T/small" --epochs 4 --resume "$T/cut/checkpoint.gan" --quiet || fail "resume after SIGINT"
+cmp -s "$T/whole/checkpoint.gan" "$T/cut/checkpoint.gan" || fail "interrupted + resumed run differs"
+cut -d, -f1-6 "$T/whole/losses.csv" >"$T/a.csv"
+cut -d, -f1-6 "$T/cut/losses.csv" >"$T/b.csv"
+cmp -s "$T/a.csv" "$T/b.csv" || fail "interrupted + resumed CSV differs"
+checks=$((checks + 1))
+"$BIN" --data "$T/small" --epochs 4 --out "$T/term" --quiet &
+pid=$!
+sleep 0.4
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc -eq 143 ] || fail "SIGTERM: exit $rc, want 143"
+"$BIN" --data "$T/small" --epochs 1 --resume "$T/term/checkpoint.gan" --quiet || fail "checkpoint after SIGTERM"
+
+# SIGKILL at random moments: whatever is on disk is a whole checkpoint.
+checks=$((checks + 1))
+for i in 1 2 3 4 5 6; do
+    "$BIN" --data "$T/small" --epochs 50 --out "$T/kill" --force --quiet &
+    pid=$!
+    sleep "0.$(od -An -N1 -tu1 /dev/urandom | tr -d ' ' | cut -c1)5"
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    if [ -e "$T/kill/checkpoint.gan" ]; then
+        "$BIN" --data "$T/small" --epochs 1 --resume "$T/kill/checkpoint.gan" --out "$T/probe" \
+            --quiet 2>"$T/err" || fail "checkpoint after SIGKILL $i: $(cat "$T/err")"
+        rm -rf "$T/probe"
+    fi
+done
+
 echo "cli.sh: $checks checks, $fails failed"
 [ $fails -eq 0 ]

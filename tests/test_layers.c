@@ -207,6 +207,10 @@ static void test_bce(void)
     for (int i = 0; i < 4; i++)
         CHECK(isfinite(ds[i]));
 
+    /* NaN is not clamped away: a broken model must show in its loss */
+    float nanp[2] = {NAN, 0.5f}, ny[2] = {1.0f, 0.0f};
+    CHECK(isnan(gan_bce_forward(nanp, ny, 2)));
+
     /* finite differences, soft targets included */
     float p[N], y[N], dp[N];
     fill(p, N, 0.05f, 0.95f);

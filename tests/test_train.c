@@ -102,7 +102,7 @@ static void test_run(void)
     gan_err err = {""};
     FILE *msg = tmpfile();
     config(&cfg, a);
-    CHECK_MSG(gan_run(&cfg, msg, stdout, &err) == 0, "%s", err.msg);
+    CHECK_MSG(gan_run(&cfg, msg, stdout, NULL, &err) == 0, "%s", err.msg);
 
     /* the CSV: header and one row per epoch, sane values */
     snprintf(p, sizeof p, "%s/losses.csv", a);
@@ -157,7 +157,7 @@ static void test_run(void)
 
     /* same seed: byte-identical grids and loss columns */
     config(&cfg, b);
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == 0);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == 0);
     for (int e = 1; e <= 3; e++) {
         snprintf(p, sizeof p, "%s/samples/epoch-%03d.png", a, e);
         snprintf(q, sizeof q, "%s/samples/epoch-%03d.png", b, e);
@@ -175,7 +175,7 @@ static void test_run(void)
     snprintf(b, sizeof b, "%s/c", dir);
     config(&cfg, b);
     cfg.seed = 6;
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == 0);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == 0);
     snprintf(p, sizeof p, "%s/samples/epoch-003.png", a);
     snprintf(q, sizeof q, "%s/samples/epoch-003.png", b);
     CHECK(!same_file(p, q));
@@ -183,7 +183,7 @@ static void test_run(void)
     /* an existing run is refused without --force and left as it was */
     config(&cfg, a);
     cfg.epochs = 1;
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == -1);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == -1);
     CHECK_MSG(strstr(err.msg, "holds an earlier run") && strstr(err.msg, a), "%s", err.msg);
     snprintf(p, sizeof p, "%s/losses.csv", a);
     char *again = slurp(p, &n);
@@ -191,7 +191,7 @@ static void test_run(void)
     free(again);
     /* ... and replaced with --force */
     cfg.force = 1;
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == 0);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == 0);
     again = slurp(p, &n);
     CHECK(again && strstr(again, "seconds\n1,7,") && strstr(again, "\n2,") == NULL);
     free(again);
@@ -201,14 +201,14 @@ static void test_run(void)
     snprintf(b, sizeof b, "%s/d", dir);
     cfg.out_dir = b;
     cfg.log_path = p;
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == -1);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == -1);
     CHECK_MSG(strstr(err.msg, "exists; choose another --log or add --force"), "%s", err.msg);
     FILE *out = tmpfile();
     snprintf(b, sizeof b, "%s/e", dir);
     cfg.out_dir = b;
     cfg.log_path = "-";
     cfg.epochs = 2;
-    CHECK(gan_run(&cfg, NULL, out, &err) == 0);
+    CHECK(gan_run(&cfg, NULL, out, NULL, &err) == 0);
     rewind(out);
     char line[256];
     int lines = 0;
@@ -230,8 +230,8 @@ static void test_numbered_and_errors(void)
     gan_err err = {""};
     config(&cfg, NULL);
     cfg.epochs = 1;
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == 0);
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == 0);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == 0);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == 0);
     CHECK(access("runs/001/losses.csv", F_OK) == 0);
     CHECK(access("runs/002/samples/epoch-001.png", F_OK) == 0);
     CHECK(access("runs/003", F_OK) != 0);
@@ -239,16 +239,61 @@ static void test_numbered_and_errors(void)
 
     config(&cfg, NULL);
     cfg.data_dir = "/nonexistent/folder";
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == -1);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == -1);
     CHECK_MSG(strstr(err.msg, "/nonexistent/folder: data folder not found"), "%s", err.msg);
 
     /* an output folder that cannot be made */
     char out[256];
     snprintf(out, sizeof out, "%s/data/train-images-idx3-ubyte/x", dir);
     config(&cfg, out);
-    CHECK(gan_run(&cfg, NULL, stdout, &err) == -1);
+    CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == -1);
     CHECK_MSG(strstr(err.msg, "is not a folder") || strstr(err.msg, "cannot create folder"),
               "%s", err.msg);
+}
+
+/* A model that goes non-finite stops its epoch at once, naming the step. */
+static void test_nonfinite(void)
+{
+    gan_config cfg;
+    config(&cfg, NULL);
+    gan_dataset ds;
+    gan_err err = {""};
+    CHECK(gan_dataset_load(&ds, data, "train", &err) == 0);
+    gan_trainer t;
+    CHECK(gan_trainer_init(&t, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) == 0);
+    gan_epoch_stats es;
+    CHECK(gan_trainer_epoch(&t, &ds, &es) == GAN_EPOCH_DONE && t.epoch == 1 && t.step == 7);
+    t.D.params[3] = INFINITY; /* one weight of D's first layer */
+    CHECK(gan_trainer_epoch(&t, &ds, &es) == GAN_EPOCH_NONFINITE);
+    CHECK(t.bad_step == 8 && t.epoch == 1 && t.pos == 1);
+    gan_trainer_free(&t);
+    gan_dataset_free(&ds);
+}
+
+/* An interrupt flag stops the epoch between steps; the rest of the epoch
+ * then gives what an uninterrupted epoch gives. */
+static void test_interrupt(void)
+{
+    gan_config cfg;
+    config(&cfg, NULL);
+    gan_dataset ds;
+    gan_err err = {""};
+    CHECK(gan_dataset_load(&ds, data, "train", &err) == 0);
+    gan_trainer a, b;
+    CHECK(gan_trainer_init(&a, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) == 0);
+    CHECK(gan_trainer_init(&b, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) == 0);
+    gan_epoch_stats ea, eb;
+    CHECK(gan_trainer_epoch(&a, &ds, &ea) == GAN_EPOCH_DONE);
+    volatile sig_atomic_t flag = 1;
+    b.interrupt = &flag;
+    CHECK(gan_trainer_epoch(&b, &ds, &eb) == GAN_EPOCH_INTERRUPTED && b.pos == 0 && b.step == 0);
+    flag = 0;
+    CHECK(gan_trainer_epoch(&b, &ds, &eb) == GAN_EPOCH_DONE);
+    CHECK(memcmp(&ea, &eb, sizeof ea) == 0);
+    CHECK(memcmp(a.G.params, b.G.params, sizeof(float) * a.G.nparams) == 0);
+    gan_trainer_free(&a);
+    gan_trainer_free(&b);
+    gan_dataset_free(&ds);
 }
 
 int main(void)
@@ -258,6 +303,8 @@ int main(void)
     make_data();
     test_run();
     test_numbered_and_errors();
+    test_nonfinite();
+    test_interrupt();
     test_rmdir(dir);
     TEST_MAIN_END();
 }
