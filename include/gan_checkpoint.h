@@ -85,4 +85,8 @@ void gan_checkpoint_config(const gan_ckpt_info *info, gan_config *cfg);
 int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *info, const unsigned char *data,
                            const char *path, gan_err *err);
 
+/** Copies the generator's parameters into G, made with the checkpoint's
+ *  shape (z_dim, hidden, hidden, rows * cols; tanh output). */
+void gan_checkpoint_generator(const gan_ckpt_info *info, const unsigned char *data, gan_mlp *G);
+
 #endif

@@ -8,12 +8,15 @@
 #ifndef GAN_IMAGE_H
 #define GAN_IMAGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gan_common.h"
 
 #define GAN_GRID_PAD 2
 
+/** out (n) = the grey levels of samples x (n), as the grids draw them. */
+void gan_to_pixels(uint8_t *out, const float *x, size_t n);
 /** Width and height in pixels of the grid of n images of rows x cols. */
 void gan_grid_size(int n, int nrow, int rows, int cols, int scale, int *w, int *h);
 /** Draws samples x (n, rows*cols) into img (h, w) as 8-bit grey. */

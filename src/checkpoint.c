@@ -374,3 +374,9 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
     t->epoch = (int)in->epoch;
     return 0;
 }
+
+void gan_checkpoint_generator(const gan_ckpt_info *in, const unsigned char *data, gan_mlp *G)
+{
+    const unsigned char *p = data + GAN_CKPT_HEADER + 4 * (size_t)in->nfixed * in->z_dim;
+    read_floats(G->params, p, G->nparams);
+}

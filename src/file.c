@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int gan_atomic_open(gan_atomic *a, const char *path, gan_err *err)
@@ -20,6 +21,15 @@ int gan_atomic_open(gan_atomic *a, const char *path, gan_err *err)
     if (fd < 0)
         return gan_err_set(err, "%s: cannot create a temporary file here: %s", path,
                            strerror(errno));
+    /* mkstemp makes the file 0600; give it what open(2) would have */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(a->tmp);
+        return gan_err_set(err, "%s: %s", a->tmp, strerror(e));
+    }
     a->f = fdopen(fd, "wb");
     if (!a->f) {
         int e = errno;

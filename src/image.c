@@ -9,6 +9,18 @@
 
 #include "gan_file.h"
 
+static inline uint8_t to_pixel(float x)
+{
+    float v = (x + 1.0f) * 0.5f * 255.0f + 0.5f;
+    return v >= 255.0f ? 255 : v > 0.0f ? (uint8_t)v : 0; /* NaN -> 0 */
+}
+
+void gan_to_pixels(uint8_t *out, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = to_pixel(x[i]);
+}
+
 static void grid_cells(int n, int nrow, int *xmaps, int *ymaps)
 {
     *xmaps = n < nrow ? n : nrow;
@@ -36,8 +48,7 @@ void gan_grid_draw(uint8_t *img, const float *x, int n, int nrow, int rows, int 
         const float *src = x + (size_t)k * rows * cols;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                float v = (src[r * cols + c] + 1.0f) * 0.5f * 255.0f + 0.5f;
-                uint8_t g = v >= 255.0f ? 255 : v > 0.0f ? (uint8_t)v : 0;  /* NaN -> 0 */
+                uint8_t g = to_pixel(src[r * cols + c]);
                 for (int sy = 0; sy < scale; sy++) {
                     uint8_t *row = img + (size_t)((y0 + r) * scale + sy) * w + (size_t)(x0 + c) * scale;
                     memset(row, g, (size_t)scale);

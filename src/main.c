@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <string.h>
+
 #include "gan_cli.h"
+#include "gan_sample.h"
 #include "gan_train.h"
 
 /* The one global: a signal handler can reach nothing else. It holds the
@@ -31,6 +34,27 @@ int main(int argc, char **argv)
 {
     gan_config cfg;
     gan_err err = {""};
+    if (argc > 1 && strcmp(argv[1], "sample") == 0) {
+        gan_sample_config s;
+        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
+            printf("Usage: gan-train sample --checkpoint FILE [--count N (64)] [--seed S (1)]\n"
+                   "         [--png FILE] [--idx FILE] [--grid N] [--interpolate K] [--png-scale K]\n"
+                   "Draws N samples from the generator of a checkpoint: a PNG grid (--grid images\n"
+                   "a row, about sqrt(N) by default) and/or an IDX3 uint8 file that MNIST readers\n"
+                   "take. --interpolate K: N rows, each walking from one random z to another in\n"
+                   "K steps.\n");
+            return fflush(stdout) == 0 ? 0 : 1;
+        }
+        if (gan_sample_parse(&s, argc - 1, argv + 1, &err) != 0) {
+            fprintf(stderr, "gan-train: %s\n", err.msg);
+            return 2;
+        }
+        if (gan_sample_run(&s, stderr, &err) != 0) {
+            fprintf(stderr, "gan-train: %s\n", err.msg);
+            return 1;
+        }
+        return 0;
+    }
     gan_cli_result r = gan_cli_parse(&cfg, argc, argv, stdout, &err);
     if (r == GAN_CLI_DONE)
         return fflush(stdout) == 0 ? 0 : 1;

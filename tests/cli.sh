@@ -178,5 +178,25 @@ for i in 1 2 3 4 5 6; do
     fi
 done
 
+# Sampling from a checkpoint: a PNG grid and an IDX3 file of N images.
+checks=$((checks + 1))
+"$BIN" sample --checkpoint "$T/whole/checkpoint.gan" --count 16 --png "$T/s.png" --idx "$T/s.idx" \
+    2>"$T/err" || fail "sample: $(cat "$T/err")"
+[ "$(head -c 8 "$T/s.png" | od -An -tx1 | tr -d ' ')" = "89504e470d0a1a0a" ] || fail "sample: not a PNG"
+[ "$(head -c 16 "$T/s.idx" | od -An -tx1 | tr -d ' ')" = "00000803000000100000001c0000001c" ] ||
+    [ "$(head -c 16 "$T/s.idx" | od -An -tx1 | tr -d ' \n')" = "00000803000000100000001c0000001c" ] ||
+    fail "sample: IDX header $(head -c 16 "$T/s.idx" | od -An -tx1)"
+[ "$(wc -c <"$T/s.idx")" -eq $((16 + 16 * 784)) ] || fail "sample: IDX size"
+"$BIN" sample --checkpoint "$T/whole/checkpoint.gan" --count 3 --interpolate 5 --png "$T/i.png" \
+    2>/dev/null || fail "sample --interpolate"
+"$BIN" sample --checkpoint "$T/whole/checkpoint.gan" --count 4 --seed 9 --idx "$T/s2.idx" 2>/dev/null
+"$BIN" sample --checkpoint "$T/whole/checkpoint.gan" --count 4 --seed 9 --idx "$T/s3.idx" 2>/dev/null
+cmp -s "$T/s2.idx" "$T/s3.idx" || fail "sample: one seed, other samples"
+usage_error "give --png FILE and/or --idx FILE" sample --checkpoint "$T/whole/checkpoint.gan"
+usage_error "--checkpoint FILE is required" sample --png "$T/x.png"
+usage_error "--interpolate: '1'" sample --checkpoint x --png y --interpolate 1
+"$BIN" sample --checkpoint "$T/s.png" --png "$T/x.png" 2>"$T/err"
+[ $? -eq 1 ] && grep -q "not a gan-train checkpoint" "$T/err" || fail "sample of a PNG: $(cat "$T/err")"
+
 echo "cli.sh: $checks checks, $fails failed"
 [ $fails -eq 0 ]

@@ -1,0 +1,38 @@
+/*
+ * gan_sample.h: `gan-train sample`, drawing from a saved generator.
+ *   gan-train sample --checkpoint FILE [--count N] [--seed S] [--png FILE]
+ *                    [--idx FILE] [--grid N] [--interpolate K] [--png-scale K]
+ * N samples G(z), z from PCG32 stream 4 of --seed (gan_rng.h), written as a
+ * PNG grid (--grid images a row) and/or as an IDX3 uint8 file (magic
+ * 0x00000803, N x rows x cols; pixel = (x + 1) / 2 * 255, rounded, as in the
+ * grids) that any MNIST reader takes. With --interpolate K the PNG has N
+ * rows, each walking the latent space in K steps from one random point to
+ * another (z = (1 - a) z0 + a z1, a = 0, 1/(K-1), ..., 1).
+ */
+#ifndef GAN_SAMPLE_H
+#define GAN_SAMPLE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gan_common.h"
+
+typedef struct {
+    const char *checkpoint;
+    const char *png_path, *idx_path;  /* at least one */
+    int count;                        /* samples, or rows with interpolate */
+    uint64_t seed;
+    int grid;                         /* images a row in the PNG; 0: about sqrt(count) */
+    int interpolate;                  /* 0, or K >= 2 steps a row */
+    int png_scale;
+} gan_sample_config;
+
+void gan_sample_default(gan_sample_config *s);
+
+/** Parses `sample`'s options (argv[0] is "sample"); 0, or -1 with err. */
+int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err);
+
+/** Loads the checkpoint's G and writes what s asks for; msg may be NULL. */
+int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err);
+
+#endif

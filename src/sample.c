@@ -1,0 +1,173 @@
+/* sample.c: `gan-train sample` (see gan_sample.h). */
+#define _GNU_SOURCE
+#include "gan_sample.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gan_checkpoint.h"
+#include "gan_idx.h"
+#include "gan_image.h"
+#include "gan_model.h"
+#include "gan_pool.h"
+
+void gan_sample_default(gan_sample_config *s)
+{
+    memset(s, 0, sizeof *s);
+    s->count = 64;
+    s->seed = 1;
+    s->png_scale = 1;
+}
+
+static int int_arg(const char *flag, const char *a, long lo, long hi, int *out, gan_err *err)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(a, &end, 10);
+    if (end == a || *end || errno || v < lo || v > hi)
+        return gan_err_set(err, "--%s: '%s' is not a whole number from %ld to %ld", flag, a, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
+{
+    static const struct option opts[] = {
+        {"checkpoint", required_argument, NULL, 'c'}, {"count", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},       {"png", required_argument, NULL, 'p'},
+        {"idx", required_argument, NULL, 'i'},        {"grid", required_argument, NULL, 'g'},
+        {"interpolate", required_argument, NULL, 'k'}, {"png-scale", required_argument, NULL, 'x'},
+        {NULL, 0, NULL, 0},
+    };
+    gan_sample_default(s);
+    optind = 0;
+    opterr = 0;
+    int c, rc = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        const char *a = optarg;
+        char *end;
+        switch (c) {
+        case 'c': s->checkpoint = a; break;
+        case 'p': s->png_path = a; break;
+        case 'i': s->idx_path = a; break;
+        case 'n': rc = int_arg("count", a, 1, 100000, &s->count, err); break;
+        case 'g': rc = int_arg("grid", a, 1, 256, &s->grid, err); break;
+        case 'k': rc = int_arg("interpolate", a, 2, 64, &s->interpolate, err); break;
+        case 'x': rc = int_arg("png-scale", a, 1, 16, &s->png_scale, err); break;
+        case 's':
+            errno = 0;
+            s->seed = strtoull(a, &end, 10);
+            if (end == a || *end || errno || a[0] == '-')
+                rc = gan_err_set(err, "--seed: '%s' is not a whole number", a);
+            break;
+        default:
+            rc = gan_err_set(err, "sample: %s: unknown option or missing value (see --help)",
+                             argv[optind - 1]);
+            break;
+        }
+    }
+    if (rc == 0 && optind < argc)
+        rc = gan_err_set(err, "sample: '%s': unexpected argument", argv[optind]);
+    if (rc == 0 && (!s->checkpoint || !*s->checkpoint))
+        rc = gan_err_set(err, "sample: --checkpoint FILE is required");
+    if (rc == 0 && !s->png_path && !s->idx_path)
+        rc = gan_err_set(err, "sample: give --png FILE and/or --idx FILE");
+    if (rc == 0 && s->interpolate && !s->png_path)
+        rc = gan_err_set(err, "sample: --interpolate draws a PNG; give --png FILE");
+    if (rc == 0 && (s->png_path ? !*s->png_path : 0))
+        rc = gan_err_set(err, "--png: empty file name");
+    if (rc == 0 && (s->idx_path ? !*s->idx_path : 0))
+        rc = gan_err_set(err, "--idx: empty file name");
+    return rc;
+}
+
+int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
+{
+    gan_ckpt_info in;
+    unsigned char *data;
+    size_t size;
+    if (gan_checkpoint_read(s->checkpoint, &in, &data, &size, err) != 0)
+        return -1;
+    int rc = -1, K = s->interpolate, n = K ? s->count * K : s->count;
+    int Z = (int)in.z_dim, P = (int)(in.rows * in.cols), rows = (int)in.rows, cols = (int)in.cols;
+    gan_mlp G;
+    float *z = NULL, *x = NULL;
+    uint8_t *img = NULL;
+    if (gan_mlp_init(&G, Z, (int)in.hidden, (int)in.hidden, P, in.activation ? in.slope : 0.0f,
+                     GAN_ACT_TANH, 256, err) != 0) {
+        free(data);
+        return -1;
+    }
+    gan_checkpoint_generator(&in, data, &G);
+    z = malloc(sizeof(float) * (size_t)n * Z);
+    x = malloc(sizeof(float) * (size_t)n * P);
+    if (!z || !x) {
+        gan_err_set(err, "out of memory for %d samples", n);
+        goto done;
+    }
+    gan_rng rng;
+    gan_rng_seed(&rng, s->seed, 4);
+    if (!K) {
+        gan_rng_normal_fill(&rng, z, (size_t)n * Z);
+    } else {
+        float *ends = malloc(sizeof(float) * 2 * (size_t)Z);
+        if (!ends) {
+            gan_err_set(err, "out of memory");
+            goto done;
+        }
+        for (int r = 0; r < s->count; r++) {
+            gan_rng_normal_fill(&rng, ends, 2 * (size_t)Z);
+            for (int k = 0; k < K; k++) {
+                float a = (float)k / (float)(K - 1);
+                float *zz = z + ((size_t)r * K + k) * Z;
+                for (int j = 0; j < Z; j++)
+                    zz[j] = (1.0f - a) * ends[j] + a * ends[Z + j];
+            }
+        }
+        free(ends);
+    }
+    for (int s0 = 0; s0 < n; s0 += G.cap) {
+        int b = n - s0 < G.cap ? n - s0 : G.cap;
+        gan_mlp_forward(&G, x + (size_t)s0 * P, z + (size_t)s0 * Z, b, &GAN_SOLO);
+    }
+    if (s->png_path) {
+        int nrow = K ? K : s->grid ? s->grid : (int)ceil(sqrt((double)n)), w, h;
+        gan_grid_size(n, nrow, rows, cols, s->png_scale, &w, &h);
+        img = malloc((size_t)w * h);
+        if (!img) {
+            gan_err_set(err, "out of memory for a %d x %d image", w, h);
+            goto done;
+        }
+        gan_grid_draw(img, x, n, nrow, rows, cols, s->png_scale);
+        if (gan_png_write(s->png_path, img, w, h, err) != 0)
+            goto done;
+        if (msg)
+            fprintf(msg, "wrote %s (%d samples, %d x %d pixels)\n", s->png_path, n, w, h);
+    }
+    if (s->idx_path) {
+        uint8_t *u8 = malloc((size_t)n * P);
+        if (!u8) {
+            gan_err_set(err, "out of memory");
+            goto done;
+        }
+        gan_to_pixels(u8, x, (size_t)n * P); /* as the grids draw them */
+        uint32_t dims[3] = {(uint32_t)n, (uint32_t)rows, (uint32_t)cols};
+        int w_rc = gan_idx_write(s->idx_path, GAN_IDX_MAGIC_IMAGES, 3, dims, u8, err);
+        free(u8);
+        if (w_rc != 0)
+            goto done;
+        if (msg)
+            fprintf(msg, "wrote %s (%d images of %d x %d, IDX3 uint8)\n", s->idx_path, n, rows, cols);
+    }
+    rc = 0;
+done:
+    free(img);
+    free(z);
+    free(x);
+    free(data);
+    gan_mlp_free(&G);
+    return rc;
+}
