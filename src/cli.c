@@ -48,7 +48,9 @@ void gan_cli_usage(FILE *out)
     gan_config_default(&d);
     fprintf(out,
             "Usage: gan-train [options]\n"
-            "Trains the seed's MLP GAN (G z-H-H-pixels, D pixels-H-H-1) on IDX images.\n"
+            "       gan-train sample --checkpoint FILE ...   (see gan-train sample --help)\n"
+            "Trains the seed's MLP GAN (G z-H-H-pixels, D pixels-H-H-1) on IDX images,\n"
+            "writing a sample grid, a CSV row and a checkpoint after every epoch.\n"
             "\n"
             "Data and output:\n"
             "  --data DIR          folder with train-images-idx3-ubyte[.gz] and\n"

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "gan_sample.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -102,6 +103,7 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
         return -1;
     }
     gan_checkpoint_generator(&in, data, &G);
+    openblas_set_num_threads(1); /* the same bits on any machine */
     z = malloc(sizeof(float) * (size_t)n * Z);
     x = malloc(sizeof(float) * (size_t)n * P);
     if (!z || !x) {

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gan_checkpoint.h"
@@ -177,6 +180,20 @@ int main(void)
         CHECK_MSG(strstr(err.msg, "cannot create a temporary file"), "%s", err.msg);
         CHECK(chmod(dir, 0755) == 0);
     }
+    /* a full disk (a file size limit, which binds root too): the save fails
+     * with the write error, and the old file stays whole */
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit lim = {4096, 4096};
+        signal(SIGXFSZ, SIG_IGN);
+        setrlimit(RLIMIT_FSIZE, &lim);
+        gan_err e2 = {""};
+        int r = gan_checkpoint_save(&b, &cfg2, 6, 4, path, &e2);
+        _exit(r == -1 && strstr(e2.msg, "write failed") ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "save under a size limit: %d", status);
     char missing[128];
     snprintf(missing, sizeof missing, "%s/no/such/dir/checkpoint.gan", dir);
     CHECK(gan_checkpoint_save(&b, &cfg2, 6, 4, missing, &err) == -1);

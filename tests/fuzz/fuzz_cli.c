@@ -1,0 +1,45 @@
+/* fuzz_cli.c: the argument parsers (training and `sample`) on any argument
+ * lists: the input is split at NUL bytes into argv. */
+#include "fuzz_common.h" /* first: it sets _GNU_SOURCE */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gan_cli.h"
+#include "gan_sample.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 4096)
+        return 0;
+    char *buf = malloc(size + 1);
+    char *argv[130];
+    if (!buf)
+        return 0;
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    int argc = 0;
+    argv[argc++] = (char *)"gan-train";
+    for (size_t i = 0; i <= size && argc < 128;) {
+        argv[argc++] = buf + i;
+        i += strlen(buf + i) + 1;
+    }
+    argv[argc] = NULL;
+    gan_config cfg;
+    gan_err err = {""};
+    FILE *out = fopen("/dev/null", "w");
+    gan_cli_result r = gan_cli_parse(&cfg, argc, argv, out ? out : stderr, &err);
+    if (r == GAN_CLI_USAGE && !err.msg[0])
+        abort();
+    if (r == GAN_CLI_RUN && (cfg.epochs < 1 || cfg.batch < 1 || !(cfg.lr > 0) || cfg.threads < 1))
+        abort(); /* a run never starts with an invalid setting */
+    gan_sample_config s;
+    if (argc > 1 && gan_sample_parse(&s, argc - 1, argv + 1, &err) == 0 &&
+        (!s.checkpoint || s.count < 1 || (!s.png_path && !s.idx_path)))
+        abort();
+    if (out)
+        fclose(out);
+    free(buf);
+    return 0;
+}

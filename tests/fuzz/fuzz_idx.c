@@ -1,0 +1,36 @@
+/* fuzz_idx.c: the IDX reader (raw and gzip) on any bytes, as images and as
+ * labels: it must return an error or a consistent result, never crash. */
+#include "fuzz_common.h" /* first: it sets _GNU_SOURCE */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gan_idx.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[64];
+    int fd = fuzz_file(data, size, path, sizeof path);
+    if (fd < 0)
+        return 0;
+    const uint32_t magics[2] = {GAN_IDX_MAGIC_IMAGES, GAN_IDX_MAGIC_LABELS};
+    for (int k = 0; k < 2; k++) {
+        gan_idx idx;
+        gan_err err = {""};
+        if (gan_idx_load(path, magics[k], &idx, &err) == 0) {
+            size_t n = 1;
+            for (int d = 0; d < idx.ndims; d++)
+                n *= idx.dims[d];
+            if (n != idx.size || !idx.data)
+                abort();
+            volatile uint8_t sink = idx.data[idx.size - 1]; /* the whole buffer is there */
+            (void)sink;
+            gan_idx_free(&idx);
+        } else if (!err.msg[0]) {
+            abort(); /* an error must say what is wrong */
+        }
+    }
+    close(fd);
+    return 0;
+}
