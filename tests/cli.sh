@@ -15,6 +15,24 @@ fail() {
     fails=$((fails + 1))
 }
 
+# same_losses RUN_A RUN_B: their CSVs agree but for the seconds column
+same_losses() {
+    cut -d, -f1-6 "$1/losses.csv" >"$T/a.csv"
+    cut -d, -f1-6 "$2/losses.csv" >"$T/b.csv"
+    cmp -s "$T/a.csv" "$T/b.csv"
+}
+
+# signal_run SIGNAL SECONDS OUT: a 4-epoch run sent SIGNAL after SECONDS;
+# sets rc to its exit status, its standard error in $T/err
+signal_run() {
+    "$BIN" --data "$T/small" --epochs 4 --out "$3" 2>"$T/err" &
+    pid=$!
+    sleep "$2"
+    kill "-$1" $pid
+    wait $pid
+    rc=$?
+}
+
 # usage_error WANT ARGS...: exit 2, no stdout, exactly one stderr line
 # starting "gan-train: " and containing WANT
 usage_error() {
@@ -123,9 +141,7 @@ cp "$SRC/data/mnist/train-images-idx3-ubyte.gz" "$T/small/"
 "$BIN" --data "$T/small" --epochs 2 --resume "$T/one/checkpoint.gan" --quiet || fail "resume"
 cmp -s "$T/two/checkpoint.gan" "$T/one/checkpoint.gan" || fail "resumed checkpoint differs"
 cmp -s "$T/two/samples/epoch-002.png" "$T/one/samples/epoch-002.png" || fail "resumed grid differs"
-cut -d, -f1-6 "$T/two/losses.csv" >"$T/a.csv"
-cut -d, -f1-6 "$T/one/losses.csv" >"$T/b.csv"
-cmp -s "$T/a.csv" "$T/b.csv" || fail "resumed CSV differs: $(cat "$T/one/losses.csv")"
+same_losses "$T/two" "$T/one" || fail "resumed CSV differs: $(cat "$T/one/losses.csv")"
 checks=$((checks + 1))
 "$BIN" --data "$T/small" --epochs 2 --resume "$T/one/checkpoint.gan" 2>"$T/err"
 [ $? -eq 0 ] && grep -q "already at epoch 2 of 2" "$T/err" || fail "resume at its end: $(cat "$T/err")"
@@ -139,27 +155,15 @@ usage_error "--resume: empty" --resume ""
 # exits 130; resuming from it gives the uninterrupted run's bytes. SIGTERM: 143.
 checks=$((checks + 1))
 "$BIN" --data "$T/small" --epochs 4 --out "$T/whole" --quiet || fail "uninterrupted run"
-"$BIN" --data "$T/small" --epochs 4 --out "$T/cut" 2>"$T/err" &
-pid=$!
-sleep 0.6
-kill -INT $pid
-wait $pid
-rc=$?
+signal_run INT 0.6 "$T/cut"
 [ $rc -eq 130 ] || fail "SIGINT: exit $rc, want 130"
 grep -q "resume with: gan-train --resume $T/cut/checkpoint.gan --epochs 4" "$T/err" ||
     fail "SIGINT: no resume hint: $(cat "$T/err")"
 "$BIN" --data "$T/small" --epochs 4 --resume "$T/cut/checkpoint.gan" --quiet || fail "resume after SIGINT"
 cmp -s "$T/whole/checkpoint.gan" "$T/cut/checkpoint.gan" || fail "interrupted + resumed run differs"
-cut -d, -f1-6 "$T/whole/losses.csv" >"$T/a.csv"
-cut -d, -f1-6 "$T/cut/losses.csv" >"$T/b.csv"
-cmp -s "$T/a.csv" "$T/b.csv" || fail "interrupted + resumed CSV differs"
+same_losses "$T/whole" "$T/cut" || fail "interrupted + resumed CSV differs"
 checks=$((checks + 1))
-"$BIN" --data "$T/small" --epochs 4 --out "$T/term" --quiet &
-pid=$!
-sleep 0.4
-kill -TERM $pid
-wait $pid
-rc=$?
+signal_run TERM 0.4 "$T/term"
 [ $rc -eq 143 ] || fail "SIGTERM: exit $rc, want 143"
 "$BIN" --data "$T/small" --epochs 1 --resume "$T/term/checkpoint.gan" --quiet || fail "checkpoint after SIGTERM"
 

@@ -251,16 +251,23 @@ static void test_numbered_and_errors(void)
               "%s", err.msg);
 }
 
-/* A model that goes non-finite stops its epoch at once, naming the step. */
-static void test_nonfinite(void)
+/* The tiny data set and a trainer (or two) for it. */
+static void setup(gan_dataset *ds, gan_trainer *t, int n)
 {
     gan_config cfg;
     config(&cfg, NULL);
-    gan_dataset ds;
     gan_err err = {""};
-    CHECK(gan_dataset_load(&ds, data, "train", &err) == 0);
+    CHECK(gan_dataset_load(ds, data, "train", &err) == 0);
+    for (int i = 0; i < n; i++)
+        CHECK(gan_trainer_init(&t[i], &cfg, (int)(ds->rows * ds->cols), ds->count, &err) == 0);
+}
+
+/* A model that goes non-finite stops its epoch at once, naming the step. */
+static void test_nonfinite(void)
+{
+    gan_dataset ds;
     gan_trainer t;
-    CHECK(gan_trainer_init(&t, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) == 0);
+    setup(&ds, &t, 1);
     gan_epoch_stats es;
     CHECK(gan_trainer_epoch(&t, &ds, &es) == GAN_EPOCH_DONE && t.epoch == 1 && t.step == 7);
     t.D.params[3] = INFINITY; /* one weight of D's first layer */
@@ -274,25 +281,21 @@ static void test_nonfinite(void)
  * then gives what an uninterrupted epoch gives. */
 static void test_interrupt(void)
 {
-    gan_config cfg;
-    config(&cfg, NULL);
     gan_dataset ds;
-    gan_err err = {""};
-    CHECK(gan_dataset_load(&ds, data, "train", &err) == 0);
-    gan_trainer a, b;
-    CHECK(gan_trainer_init(&a, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) == 0);
-    CHECK(gan_trainer_init(&b, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) == 0);
+    gan_trainer ab[2];
+    setup(&ds, ab, 2);
+    gan_trainer *a = &ab[0], *b = &ab[1];
     gan_epoch_stats ea, eb;
-    CHECK(gan_trainer_epoch(&a, &ds, &ea) == GAN_EPOCH_DONE);
+    CHECK(gan_trainer_epoch(a, &ds, &ea) == GAN_EPOCH_DONE);
     volatile sig_atomic_t flag = 1;
-    b.interrupt = &flag;
-    CHECK(gan_trainer_epoch(&b, &ds, &eb) == GAN_EPOCH_INTERRUPTED && b.pos == 0 && b.step == 0);
+    b->interrupt = &flag;
+    CHECK(gan_trainer_epoch(b, &ds, &eb) == GAN_EPOCH_INTERRUPTED && b->pos == 0 && b->step == 0);
     flag = 0;
-    CHECK(gan_trainer_epoch(&b, &ds, &eb) == GAN_EPOCH_DONE);
+    CHECK(gan_trainer_epoch(b, &ds, &eb) == GAN_EPOCH_DONE);
     CHECK(memcmp(&ea, &eb, sizeof ea) == 0);
-    CHECK(memcmp(a.G.params, b.G.params, sizeof(float) * a.G.nparams) == 0);
-    gan_trainer_free(&a);
-    gan_trainer_free(&b);
+    CHECK(memcmp(a->G.params, b->G.params, sizeof(float) * a->G.nparams) == 0);
+    gan_trainer_free(a);
+    gan_trainer_free(b);
     gan_dataset_free(&ds);
 }
 
