@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -224,6 +225,17 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
     return 0;
 }
 
+/* Whether every parameter of both networks is a finite number. */
+static int params_finite(const gan_trainer *t)
+{
+    const gan_mlp *nets[2] = {&t->G, &t->D};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < nets[k]->nparams; i++)
+            if (!isfinite(nets[k]->params[i]))
+                return 0;
+    return 1;
+}
+
 int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
             const volatile sig_atomic_t *interrupt, gan_err *err)
 {
@@ -317,8 +329,13 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
         gan_epoch_stats es;
         int why = gan_trainer_epoch(&t, &ds, &es);
         double secs = now_seconds() - t0;
+        if (why != GAN_EPOCH_NONFINITE && !params_finite(&t)) {
+            /* a loss can stay finite (BCE clamps) while a weight is not */
+            why = GAN_EPOCH_NONFINITE;
+            t.bad_step = t.step;
+        }
         if (why == GAN_EPOCH_NONFINITE) {
-            gan_err_set(err, "epoch %d, step %ld: a loss is not finite (NaN or Inf); stopped, "
+            gan_err_set(err, "epoch %d, step %ld: a loss or parameter is not finite (NaN or Inf); stopped, "
                         "keeping the last good checkpoint%s%s", e, t.bad_step,
                         e > 1 || cfg->resume_path ? " " : "", e > 1 || cfg->resume_path ? ckpt_path : "");
             goto done;
