@@ -335,9 +335,11 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
             t.bad_step = t.step;
         }
         if (why == GAN_EPOCH_NONFINITE) {
-            gan_err_set(err, "epoch %d, step %ld: a loss or parameter is not finite (NaN or Inf); stopped, "
-                        "keeping the last good checkpoint%s%s", e, t.bad_step,
-                        e > 1 || cfg->resume_path ? " " : "", e > 1 || cfg->resume_path ? ckpt_path : "");
+            int saved = e > 1 || cfg->resume_path;
+            gan_err_set(err, "epoch %d, step %ld: a loss or parameter is not finite (NaN or Inf); "
+                        "stopped%s%s", e, t.bad_step,
+                        saved ? ", the last good checkpoint is kept: " : " before any checkpoint",
+                        saved ? ckpt_path : "");
             goto done;
         }
         if (why == GAN_EPOCH_INTERRUPTED) {
