@@ -167,6 +167,22 @@ signal_run TERM 0.4 "$T/term"
 [ $rc -eq 143 ] || fail "SIGTERM: exit $rc, want 143"
 "$BIN" --data "$T/small" --epochs 1 --resume "$T/term/checkpoint.gan" --quiet || fail "checkpoint after SIGTERM"
 
+# A second Ctrl-C leaves at once (130), and what is on disk still loads.
+checks=$((checks + 1))
+"$BIN" --data "$T/small" --epochs 4 --out "$T/twice" 2>"$T/err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] || fail "two SIGINTs: exit $rc, want 130"
+if [ -e "$T/twice/checkpoint.gan" ]; then
+    "$BIN" --data "$T/small" --epochs 1 --resume "$T/twice/checkpoint.gan" --out "$T/probe" \
+        --quiet 2>"$T/err2" || fail "checkpoint after two SIGINTs: $(cat "$T/err2")"
+    rm -rf "$T/probe"
+fi
+
 # SIGKILL at random moments: whatever is on disk is a whole checkpoint.
 checks=$((checks + 1))
 for i in 1 2 3 4 5 6; do
