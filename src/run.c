@@ -4,9 +4,11 @@
  * Output policy: a run never overwrites an earlier one. Without --out, each
  * run gets the next numbered folder runs/001, runs/002, ... (one more than the
  * highest there). With --out DIR, DIR is created if missing; if it already
- * holds a run (losses.csv or samples/) it is refused unless --force. A --log
- * FILE that exists is refused unless --force. Sample PNGs are written to a
- * temporary name and renamed, so a crash never leaves a half-written PNG.
+ * holds a run (losses.csv, samples/ or checkpoint.gan) it is refused unless
+ * --force. A resumed run continues in its checkpoint's folder (or in --out,
+ * under the same rule unless that is the checkpoint's folder). A --log FILE
+ * that exists is refused unless --force. PNGs and checkpoints are written to
+ * a temporary name and renamed, so a crash never leaves a half-written one.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "gan_train.h"
@@ -87,20 +89,30 @@ static int make_numbered_run(char *out, size_t len, gan_err *err)
     return gan_err_set(err, "runs: no free run number");
 }
 
+/* Whether two paths name the same existing folder. */
+static int same_folder(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *err)
 {
     if (cfg->resume_path) {
-        /* a resumed run continues where it was: --out, or the checkpoint's folder */
+        /* a resumed run continues in its checkpoint's folder */
+        char home[4096];
         const char *slash = strrchr(cfg->resume_path, '/');
-        if (cfg->out_dir)
-            snprintf(out, len, "%s", cfg->out_dir);
-        else if (slash)
-            snprintf(out, len, "%.*s", (int)(slash - cfg->resume_path), cfg->resume_path);
+        if (slash)
+            snprintf(home, sizeof home, "%.*s", (int)(slash - cfg->resume_path) + (slash == cfg->resume_path),
+                     cfg->resume_path);
         else
-            snprintf(out, len, ".");
-        if (!out[0])
-            snprintf(out, len, "/");
-        return make_dirs(out, err);
+            snprintf(home, sizeof home, ".");
+        if (!cfg->out_dir || same_folder(cfg->out_dir, home)) {
+            snprintf(out, len, "%s", cfg->out_dir ? cfg->out_dir : home);
+            return make_dirs(out, err);
+        }
+        /* elsewhere: --out's usual rule */
     }
     if (!cfg->out_dir)
         return make_numbered_run(out, len, err);
