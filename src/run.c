@@ -161,8 +161,8 @@ static int keep_csv_rows(const char *path, int epochs, gan_err *err)
     if (rc == 1 && ferror(f))
         rc = gan_err_set(err, "%s: read error", path);
     if (rc == 1 && n != epochs + 1)
-        rc = gan_err_set(err, "%s: has %d epoch rows, the checkpoint %d", path, n > 0 ? n - 1 : 0,
-                         epochs);
+        rc = gan_err_set(err, "%s: holds %d epoch rows, but the checkpoint is after epoch %d",
+                         path, n > 0 ? n - 1 : 0, epochs);
     fclose(f);
     if (rc != 1) {
         gan_atomic_abort(&a);
