@@ -22,10 +22,11 @@ same_losses() {
     cmp -s "$T/a.csv" "$T/b.csv"
 }
 
-# signal_run SIGNAL SECONDS OUT: a 4-epoch run sent SIGNAL after SECONDS;
-# sets rc to its exit status, its standard error in $T/err
+# signal_run SIGNAL SECONDS OUT: an 8-epoch run (long enough to be caught
+# running, a few seconds) sent SIGNAL after SECONDS; sets rc to its exit
+# status, its standard error in $T/err
 signal_run() {
-    "$BIN" --data "$T/small" --epochs 4 --out "$3" 2>"$T/err" &
+    "$BIN" --data "$T/small" --epochs 8 --out "$3" 2>"$T/err" &
     pid=$!
     sleep "$2"
     kill "-$1" $pid
@@ -157,12 +158,12 @@ usage_error "--resume: empty" --resume ""
 # Signals: SIGINT finishes the step, writes a checkpoint of exactly there and
 # exits 130; resuming from it gives the uninterrupted run's bytes. SIGTERM: 143.
 checks=$((checks + 1))
-"$BIN" --data "$T/small" --epochs 4 --out "$T/whole" --quiet || fail "uninterrupted run"
+"$BIN" --data "$T/small" --epochs 8 --out "$T/whole" --quiet || fail "uninterrupted run"
 signal_run INT 0.6 "$T/cut"
 [ $rc -eq 130 ] || fail "SIGINT: exit $rc, want 130"
-grep -q "resume with: gan-train --resume $T/cut/checkpoint.gan --epochs 4" "$T/err" ||
+grep -q "resume with: gan-train --resume $T/cut/checkpoint.gan --epochs 8" "$T/err" ||
     fail "SIGINT: no resume hint: $(cat "$T/err")"
-"$BIN" --data "$T/small" --epochs 4 --resume "$T/cut/checkpoint.gan" --quiet || fail "resume after SIGINT"
+"$BIN" --data "$T/small" --epochs 8 --resume "$T/cut/checkpoint.gan" --quiet || fail "resume after SIGINT"
 cmp -s "$T/whole/checkpoint.gan" "$T/cut/checkpoint.gan" || fail "interrupted + resumed run differs"
 same_losses "$T/whole" "$T/cut" || fail "interrupted + resumed CSV differs"
 checks=$((checks + 1))
@@ -172,7 +173,7 @@ signal_run TERM 0.4 "$T/term"
 
 # A second Ctrl-C leaves at once (130), and what is on disk still loads.
 checks=$((checks + 1))
-"$BIN" --data "$T/small" --epochs 4 --out "$T/twice" 2>"$T/err" &
+"$BIN" --data "$T/small" --epochs 8 --out "$T/twice" 2>"$T/err" &
 pid=$!
 sleep 0.5
 kill -INT $pid
