@@ -6,6 +6,7 @@
 #ifndef GAN_CLI_H
 #define GAN_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "gan_common.h"
@@ -20,6 +21,11 @@ typedef enum {
 /** Parses argv (getopt_long; resets its state first). Strings in cfg point
  *  into argv. */
 gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, gan_err *err);
+
+/** Number parsers shared by both commands' options: the whole of s must be
+ *  a number in range, else err names the flag and the value. */
+int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err);
+int gan_cli_parse_u64(const char *flag, const char *s, uint64_t *out, gan_err *err);
 
 /** Prints the usage text with every default. */
 void gan_cli_usage(FILE *out);

@@ -87,7 +87,7 @@ void gan_cli_usage(FILE *out)
             d.lr, d.beta1, d.beta2, (unsigned long long)d.seed, d.threads);
 }
 
-static int parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err)
+int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err)
 {
     char *end;
     errno = 0;
@@ -114,7 +114,7 @@ static int parse_real(const char *flag, const char *s, double lo, int lo_incl, d
     return 0;
 }
 
-static int parse_u64(const char *flag, const char *s, uint64_t *out, gan_err *err)
+int gan_cli_parse_u64(const char *flag, const char *s, uint64_t *out, gan_err *err)
 {
     char *end;
     errno = 0;
@@ -152,21 +152,21 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
                 rc = gan_err_set(err, "--log: empty file name");
             cfg->log_path = a;
             break;
-        case OPT_EPOCHS: rc = parse_int("epochs", a, 1, 1000000, &cfg->epochs, err); break;
-        case OPT_BATCH: rc = parse_int("batch-size", a, 1, 65536, &cfg->batch, err);
+        case OPT_EPOCHS: rc = gan_cli_parse_int("epochs", a, 1, 1000000, &cfg->epochs, err); break;
+        case OPT_BATCH: rc = gan_cli_parse_int("batch-size", a, 1, 65536, &cfg->batch, err);
             cfg->set |= GAN_SET_BATCH;
             break;
-        case OPT_ZDIM: rc = parse_int("z-dim", a, 1, 65536, &cfg->z_dim, err);
+        case OPT_ZDIM: rc = gan_cli_parse_int("z-dim", a, 1, 65536, &cfg->z_dim, err);
             cfg->set |= GAN_SET_ZDIM;
             break;
-        case OPT_HIDDEN: rc = parse_int("hidden", a, 1, 65536, &cfg->hidden, err);
+        case OPT_HIDDEN: rc = gan_cli_parse_int("hidden", a, 1, 65536, &cfg->hidden, err);
             cfg->set |= GAN_SET_HIDDEN;
             break;
-        case OPT_THREADS: rc = parse_int("threads", a, 1, 256, &cfg->threads, err); break;
-        case OPT_GRID: rc = parse_int("grid", a, 1, 64, &cfg->grid, err);
+        case OPT_THREADS: rc = gan_cli_parse_int("threads", a, 1, 256, &cfg->threads, err); break;
+        case OPT_GRID: rc = gan_cli_parse_int("grid", a, 1, 64, &cfg->grid, err);
             cfg->set |= GAN_SET_GRID;
             break;
-        case OPT_SCALE: rc = parse_int("png-scale", a, 1, 16, &cfg->png_scale, err); break;
+        case OPT_SCALE: rc = gan_cli_parse_int("png-scale", a, 1, 16, &cfg->png_scale, err); break;
         case OPT_LR: rc = parse_real("lr", a, 0.0, 0, 10.0, 1, &cfg->lr, err);
             cfg->set |= GAN_SET_LR;
             break;
@@ -181,7 +181,7 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             rc = parse_real("leaky-slope", a, 0.0, 0, 1.0, 0, &v, err);
             slope = v;
             break;
-        case OPT_SEED: rc = parse_u64("seed", a, &cfg->seed, err);
+        case OPT_SEED: rc = gan_cli_parse_u64("seed", a, &cfg->seed, err);
             cfg->set |= GAN_SET_SEED;
             break;
         case OPT_ACT:

@@ -3,13 +3,13 @@
 #include "gan_sample.h"
 
 #include <cblas.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gan_checkpoint.h"
+#include "gan_cli.h"
 #include "gan_idx.h"
 #include "gan_image.h"
 #include "gan_model.h"
@@ -21,17 +21,6 @@ void gan_sample_default(gan_sample_config *s)
     s->count = 64;
     s->seed = 1;
     s->png_scale = 1;
-}
-
-static int int_arg(const char *flag, const char *a, long lo, long hi, int *out, gan_err *err)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(a, &end, 10);
-    if (end == a || *end || errno || v < lo || v > hi)
-        return gan_err_set(err, "--%s: '%s' is not a whole number from %ld to %ld", flag, a, lo, hi);
-    *out = (int)v;
-    return 0;
 }
 
 int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
@@ -49,21 +38,15 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         const char *a = optarg;
-        char *end;
         switch (c) {
         case 'c': s->checkpoint = a; break;
         case 'p': s->png_path = a; break;
         case 'i': s->idx_path = a; break;
-        case 'n': rc = int_arg("count", a, 1, 100000, &s->count, err); break;
-        case 'g': rc = int_arg("grid", a, 1, 256, &s->grid, err); break;
-        case 'k': rc = int_arg("interpolate", a, 2, 64, &s->interpolate, err); break;
-        case 'x': rc = int_arg("png-scale", a, 1, 16, &s->png_scale, err); break;
-        case 's':
-            errno = 0;
-            s->seed = strtoull(a, &end, 10);
-            if (end == a || *end || errno || a[0] == '-')
-                rc = gan_err_set(err, "--seed: '%s' is not a whole number", a);
-            break;
+        case 'n': rc = gan_cli_parse_int("count", a, 1, 100000, &s->count, err); break;
+        case 'g': rc = gan_cli_parse_int("grid", a, 1, 256, &s->grid, err); break;
+        case 'k': rc = gan_cli_parse_int("interpolate", a, 2, 64, &s->interpolate, err); break;
+        case 'x': rc = gan_cli_parse_int("png-scale", a, 1, 16, &s->png_scale, err); break;
+        case 's': rc = gan_cli_parse_u64("seed", a, &s->seed, err); break;
         default:
             rc = gan_err_set(err, "sample: %s: unknown option or missing value (see --help)",
                              argv[optind - 1]);
