@@ -237,6 +237,14 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
     return 0;
 }
 
+/* After a stop: where the checkpoint is and the command that continues. */
+static void print_resume_hint(FILE *msg, const gan_config *cfg, const char *ckpt_path)
+{
+    int other_data = strcmp(cfg->data_dir, "data/mnist") != 0;
+    fprintf(msg, "checkpoint %s\nresume with: gan-train --resume %s --epochs %d%s%s\n", ckpt_path,
+            ckpt_path, cfg->epochs, other_data ? " --data " : "", other_data ? cfg->data_dir : "");
+}
+
 /* Whether every parameter of both networks is a finite number. */
 static int params_finite(const gan_trainer *t)
 {
@@ -358,12 +366,10 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
             /* between two steps: a checkpoint of exactly here */
             if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
                 goto done;
-            if (msg)
-                fprintf(msg, "interrupted in epoch %d after step %ld; checkpoint %s\n"
-                             "resume with: gan-train --resume %s --epochs %d%s%s\n",
-                        e, t.step, ckpt_path, ckpt_path, cfg->epochs,
-                        strcmp(cfg->data_dir, "data/mnist") ? " --data " : "",
-                        strcmp(cfg->data_dir, "data/mnist") ? cfg->data_dir : "");
+            if (msg) {
+                fprintf(msg, "interrupted in epoch %d after step %ld; ", e, t.step);
+                print_resume_hint(msg, cfg, ckpt_path);
+            }
             rc = 1;
             goto done;
         }
@@ -383,12 +389,10 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
             fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
                     cfg->epochs, es.loss_d, es.loss_g, secs, ds.count / (secs > 0 ? secs : 1e-9));
         if (interrupt && *interrupt && e < cfg->epochs) {
-            if (msg)
-                fprintf(msg, "interrupted after epoch %d; checkpoint %s\n"
-                             "resume with: gan-train --resume %s --epochs %d%s%s\n",
-                        e, ckpt_path, ckpt_path, cfg->epochs,
-                        strcmp(cfg->data_dir, "data/mnist") ? " --data " : "",
-                        strcmp(cfg->data_dir, "data/mnist") ? cfg->data_dir : "");
+            if (msg) {
+                fprintf(msg, "interrupted after epoch %d; ", e);
+                print_resume_hint(msg, cfg, ckpt_path);
+            }
             rc = 1;
             goto done;
         }
