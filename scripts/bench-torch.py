@@ -6,11 +6,15 @@ Same model, loss, optimiser, batch and order of work as the seed's script, but
 the images are scaled once into a float tensor and batches are index slices
 of it, so the time is the model's, not the DataLoader's. Prints
 torch_epoch_s (median seconds per epoch over --epochs, or --steps steps
-scaled to an epoch) and torch_threads. Needs Debian's python3-torch.
+scaled to an epoch), torch_threads, and torch_kernel: the OpenBLAS kernel
+that Debian's torch runs on (it links the system's libopenblas.so.0, which
+reads OPENBLAS_CORETYPE as gan-train's does; "-" if it has none). Needs
+Debian's python3-torch.
 
     /usr/bin/python3 scripts/bench-torch.py --data DIR [--epochs N | --steps N] [--threads N]
 """
 import argparse
+import ctypes
 import gzip
 import os
 import statistics
@@ -32,6 +36,16 @@ def read_images(folder):
             assert magic == 0x803, "%s: not an IDX image file" % path
             return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, rows * cols)
     raise SystemExit("bench-torch.py: no train-images-idx3-ubyte[.gz] in %s" % folder)
+
+
+def openblas_kernel():
+    """The core name of the OpenBLAS loaded in this process (torch's)."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return "-"
 
 
 def main():
@@ -88,6 +102,7 @@ def main():
         secs = [run(steps_per_epoch) for _ in range(args.epochs)]
     print("torch_version=%s" % torch.__version__)
     print("torch_threads=%d" % args.threads)
+    print("torch_kernel=%s" % openblas_kernel())
     print("torch_epoch_s=%.3f" % statistics.median(secs))
 
 

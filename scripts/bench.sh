@@ -1,28 +1,49 @@
 #!/bin/sh
-# bench.sh [--quick]: how fast gan-train trains, against the GEMM floor and
-# against PyTorch, in one run on this machine.
+# bench.sh [--quick | --kernels]: how fast gan-train trains, against the GEMM
+# floor and against PyTorch, in one run on this machine, on one OpenBLAS
+# kernel for all of them.
 #
 # Full (default): Fashion-MNIST, 60,000 images, from Debian's
-# dataset-fashion-mnist (installed if missing). For 1 and 2 threads,
-# gan-bench measures, in interleaved rounds, the GEMM floor (the cblas_sgemm
-# calls of a training step replayed alone, scaled to an epoch) and real
-# epochs (medians of 5 rounds; epoch/floor is the median of each round's
-# ratio); gan-train then trains one epoch for its peak memory.
-# Where Debian's python3-torch is installed, the seed's model in PyTorch
-# with the data preloaded (1 thread, its best setting) is timed too.
-# --quick: the embedded 8,000 MNIST digits and shorter PyTorch timing; fits
-# in a minute. Times are seconds per epoch of the data set used.
+# dataset-fashion-mnist, and Debian's python3-torch (both installed if
+# missing). gan-bench picks the kernel as gan-train does (gan_kernel.h:
+# OpenBLAS's own pick, or the CPU's where the library's is older) and
+# prints it; PyTorch, which links the same libopenblas.so.0, is run with
+# OPENBLAS_CORETYPE set to that kernel, and the script checks that it ran
+# on it. For 1 and 2 threads gan-bench measures, in interleaved rounds, the
+# GEMM floor (the cblas_sgemm calls of a training step replayed alone,
+# scaled to an epoch) and real epochs (medians of 5 rounds; epoch/floor is
+# the median of each round's ratio); gan-train then trains one epoch for its
+# peak memory. PyTorch (data preloaded) is timed on 1 and 2 threads, and the
+# faster is the one compared against.
+# --quick: the embedded MNIST digits, PyTorch only where installed, shorter
+# timing; under a minute.
+# --kernels: gan-bench's floor and epoch (1 and 2 threads, 3 rounds) on each
+# x86-64 kernel OpenBLAS offers at the AVX level and up, plus its own pick:
+# which is fastest on this CPU (one that this CPU cannot run is reported so).
+# Times are seconds per epoch of the data set used.
 set -eu
 cd "$(dirname "$0")/.."
-quick=0
-[ "${1:-}" = "--quick" ] && quick=1
-if [ $quick -eq 1 ]; then
+mode=full
+case "${1:-}" in
+"") ;;
+--quick) mode=quick ;;
+--kernels) mode=kernels ;;
+*)
+    echo "usage: scripts/bench.sh [--quick | --kernels]" >&2
+    exit 2
+    ;;
+esac
+if [ $mode = quick ]; then
     sh scripts/deps.sh
     data=data/mnist
     rounds=3
     torch_args="--steps 100"
-else
+elif [ $mode = kernels ]; then
     sh scripts/deps.sh dataset-fashion-mnist
+    data=/usr/share/datasets/fashion-mnist
+    rounds=3
+else
+    sh scripts/deps.sh dataset-fashion-mnist python3-torch
     data=/usr/share/datasets/fashion-mnist
     rounds=5
     torch_args="--epochs 3"
@@ -35,17 +56,61 @@ trap 'rm -rf "$tmp"' EXIT
 val() { sed -n "s/^$1=//p" "$2"; }
 
 echo "data: $data ($(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+
+if [ $mode = kernels ]; then
+    # the library's own pick: what it runs unless told, or what it had picked
+    # where gan-train restarts on another
+    ver=$(env -u OPENBLAS_CORETYPE -u GAN_TRAIN_KERNEL_FROM build/gan-train --version | sed -n 2p)
+    own=$(echo "$ver" | sed -n 's/.*picked \([A-Za-z0-9_]*\) for this CPU.*/\1/p')
+    [ -n "$own" ] || own=$(echo "$ver" | sed -n 's/^OpenBLAS [^,]*, kernel \([A-Za-z0-9_]*\).*/\1/p')
+    echo "gan-train: $ver"
+    kernels=$own
+    for k in Sandybridge Haswell Zen SkylakeX Cooperlake; do
+        [ "$k" = "$own" ] || kernels="$kernels $k"
+    done
+    printf '\n| kernel | 1 thread s/epoch | floor | epoch/floor | 2 threads s/epoch | floor | epoch/floor |\n'
+    printf '| --- | --- | --- | --- | --- | --- | --- |\n'
+    for k in $kernels; do
+        row="| $k |"
+        for t in 1 2; do
+            if OPENBLAS_CORETYPE=$k build/gan-bench --data "$data" --threads $t --epochs $rounds \
+                >"$tmp/k" 2>/dev/null; then
+                got=$(val kernel "$tmp/k")
+                if [ "$got" != "$k" ]; then
+                    row="$row OpenBLAS gives $got | | |"
+                else
+                    row="$row $(val epoch_s "$tmp/k") | $(val floor_epoch_s "$tmp/k") | $(val epoch_over_floor "$tmp/k") |"
+                fi
+            else
+                row="$row cannot run here (exit $?) | | |"
+            fi
+        done
+        echo "$row"
+    done
+    exit 0
+fi
+
 for t in 1 2; do
     build/gan-bench --data "$data" --threads "$t" --epochs "$rounds" >"$tmp/bench$t"
 done
+kernel=$(val kernel "$tmp/bench1")
+echo "blas: $(val blas "$tmp/bench1")"
 build/gan-train --data "$data" --epochs 1 --out "$tmp/run" 2>"$tmp/train.err" >/dev/null
 rss=$(sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p' "$tmp/train.err")
 images=$(val images "$tmp/bench1")
 
 torch_s=""
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
-    /usr/bin/python3 scripts/bench-torch.py --data "$data" $torch_args --threads 1 >"$tmp/torch"
-    torch_s=$(val torch_epoch_s "$tmp/torch")
+    for t in 1 2; do
+        OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --data "$data" $torch_args \
+            --threads $t >"$tmp/torch$t"
+        tk=$(val torch_kernel "$tmp/torch$t")
+        [ "$tk" = "$kernel" ] || echo "warning: PyTorch ran on OpenBLAS kernel '$tk', not $kernel" >&2
+    done
+    t1=$(val torch_epoch_s "$tmp/torch1")
+    t2=$(val torch_epoch_s "$tmp/torch2")
+    torch_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { print (a <= b ? a : b) }')
+    torch_t=$(awk -v a="$t1" -v b="$t2" 'BEGIN { print (a <= b ? 1 : 2) }')
 else
     echo "(PyTorch not installed: apt-get install python3-torch to compare)"
 fi
@@ -60,7 +125,9 @@ for t in 1 2; do
         "$(val floor_epoch_s "$tmp/bench$t")" "$(val epoch_over_floor "$tmp/bench$t")" "$vs"
 done
 echo
-[ -n "$torch_s" ] && echo "PyTorch $(val torch_version "$tmp/torch"), data preloaded, 1 thread: $torch_s s/epoch"
+if [ -n "$torch_s" ]; then
+    echo "PyTorch $(val torch_version "$tmp/torch1"), data preloaded, OpenBLAS kernel $(val torch_kernel "$tmp/torch1"): $t1 s/epoch on 1 thread, $t2 on 2 (compared: $torch_t)"
+fi
 echo "OpenBLAS's own 2 threads on the same 22 products: $(val openblas_threads_floor_epoch_s "$tmp/bench2") s/epoch"
 echo "GEMM work: $(val gflop_per_step "$tmp/bench1") GFLOP a step in $(val sgemm_calls_per_step "$tmp/bench1") products, $(val steps_per_epoch "$tmp/bench1") steps an epoch; floor at $(val floor_gflops "$tmp/bench2") GFLOP/s on 2 threads"
 echo "peak memory (gan-train, one epoch on $images images): $rss MB"

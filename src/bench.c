@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "gan_idx.h"
+#include "gan_kernel.h"
 #include "gan_train.h"
 
 void __real_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
@@ -136,6 +137,10 @@ static double median(double *v, int rounds)
 int main(int argc, char **argv)
 {
     gan_config cfg;
+    gan_err err = {""};
+    /* the kernel gan-train would run (gan_kernel.h) */
+    if (gan_kernel_restart(argv, &err) != 0)
+        fprintf(stderr, "gan-bench: warning: %s\n", err.msg);
     gan_config_default(&cfg);
     int reps = 100, epochs = 3;
     for (int i = 1; i < argc; i++) {
@@ -157,7 +162,6 @@ int main(int argc, char **argv)
         return 2;
     }
     gan_dataset ds;
-    gan_err err = {""};
     if (gan_dataset_load(&ds, cfg.data_dir, "train", &err) != 0) {
         fprintf(stderr, "gan-bench: %s\n", err.msg);
         return 1;
@@ -245,6 +249,10 @@ int main(int argc, char **argv)
         ratio[k] = ve[k] / (vs[k] * spe); /* each round's epoch against its own floor */
     double floor_s = median(vs, epochs), floor_blas = median(vb, epochs);
     double epoch_s = median(ve, epochs), epoch_over_floor = median(ratio, epochs);
+    char blas[512];
+    gan_kernel_describe(blas, sizeof blas);
+    printf("kernel=%s\n", openblas_get_corename());
+    printf("blas=%s\n", blas);
     printf("threads=%d\n", threads);
     printf("images=%u\n", ds.count);
     printf("steps_per_epoch=%.0f\n", spe);

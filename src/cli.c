@@ -1,6 +1,7 @@
 /* cli.c: argument parsing for gan-train (see gan_cli.h). */
 #define _GNU_SOURCE
 #include "gan_cli.h"
+#include "gan_kernel.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -203,9 +204,12 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
         case OPT_HELP:
             gan_cli_usage(out);
             return GAN_CLI_DONE;
-        case OPT_VERSION:
-            fprintf(out, "gan-train %s\n", GAN_VERSION);
+        case OPT_VERSION: {
+            char blas[512];
+            gan_kernel_describe(blas, sizeof blas);
+            fprintf(out, "gan-train %s\n%s\n", GAN_VERSION, blas);
             return GAN_CLI_DONE;
+        }
         case ':':
             rc = gan_err_set(err, "%s: needs a value", argv[optind - 1]);
             break;

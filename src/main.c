@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gan_cli.h"
+#include "gan_kernel.h"
 #include "gan_sample.h"
 #include "gan_train.h"
 
@@ -34,6 +35,10 @@ int main(int argc, char **argv)
 {
     gan_config cfg;
     gan_err err = {""};
+    /* first of all: restart on the right OpenBLAS kernel where the library
+     * picked an older one (gan_kernel.h); returns only if it did not */
+    if (gan_kernel_restart(argv, &err) != 0)
+        fprintf(stderr, "gan-train: warning: %s\n", err.msg);
     if (argc > 1 && strcmp(argv[1], "sample") == 0) {
         gan_sample_config s;
         if (argc > 2 && strcmp(argv[2], "--help") == 0) {

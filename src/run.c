@@ -25,6 +25,7 @@
 #include "gan_checkpoint.h"
 #include "gan_file.h"
 #include "gan_image.h"
+#include "gan_kernel.h"
 
 static double now_seconds(void)
 {
@@ -256,6 +257,34 @@ static int params_finite(const gan_trainer *t)
     return 1;
 }
 
+/* The start banner: the resolved settings, the data, the kernel, the outputs. */
+static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
+                         const gan_trainer *t, const char *out, const char *log_path,
+                         int resume_epoch)
+{
+    int steps = (int)((ds->count + (uint32_t)cfg->batch - 1) / (uint32_t)cfg->batch);
+    int pixels = (int)(ds->rows * ds->cols);
+    const char *act = cfg->slope > 0.0f ? "leaky" : "relu";
+    char blas[512];
+    gan_kernel_describe(blas, sizeof blas);
+    fprintf(msg, "gan-train %s\n", GAN_VERSION);
+    fprintf(msg, "data:     %s: %u training images of %u x %u, scaled to [-1, 1]\n",
+            cfg->data_dir, ds->count, ds->rows, ds->cols);
+    fprintf(msg, "model:    G %d-%d-%d-%d (%s, tanh), D %d-%d-%d-1 (%s, sigmoid); %zu + %zu parameters\n",
+            cfg->z_dim, cfg->hidden, cfg->hidden, pixels, act, pixels, cfg->hidden,
+            cfg->hidden, act, t->G.nparams, t->D.nparams);
+    if (cfg->slope > 0.0f)
+        fprintf(msg, "          LeakyReLU negative slope %g\n", cfg->slope);
+    fprintf(msg, "training: %d epochs x %d steps, batch %d, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
+            cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
+            (unsigned long long)cfg->seed, cfg->threads, cfg->threads == 1 ? "" : "s");
+    fprintf(msg, "blas:     %s\n", blas);
+    if (cfg->resume_path)
+        fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);
+    fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid, checkpoint.gan); loss log: %s\n",
+            out, cfg->grid, cfg->grid, log_path);
+}
+
 int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
             const volatile sig_atomic_t *interrupt, gan_err *err)
 {
@@ -324,25 +353,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
         goto done;
     }
 
-    int steps = (int)((ds.count + (uint32_t)cfg->batch - 1) / (uint32_t)cfg->batch);
-    const char *act = cfg->slope > 0.0f ? "leaky" : "relu";
-    if (msg) {
-        fprintf(msg, "gan-train %s\n", GAN_VERSION);
-        fprintf(msg, "data:     %s: %u training images of %u x %u, scaled to [-1, 1]\n",
-                cfg->data_dir, ds.count, ds.rows, ds.cols);
-        fprintf(msg, "model:    G %d-%d-%d-%d (%s, tanh), D %d-%d-%d-1 (%s, sigmoid); %zu + %zu parameters\n",
-                cfg->z_dim, cfg->hidden, cfg->hidden, pixels, act, pixels, cfg->hidden,
-                cfg->hidden, act, t.G.nparams, t.D.nparams);
-        if (cfg->slope > 0.0f)
-            fprintf(msg, "          LeakyReLU negative slope %g\n", cfg->slope);
-        fprintf(msg, "training: %d epochs x %d steps, batch %d, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
-                cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
-                (unsigned long long)cfg->seed, cfg->threads, cfg->threads == 1 ? "" : "s");
-        if (cfg->resume_path)
-            fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);
-        fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid, checkpoint.gan); loss log: %s\n",
-                out, cfg->grid, cfg->grid, log_path);
-    }
+    if (msg)
+        print_banner(msg, cfg, &ds, &t, out, log_path, resume_epoch);
     t.interrupt = interrupt;
     for (int e = t.epoch + 1; e <= cfg->epochs; e++) {
         double t0 = now_seconds();

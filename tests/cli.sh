@@ -1,10 +1,15 @@
 #!/bin/sh
-# cli.sh BIN SRC: the gan-train command as a user meets it: bad values exit 2
-# with one line naming the flag; --help and --version; one epoch on the
-# embedded MNIST; an existing run refused and left intact; --log -; bad data.
+# cli.sh BIN SRC OLD_OPENBLAS: the gan-train command as a user meets it: bad
+# values exit 2 with one line naming the flag; --help and --version; the
+# OpenBLAS kernel choice (OLD_OPENBLAS: the LD_PRELOAD stand-in for a library
+# that does not know this CPU); one epoch on the embedded MNIST; an existing
+# run refused and left intact; --log -; bad data; resume; signals; sample.
 set -u
 BIN=$1
 SRC=$2
+OLD=$3
+# AddressSanitizer wants its runtime loaded first; the stand-in comes first
+ASAN_OLD="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
 T=$(mktemp -d /tmp/gan-test-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -83,7 +88,32 @@ for want in "--epochs N" "[20]" "[0.0002]" "[64]" "[0.9]" "[0.999]" "[100]" "[25
     grep -qF -- "$want" "$T/out" || fail "--help lacks '$want'"
 done
 checks=$((checks + 1))
-"$BIN" --version | grep -q "^gan-train [0-9]" || fail "--version"
+"$BIN" --version >"$T/out" || fail "--version: exit $?"
+grep -q "^gan-train [0-9]" "$T/out" || fail "--version: $(cat "$T/out")"
+sed -n 2p "$T/out" | grep -q "^OpenBLAS [0-9.]*, kernel [A-Za-z0-9_]*[,:] " ||
+    fail "--version names no kernel: $(cat "$T/out")"
+
+# The kernel (gan_kernel.h). With a library that picks Prescott on this CPU,
+# gan-train restarts once, on the kernel of the CPU's level, and says so.
+if grep -qw avx /proc/cpuinfo; then
+    checks=$((checks + 1))
+    LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads ASAN_OPTIONS=$ASAN_OLD "$BIN" --version >"$T/out" ||
+        fail "--version on the old library: exit $?"
+    grep -q "^OpenBLAS [0-9.]*, kernel [A-Za-z]*, chosen by gan-train: OpenBLAS picked Prescott for this CPU (" \
+        "$T/out" || fail "no restart on the old library: $(cat "$T/out")"
+    grep -q "kernel Prescott" "$T/out" && fail "restarted on Prescott: $(cat "$T/out")"
+    [ "$(wc -l <"$T/loads")" -eq 2 ] || fail "loaded $(wc -l <"$T/loads") times, want 2: $(cat "$T/loads")"
+    sed -n 2p "$T/loads" | grep -Eq "OPENBLAS_CORETYPE=(Sandybridge|Haswell|Zen|SkylakeX|Cooperlake)$" ||
+        fail "restarted with: $(cat "$T/loads")"
+    # the user's value is never overridden, not even a slow one
+    checks=$((checks + 1))
+    rm -f "$T/loads"
+    OPENBLAS_CORETYPE=Prescott LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads ASAN_OPTIONS=$ASAN_OLD \
+        "$BIN" --version >"$T/out" || fail "--version with OPENBLAS_CORETYPE: exit $?"
+    grep -q "kernel Prescott, from OPENBLAS_CORETYPE=Prescott in the environment; this CPU (.*) can run " \
+        "$T/out" || fail "the user's kernel: $(cat "$T/out")"
+    [ "$(wc -l <"$T/loads")" -eq 1 ] || fail "restarted over the user's value: $(cat "$T/loads")"
+fi
 
 # One epoch on the embedded data.
 checks=$((checks + 1))
@@ -170,6 +200,26 @@ checks=$((checks + 1))
 signal_run TERM 0.4 "$T/term"
 [ $rc -eq 143 ] || fail "SIGTERM: exit $rc, want 143"
 "$BIN" --data "$T/small" --epochs 1 --resume "$T/term/checkpoint.gan" --quiet || fail "checkpoint after SIGTERM"
+
+# A run that restarted on another kernel is the same process: its banner
+# names the kernel, a SIGTERM reaches it, and its checkpoint resumes.
+if grep -qw avx /proc/cpuinfo; then
+    checks=$((checks + 1))
+    LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads2 ASAN_OPTIONS=$ASAN_OLD \
+        "$BIN" --data "$T/small" --epochs 8 --out "$T/restarted" 2>"$T/err" &
+    pid=$!
+    sleep 0.6
+    kill -TERM $pid
+    wait $pid
+    rc=$?
+    [ $rc -eq 143 ] || fail "SIGTERM to a restarted run: exit $rc, want 143: $(cat "$T/err")"
+    grep -q "^blas:     OpenBLAS [0-9.]*, kernel [A-Za-z]*, chosen by gan-train: OpenBLAS picked Prescott" \
+        "$T/err" || fail "restarted run's banner: $(cat "$T/err")"
+    [ "$(wc -l <"$T/loads2")" -eq 2 ] || fail "restarted run loaded $(wc -l <"$T/loads2") times"
+    "$BIN" --data "$T/small" --epochs 1 --resume "$T/restarted/checkpoint.gan" --out "$T/probe" \
+        --quiet 2>"$T/err" || fail "checkpoint of a restarted run: $(cat "$T/err")"
+    rm -rf "$T/probe"
+fi
 
 # A second Ctrl-C leaves at once (130), and what is on disk still loads.
 checks=$((checks + 1))
