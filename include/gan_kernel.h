@@ -15,15 +15,17 @@
  * that it is tested on any machine:
  *   AVX-512 F, BW, DQ and VL with the zmm state saved: SkylakeX, or
  *     Cooperlake where AVX512-BF16 is there too;
- *   else AVX2 and FMA with the ymm state saved: Zen on AMD and Hygon CPUs,
- *     Haswell on others;
+ *   else AVX2 and FMA with the ymm state saved: Haswell, but Zen on AMD's
+ *     families before 25 (Zen 1 and 2) and on Hygon (Haswell's kernels ran
+ *     10% faster than Zen's on a Zen 3, family 25, on 2 threads; the older
+ *     families are unmeasured, and Zen is the library's own pick there);
  *   else AVX: Sandybridge;
  *   else nothing (the library's SSE-era pick is kept).
- * The library's pick is kept whenever it is of the same level as that or
- * newer (Zen and Haswell are both the AVX2 level; a newer library may know
- * kernels this table does not), or is a name the table does not know. A
- * value the user set is never overridden, and a restarted process never
- * restarts again.
+ * The library's pick is kept where it runs the same single-precision GEMM
+ * (Cooperlake is SkylakeX's), where it is of a newer level (a newer library
+ * may know kernels this table does not), or where it is a name the table
+ * does not know. A value the user set is never overridden, and a restarted
+ * process never restarts again.
  */
 #ifndef GAN_KERNEL_H
 #define GAN_KERNEL_H

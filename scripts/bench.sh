@@ -17,9 +17,10 @@
 # faster is the one compared against.
 # --quick: the embedded MNIST digits, PyTorch only where installed, shorter
 # timing; under a minute.
-# --kernels: gan-bench's floor and epoch (1 and 2 threads, 3 rounds) on each
-# x86-64 kernel OpenBLAS offers at the AVX level and up, plus its own pick:
-# which is fastest on this CPU (one that this CPU cannot run is reported so).
+# --kernels: gan-bench's floor and epoch (1 and 2 threads) on each x86-64
+# kernel OpenBLAS offers at the AVX level and up, plus its own pick, in 5
+# interleaved passes: which is fastest on this CPU (one that this CPU cannot
+# run is reported so).
 # Times are seconds per epoch of the data set used.
 set -eu
 cd "$(dirname "$0")/.."
@@ -41,7 +42,7 @@ if [ $mode = quick ]; then
 elif [ $mode = kernels ]; then
     sh scripts/deps.sh dataset-fashion-mnist
     data=/usr/share/datasets/fashion-mnist
-    rounds=3
+    rounds=5
 else
     sh scripts/deps.sh dataset-fashion-mnist python3-torch
     data=/usr/share/datasets/fashion-mnist
@@ -68,25 +69,41 @@ if [ $mode = kernels ]; then
     for k in Sandybridge Haswell Zen SkylakeX Cooperlake; do
         [ "$k" = "$own" ] || kernels="$kernels $k"
     done
-    printf '\n| kernel | 1 thread s/epoch | floor | epoch/floor | 2 threads s/epoch | floor | epoch/floor |\n'
-    printf '| --- | --- | --- | --- | --- | --- | --- |\n'
+    # the machine's speed drifts for minutes at a time: each pass measures
+    # every kernel once (one gan-bench round each), and the table gives each
+    # kernel's median over the passes
+    for pass in $(seq "$rounds"); do
+        for k in $kernels; do
+            for t in 1 2; do
+                if OPENBLAS_CORETYPE=$k build/gan-bench --data "$data" --threads $t --epochs 1 \
+                    >"$tmp/k" 2>/dev/null; then
+                    got=$(val kernel "$tmp/k")
+                    if [ "$got" != "$k" ]; then
+                        echo "OpenBLAS gives $got" >"$tmp/$k.$t.note"
+                    else
+                        echo "$(val epoch_s "$tmp/k") $(val floor_epoch_s "$tmp/k")" >>"$tmp/$k.$t"
+                    fi
+                else
+                    echo "cannot run here (exit $?)" >"$tmp/$k.$t.note"
+                fi
+            done
+        done
+    done
+    med() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+    printf '\n| kernel | 1 thread s/epoch | GEMM floor s | 2 threads s/epoch | GEMM floor s |\n'
+    printf '| --- | --- | --- | --- | --- |\n'
     for k in $kernels; do
         row="| $k |"
         for t in 1 2; do
-            if OPENBLAS_CORETYPE=$k build/gan-bench --data "$data" --threads $t --epochs $rounds \
-                >"$tmp/k" 2>/dev/null; then
-                got=$(val kernel "$tmp/k")
-                if [ "$got" != "$k" ]; then
-                    row="$row OpenBLAS gives $got | | |"
-                else
-                    row="$row $(val epoch_s "$tmp/k") | $(val floor_epoch_s "$tmp/k") | $(val epoch_over_floor "$tmp/k") |"
-                fi
+            if [ -e "$tmp/$k.$t.note" ]; then
+                row="$row $(cat "$tmp/$k.$t.note") | |"
             else
-                row="$row cannot run here (exit $?) | | |"
+                row="$row $(cut -d' ' -f1 "$tmp/$k.$t" | med) | $(cut -d' ' -f2 "$tmp/$k.$t" | med) |"
             fi
         done
         echo "$row"
     done
+    echo "(medians of $rounds passes; each pass times every kernel once)"
     exit 0
 fi
 

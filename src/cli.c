@@ -77,7 +77,7 @@ void gan_cli_usage(FILE *out)
             "  --beta2 X           Adam beta2 [%g]\n"
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
             "  --threads N         threads, each running OpenBLAS on one\n"
-            "                      [%d: 2, or 1 on a one-CPU machine]\n"
+            "                      [%d: the CPUs this process may use, at most %d]\n"
             "Other:\n"
             "  --quiet             print nothing but errors\n"
             "  --help              this text\n"
@@ -85,7 +85,8 @@ void gan_cli_usage(FILE *out)
             "\n"
             "Exit status: 0 success, 1 runtime failure, 2 bad usage.\n",
             d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden, DEFAULT_SLOPE, d.epochs, d.batch,
-            d.lr, d.beta1, d.beta2, (unsigned long long)d.seed, d.threads);
+            d.lr, d.beta1, d.beta2, (unsigned long long)d.seed, d.threads,
+            GAN_POOL_MAX_DEFAULT);
 }
 
 int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err)

@@ -69,33 +69,57 @@ const char *gan_kernel_best(const gan_cpu *cpu)
     if (ymm && cpu->os_zmm && cpu->avx2 && cpu->fma && cpu->avx512f && cpu->avx512bw &&
         cpu->avx512dq && cpu->avx512vl)
         return cpu->avx512bf16 ? "Cooperlake" : "SkylakeX";
+    /* Haswell's kernels ran 10% faster than Zen's on an AMD Zen 3 on 2
+     * threads (README, scripts/bench.sh --kernels); on the earlier Zen
+     * families and Hygon, unmeasured, Zen's (the library's own pick) */
     if (ymm && cpu->avx2 && cpu->fma)
-        return cpu->vendor == GAN_VENDOR_AMD || cpu->vendor == GAN_VENDOR_HYGON ? "Zen" : "Haswell";
+        return (cpu->vendor == GAN_VENDOR_AMD && cpu->family < 25) || cpu->vendor == GAN_VENDOR_HYGON
+                   ? "Zen"
+                   : "Haswell";
     if (ymm)
         return "Sandybridge";
     return NULL;
 }
 
 /* OpenBLAS 0.3.21's x86-64 core names by the instructions their kernels use
- * (SapphireRapids is a later library's). */
+ * (SapphireRapids is a later library's), and which single-precision GEMM
+ * they run: Cooperlake adds bf16 kernels to SkylakeX's, SapphireRapids
+ * those and more; Zen runs Haswell's kernels with its own blocking. */
 static const struct {
     const char *name;
     int level;
+    const char *sgemm;
 } levels[] = {
-    {"Katmai", 0}, {"Coppermine", 0}, {"Northwood", 0}, {"Prescott", 0}, {"Banias", 0},
-    {"Atom", 0}, {"Core2", 0}, {"Penryn", 0}, {"Dunnington", 0}, {"Nehalem", 0},
-    {"Athlon", 0}, {"Opteron", 0}, {"Opteron_SSE3", 0}, {"Barcelona", 0}, {"Nano", 0},
-    {"Bobcat", 0}, {"Sandybridge", 1}, {"Bulldozer", 1}, {"Piledriver", 1},
-    {"Steamroller", 1}, {"Excavator", 1}, {"Haswell", 2}, {"Zen", 2}, {"SkylakeX", 3},
-    {"Cooperlake", 3}, {"SapphireRapids", 3},
+    {"Katmai", 0, NULL}, {"Coppermine", 0, NULL}, {"Northwood", 0, NULL}, {"Prescott", 0, NULL},
+    {"Banias", 0, NULL}, {"Atom", 0, NULL}, {"Core2", 0, NULL}, {"Penryn", 0, NULL},
+    {"Dunnington", 0, NULL}, {"Nehalem", 0, NULL}, {"Athlon", 0, NULL}, {"Opteron", 0, NULL},
+    {"Opteron_SSE3", 0, NULL}, {"Barcelona", 0, NULL}, {"Nano", 0, NULL}, {"Bobcat", 0, NULL},
+    {"Sandybridge", 1, NULL}, {"Bulldozer", 1, NULL}, {"Piledriver", 1, NULL},
+    {"Steamroller", 1, NULL}, {"Excavator", 1, NULL}, {"Haswell", 2, NULL}, {"Zen", 2, NULL},
+    {"SkylakeX", 3, NULL}, {"Cooperlake", 3, "SkylakeX"}, {"SapphireRapids", 3, "SkylakeX"},
 };
 
-int gan_kernel_level(const char *name)
+static int level_index(const char *name)
 {
     for (size_t i = 0; name && i < sizeof levels / sizeof *levels; i++)
         if (!strcasecmp(name, levels[i].name))
-            return levels[i].level;
+            return (int)i;
     return -1;
+}
+
+int gan_kernel_level(const char *name)
+{
+    int i = level_index(name);
+    return i < 0 ? -1 : levels[i].level;
+}
+
+/* Whether two known kernels run the same single-precision GEMM. */
+static int same_sgemm(const char *a, const char *b)
+{
+    int i = level_index(a), j = level_index(b);
+    const char *x = levels[i].sgemm ? levels[i].sgemm : levels[i].name;
+    const char *y = levels[j].sgemm ? levels[j].sgemm : levels[j].name;
+    return !strcmp(x, y);
 }
 
 /* "AMD family 25 model 1, AVX2" */
@@ -138,12 +162,16 @@ void gan_kernel_plan_make(gan_kernel_plan *plan, const gan_cpu *cpu, const char 
     } else if (have < 0) {
         snprintf(plan->text, n, "%s, OpenBLAS's own pick for this CPU (%s; a kernel gan-train "
                  "does not rank, so kept)", in_use, what);
-    } else if (have >= can) {
+    } else if (have > can || same_sgemm(in_use, best)) {
         snprintf(plan->text, n, "%s, OpenBLAS's own pick for this CPU (%s)", in_use, what);
     } else {
         plan->restart_with = best;
-        snprintf(plan->text, n, "%s, OpenBLAS's own pick, older than this CPU (%s) can run: "
-                 "set %s=%s to use %s", in_use, what, GAN_KERNEL_ENV, best, best);
+        if (have < can)
+            snprintf(plan->text, n, "%s, OpenBLAS's own pick, older than this CPU (%s) can run: "
+                     "set %s=%s to use %s", in_use, what, GAN_KERNEL_ENV, best, best);
+        else
+            snprintf(plan->text, n, "%s, OpenBLAS's own pick; this CPU (%s) runs %s faster: "
+                     "set %s=%s to use it", in_use, what, best, GAN_KERNEL_ENV, best);
     }
 }
 

@@ -1,12 +1,14 @@
 /* pool.c: the SPMD thread pool of gan_pool.h on POSIX threads and C11 atomics. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "gan_pool.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* How long a waiting thread spins (iterations of a pause, some 0.3 ms)
  * before it yields the CPU at every turn (in a barrier) or sleeps (between
@@ -153,6 +155,78 @@ void gan_pool_free(gan_pool *p)
     free(p->workers);
     free(p->args);
     free(p);
+}
+
+int gan_pool_threads_for(int affinity, long quota_us, long period_us)
+{
+    int n = affinity < 1 ? 1 : affinity;
+    if (quota_us > 0 && period_us > 0) {
+        long q = (quota_us + period_us - 1) / period_us; /* a part of a CPU counts as one */
+        if (q < n)
+            n = (int)q;
+    }
+    return n > GAN_POOL_MAX_DEFAULT ? GAN_POOL_MAX_DEFAULT : n;
+}
+
+/* The CPU quota of this process's cgroup, v2 (cpu.max: "QUOTA PERIOD" or
+ * "max PERIOD") or v1 (cpu.cfs_quota_us, -1 for none, and cpu.cfs_period_us);
+ * *quota 0 where there is none or it cannot be read. */
+static void cgroup_quota(long *quota, long *period)
+{
+    *quota = 0;
+    *period = 0;
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    if (!f)
+        return;
+    char line[1024], v2[1024] = "", v1[1024] = "";
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *path = strchr(line, ':') ? strchr(strchr(line, ':') + 1, ':') : NULL;
+        if (!path)
+            continue;
+        if (!strncmp(line, "0::", 3))
+            snprintf(v2, sizeof v2, "/sys/fs/cgroup%s/cpu.max", path + 1);
+        else if (strstr(line, ":cpu:") || strstr(line, ":cpu,") || strstr(line, ",cpu:"))
+            snprintf(v1, sizeof v1, "/sys/fs/cgroup/cpu%s/", path + 1);
+    }
+    fclose(f);
+    char text[64];
+    if (v2[0] && (f = fopen(v2, "r")) != NULL) {
+        if (fgets(text, sizeof text, f) && sscanf(text, "%ld %ld", quota, period) != 2)
+            *quota = 0; /* "max": no quota */
+        fclose(f);
+        return;
+    }
+    if (!v1[0])
+        return;
+    char path[1100];
+    snprintf(path, sizeof path, "%scpu.cfs_quota_us", v1);
+    if ((f = fopen(path, "r")) != NULL) {
+        if (fscanf(f, "%ld", quota) != 1)
+            *quota = 0;
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%scpu.cfs_period_us", v1);
+    if ((f = fopen(path, "r")) != NULL) {
+        if (fscanf(f, "%ld", period) != 1)
+            *period = 0;
+        fclose(f);
+    }
+}
+
+int gan_pool_default_threads(void)
+{
+    int cpus = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        cpus = CPU_COUNT(&set);
+    if (cpus < 1) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        cpus = online > 0 && online < 4096 ? (int)online : 1;
+    }
+    long quota, period;
+    cgroup_quota(&quota, &period);
+    return gan_pool_threads_for(cpus, quota, period);
 }
 
 int gan_pool_size(const gan_pool *p)

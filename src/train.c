@@ -8,7 +8,6 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gan_layers.h"
 
@@ -25,9 +24,8 @@ void gan_config_default(gan_config *cfg)
     cfg->beta2 = 0.999;
     cfg->slope = 0.0f;
     cfg->seed = 1;
-    /* two threads where there are two CPUs: the measured best here (README) */
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->threads = cpus >= 2 ? 2 : 1;
+    /* one thread per CPU this process may use, up to 16 (README: Speed) */
+    cfg->threads = gan_pool_default_threads();
     cfg->grid = 4;
     cfg->png_scale = 1;
 }

@@ -95,9 +95,10 @@ sed -n 2p "$T/out" | grep -q "^OpenBLAS [0-9.]*, kernel [A-Za-z0-9_]*[,:] " ||
 
 # The kernel (gan_kernel.h). With a library that picks Prescott on this CPU,
 # gan-train restarts once, on the kernel of the CPU's level, and says so.
+# These runs clear OPENBLAS_CORETYPE on purpose: a user who set nothing.
 if grep -qw avx /proc/cpuinfo; then
     checks=$((checks + 1))
-    LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads ASAN_OPTIONS=$ASAN_OLD "$BIN" --version >"$T/out" ||
+    env -u OPENBLAS_CORETYPE -u GAN_TRAIN_KERNEL_FROM LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads ASAN_OPTIONS=$ASAN_OLD "$BIN" --version >"$T/out" ||
         fail "--version on the old library: exit $?"
     grep -q "^OpenBLAS [0-9.]*, kernel [A-Za-z]*, chosen by gan-train: OpenBLAS picked Prescott for this CPU (" \
         "$T/out" || fail "no restart on the old library: $(cat "$T/out")"
@@ -108,7 +109,7 @@ if grep -qw avx /proc/cpuinfo; then
     # the user's value is never overridden, not even a slow one
     checks=$((checks + 1))
     rm -f "$T/loads"
-    OPENBLAS_CORETYPE=Prescott LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads ASAN_OPTIONS=$ASAN_OLD \
+    env -u GAN_TRAIN_KERNEL_FROM OPENBLAS_CORETYPE=Prescott LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads ASAN_OPTIONS=$ASAN_OLD \
         "$BIN" --version >"$T/out" || fail "--version with OPENBLAS_CORETYPE: exit $?"
     grep -q "kernel Prescott, from OPENBLAS_CORETYPE=Prescott in the environment; this CPU (.*) can run " \
         "$T/out" || fail "the user's kernel: $(cat "$T/out")"
@@ -185,6 +186,15 @@ cmp -s "$T/two/checkpoint.gan" "$T/one/checkpoint.gan" || fail "resume into anot
 [ $? -eq 1 ] && grep -q "none.gan: cannot open" "$T/err" || fail "missing checkpoint: $(cat "$T/err")"
 usage_error "--resume: empty" --resume ""
 
+# --threads defaults to the CPUs the process may use: pinned to one, one.
+if command -v taskset >/dev/null 2>&1; then
+    checks=$((checks + 1))
+    cpu=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*\([0-9]*\).*/\1/p' /proc/self/status)
+    taskset -c "$cpu" "$BIN" --data "$T/small" --epochs 1 --batch-size 256 --out "$T/pinned" \
+        2>"$T/err" || fail "pinned run: $(cat "$T/err")"
+    grep -q "seed 1, 1 thread$" "$T/err" || fail "pinned to CPU $cpu, not 1 thread: $(cat "$T/err")"
+fi
+
 # Signals: SIGINT finishes the step, writes a checkpoint of exactly there and
 # exits 130; resuming from it gives the uninterrupted run's bytes. SIGTERM: 143.
 checks=$((checks + 1))
@@ -205,7 +215,7 @@ signal_run TERM 0.4 "$T/term"
 # names the kernel, a SIGTERM reaches it, and its checkpoint resumes.
 if grep -qw avx /proc/cpuinfo; then
     checks=$((checks + 1))
-    LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads2 ASAN_OPTIONS=$ASAN_OLD \
+    env -u OPENBLAS_CORETYPE -u GAN_TRAIN_KERNEL_FROM LD_PRELOAD=$OLD OLD_OPENBLAS_LOG=$T/loads2 ASAN_OPTIONS=$ASAN_OLD \
         "$BIN" --data "$T/small" --epochs 8 --out "$T/restarted" 2>"$T/err" &
     pid=$!
     sleep 0.6

@@ -73,7 +73,7 @@ static void test_best(void)
     check_best(&c, "Cooperlake", "Zen 4");
     /* the same CPU under an OS that does not save the zmm state */
     c.os_zmm = 0;
-    check_best(&c, "Zen", "Zen 4 without zmm state");
+    check_best(&c, "Haswell", "Zen 4 without zmm state");
     c = cpu_avx512(GAN_VENDOR_INTEL, 6, 207, 1);
     c.os_zmm = 0;
     check_best(&c, "Haswell", "Emerald Rapids without zmm state");
@@ -84,10 +84,13 @@ static void test_best(void)
     c = cpu_avx512(GAN_VENDOR_INTEL, 6, 85, 0);
     c.avx512vl = 0;
     check_best(&c, "Haswell", "AVX-512 without VL");
-    /* AVX2 machines: AMD Zen 3 (family 25 model 1, this project's one),
-     * Hygon Dhyana, Intel Haswell */
+    /* AVX2 machines: AMD Zen 3 (family 25 model 1, this project's one:
+     * Haswell's kernels measured faster there), Zen 2 and Hygon Dhyana (the
+     * library's Zen), Intel Haswell */
     c = cpu_avx2(GAN_VENDOR_AMD, 25, 1);
-    check_best(&c, "Zen", "Zen 3");
+    check_best(&c, "Haswell", "Zen 3");
+    c = cpu_avx2(GAN_VENDOR_AMD, 23, 49);
+    check_best(&c, "Zen", "Zen 2");
     c = cpu_avx2(GAN_VENDOR_HYGON, 24, 0);
     check_best(&c, "Zen", "Hygon");
     c = cpu_avx2(GAN_VENDOR_INTEL, 6, 63);
@@ -138,8 +141,8 @@ static void test_plan(void)
     gan_cpu old = {GAN_VENDOR_INTEL, 6, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
     /* the case: OpenBLAS 0.3.21 does not know Emerald Rapids */
-    check_plan(&er, "Prescott", NULL, NULL, "Cooperlake", "Prescott, OpenBLAS's own pick",
-               "set OPENBLAS_CORETYPE=Cooperlake");
+    check_plan(&er, "Prescott", NULL, NULL, "Cooperlake", "Prescott, OpenBLAS's own pick, "
+               "older than", "set OPENBLAS_CORETYPE=Cooperlake");
     check_plan(&er, "Prescott", NULL, NULL, "Cooperlake", "Prescott",
                "(Intel family 6 model 207, AVX-512 with BF16)");
     /* ... and the restarted process: never again */
@@ -151,16 +154,23 @@ static void test_plan(void)
                "for Cooperlake (it had picked Zen", "and it runs Haswell");
     /* any other SSE-era pick, and an older AVX one, are raised too */
     check_plan(&er, "Nehalem", NULL, NULL, "Cooperlake", "Nehalem", "older than this CPU");
-    check_plan(&er, "Haswell", NULL, NULL, "Cooperlake", "Haswell", "can run");
-    check_plan(&zen3, "Sandybridge", NULL, NULL, "Zen", "Sandybridge", "=Zen");
-    check_plan(&zen3, "Prescott", NULL, NULL, "Zen", "Prescott", "AMD family 25 model 1, AVX2");
+    check_plan(&er, "Haswell", NULL, NULL, "Cooperlake", "Haswell", "older than");
+    check_plan(&zen3, "Sandybridge", NULL, NULL, "Haswell", "Sandybridge", "=Haswell");
+    check_plan(&zen3, "Prescott", NULL, NULL, "Haswell", "Prescott", "AMD family 25 model 1, AVX2");
     /* Zen 4 with this library: Zen (AVX2) where AVX-512 with BF16 runs */
     check_plan(&zen4, "Zen", NULL, NULL, "Cooperlake", "Zen", "AMD family 25 model 17");
-    /* a pick of the right level is kept, whichever it is */
-    check_plan(&zen3, "Zen", NULL, NULL, NULL, "Zen, OpenBLAS's own pick for this CPU "
+    /* Zen 3: the library's Zen, of the same level, measured slower */
+    check_plan(&zen3, "Zen", NULL, NULL, "Haswell", "Zen, OpenBLAS's own pick; this CPU "
+               "(AMD family 25 model 1, AVX2) runs Haswell faster", "=Haswell");
+    check_plan(&zen3, "Haswell", NULL, NULL, NULL, "Haswell, OpenBLAS's own pick for this CPU "
                "(AMD family 25 model 1, AVX2)", "");
-    check_plan(&zen3, "Haswell", NULL, NULL, NULL, "Haswell, OpenBLAS's own pick", "");
+    gan_cpu zen2 = cpu_avx2(GAN_VENDOR_AMD, 23, 49);
+    check_plan(&zen2, "Zen", NULL, NULL, NULL, "Zen, OpenBLAS's own pick", "");
+    /* kernels with the same single-precision GEMM: kept */
     check_plan(&er, "SkylakeX", NULL, NULL, NULL, "SkylakeX, OpenBLAS's own pick", "");
+    check_plan(&er, "Cooperlake", NULL, NULL, NULL, "Cooperlake, OpenBLAS's own pick", "");
+    gan_cpu skx = cpu_avx512(GAN_VENDOR_INTEL, 6, 85, 0);
+    check_plan(&skx, "Cooperlake", NULL, NULL, NULL, "Cooperlake, OpenBLAS's own pick", "");
     /* a newer library's kernel, or one this table does not know: kept */
     check_plan(&er, "SapphireRapids", NULL, NULL, NULL, "SapphireRapids, OpenBLAS's own", "");
     check_plan(&er, "Zen5", NULL, NULL, NULL, "Zen5, OpenBLAS's own pick", "does not rank");

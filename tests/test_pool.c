@@ -4,12 +4,46 @@
  * thread that passes it sees every other thread's writes from before it);
  * the trainer gives the same results with 1, 2 and 3 threads' splits.
  */
+#define _GNU_SOURCE /* sched_getaffinity */
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include "gan_pool.h"
 #include "gan_train.h"
 #include "test_util.h"
+
+/* The default thread count: one per CPU allowed, a quota rounded up, at
+ * most 16; and, live, at least 1 and no more than this process may use. */
+static void test_default_threads(void)
+{
+    CHECK(gan_pool_threads_for(2, 0, 0) == 2);
+    CHECK(gan_pool_threads_for(1, 0, 0) == 1);
+    CHECK(gan_pool_threads_for(0, 0, 0) == 1);
+    CHECK(gan_pool_threads_for(16, -1, 100000) == 16);  /* cgroup v1: -1, no quota */
+    CHECK(gan_pool_threads_for(64, 0, 0) == GAN_POOL_MAX_DEFAULT);
+    CHECK(gan_pool_threads_for(8, 200000, 100000) == 2);
+    CHECK(gan_pool_threads_for(8, 150000, 100000) == 2);  /* 1.5 CPUs: 2 threads */
+    CHECK(gan_pool_threads_for(8, 50000, 100000) == 1);
+    CHECK(gan_pool_threads_for(2, 400000, 100000) == 2);  /* the quota does not raise it */
+    CHECK(gan_pool_threads_for(8, 100000, 0) == 8);       /* no period: not a quota */
+    int n = gan_pool_default_threads();
+    cpu_set_t set;
+    CHECK(sched_getaffinity(0, sizeof set, &set) == 0);
+    CHECK_MSG(n >= 1 && n <= CPU_COUNT(&set) && n <= GAN_POOL_MAX_DEFAULT,
+              "default %d threads, %d CPUs allowed", n, CPU_COUNT(&set));
+    /* this process pinned to one CPU: one thread */
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set)) {
+            CPU_SET(c, &one);
+            break;
+        }
+    CHECK(sched_setaffinity(0, sizeof one, &one) == 0);
+    CHECK(gan_pool_default_threads() == 1);
+    CHECK(sched_setaffinity(0, sizeof set, &set) == 0);
+}
 
 static void test_ranges(void)
 {
@@ -128,5 +162,6 @@ int main(void)
     test_barrier(2);
     test_barrier(3);
     test_trainer_threads();
+    test_default_threads();
     TEST_MAIN_END();
 }
