@@ -7,8 +7,8 @@
  * it falls back to its Prescott (SSE3) kernels, 3-4x slower, without a
  * word. OPENBLAS_CORETYPE names the kernel instead, but the library reads it
  * only while it loads: so gan-train, at its start, when that variable is not
- * set and the library's pick is older than what the CPU can run, sets it and
- * executes itself again, once (gan_kernel_restart).
+ * set and the library's pick is older than what the CPU can run (or measured
+ * slower on it), sets it and executes itself again, once (gan_kernel_restart).
  *
  * The decision is a pure function of the CPU's features (cpuid and what the
  * OS saves, xgetbv) and of the library's pick (gan_kernel_plan_make), so
@@ -17,7 +17,7 @@
  *     Cooperlake where AVX512-BF16 is there too;
  *   else AVX2 and FMA with the ymm state saved: Haswell, but Zen on AMD's
  *     families before 25 (Zen 1 and 2) and on Hygon (Haswell's kernels ran
- *     10% faster than Zen's on a Zen 3, family 25, on 2 threads; the older
+ *     12-16% faster than Zen's on a Zen 3, family 25, on 2 threads; the older
  *     families are unmeasured, and Zen is the library's own pick there);
  *   else AVX: Sandybridge;
  *   else nothing (the library's SSE-era pick is kept).
@@ -54,7 +54,7 @@ typedef struct {
 /** Reads this CPU's features (x86-64; elsewhere all zero). */
 void gan_cpu_detect(gan_cpu *cpu);
 
-/** The newest kernel this CPU can run, by the rules above, or NULL. */
+/** The kernel this CPU runs best, by the rules above, or NULL. */
 const char *gan_kernel_best(const gan_cpu *cpu);
 
 /** The level of an OpenBLAS core name: 0 SSE-era, 1 AVX, 2 AVX2, 3 AVX-512;

@@ -69,7 +69,7 @@ const char *gan_kernel_best(const gan_cpu *cpu)
     if (ymm && cpu->os_zmm && cpu->avx2 && cpu->fma && cpu->avx512f && cpu->avx512bw &&
         cpu->avx512dq && cpu->avx512vl)
         return cpu->avx512bf16 ? "Cooperlake" : "SkylakeX";
-    /* Haswell's kernels ran 10% faster than Zen's on an AMD Zen 3 on 2
+    /* Haswell's kernels ran 12-16% faster than Zen's on an AMD Zen 3 on 2
      * threads (README, scripts/bench.sh --kernels); on the earlier Zen
      * families and Hygon, unmeasured, Zen's (the library's own pick) */
     if (ymm && cpu->avx2 && cpu->fma)
