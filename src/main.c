@@ -35,8 +35,8 @@ int main(int argc, char **argv)
 {
     gan_config cfg;
     gan_err err = {""};
-    /* first of all: restart on the right OpenBLAS kernel where the library
-     * picked an older one (gan_kernel.h); returns only if it did not */
+    /* first of all: restart on the CPU's OpenBLAS kernel where the library
+     * picked an older or slower one (gan_kernel.h); returns only if it did not */
     if (gan_kernel_restart(argv, &err) != 0)
         fprintf(stderr, "gan-train: warning: %s\n", err.msg);
     if (argc > 1 && strcmp(argv[1], "sample") == 0) {

@@ -168,49 +168,61 @@ int gan_pool_threads_for(int affinity, long quota_us, long period_us)
     return n > GAN_POOL_MAX_DEFAULT ? GAN_POOL_MAX_DEFAULT : n;
 }
 
+/* Reads one or two numbers from a file; how many it read. */
+static int read_numbers(const char *path, long *a, long *b)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char text[64];
+    int n = fgets(text, sizeof text, f) ? sscanf(text, "%ld %ld", a, b) : 0;
+    fclose(f);
+    return n;
+}
+
 /* The CPU quota of this process's cgroup, v2 (cpu.max: "QUOTA PERIOD" or
  * "max PERIOD") or v1 (cpu.cfs_quota_us, -1 for none, and cpu.cfs_period_us);
- * *quota 0 where there is none or it cannot be read. */
+ * *quota 0 where there is none or it cannot be read. The cgroup's own
+ * folder first, then the root of the mount (inside a container,
+ * /proc/self/cgroup names the host's path, and the mount is the container's). */
 static void cgroup_quota(long *quota, long *period)
 {
     *quota = 0;
     *period = 0;
+    char line[1024], v2[1024] = "", v1[1024] = "", path[1100];
     FILE *f = fopen("/proc/self/cgroup", "r");
-    if (!f)
-        return;
-    char line[1024], v2[1024] = "", v1[1024] = "";
-    while (fgets(line, sizeof line, f)) {
+    while (f && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
-        char *path = strchr(line, ':') ? strchr(strchr(line, ':') + 1, ':') : NULL;
-        if (!path)
+        char *p = strchr(line, ':') ? strchr(strchr(line, ':') + 1, ':') : NULL;
+        if (!p || !strcmp(p, ":/"))
             continue;
         if (!strncmp(line, "0::", 3))
-            snprintf(v2, sizeof v2, "/sys/fs/cgroup%s/cpu.max", path + 1);
+            snprintf(v2, sizeof v2, "%s", p + 1);
         else if (strstr(line, ":cpu:") || strstr(line, ":cpu,") || strstr(line, ",cpu:"))
-            snprintf(v1, sizeof v1, "/sys/fs/cgroup/cpu%s/", path + 1);
+            snprintf(v1, sizeof v1, "%s", p + 1);
     }
-    fclose(f);
-    char text[64];
-    if (v2[0] && (f = fopen(v2, "r")) != NULL) {
-        if (fgets(text, sizeof text, f) && sscanf(text, "%ld %ld", quota, period) != 2)
-            *quota = 0; /* "max": no quota */
+    if (f)
         fclose(f);
-        return;
-    }
-    if (!v1[0])
-        return;
-    char path[1100];
-    snprintf(path, sizeof path, "%scpu.cfs_quota_us", v1);
-    if ((f = fopen(path, "r")) != NULL) {
-        if (fscanf(f, "%ld", quota) != 1)
-            *quota = 0;
-        fclose(f);
-    }
-    snprintf(path, sizeof path, "%scpu.cfs_period_us", v1);
-    if ((f = fopen(path, "r")) != NULL) {
-        if (fscanf(f, "%ld", period) != 1)
-            *period = 0;
-        fclose(f);
+    long q = 0, per = 0;
+    for (int root = 0; root < 2; root++) {
+        snprintf(path, sizeof path, "/sys/fs/cgroup%s/cpu.max", root ? "" : v2);
+        int n = read_numbers(path, &q, &per);
+        if (n >= 0) { /* "max PERIOD" reads as 0 numbers: no quota */
+            if (n == 2) {
+                *quota = q;
+                *period = per;
+            }
+            return;
+        }
+        snprintf(path, sizeof path, "/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", root ? "" : v1);
+        if (read_numbers(path, &q, &per) >= 1) {
+            snprintf(path, sizeof path, "/sys/fs/cgroup/cpu%s/cpu.cfs_period_us", root ? "" : v1);
+            if (read_numbers(path, &per, &per) >= 1) {
+                *quota = q;
+                *period = per;
+            }
+            return;
+        }
     }
 }
 

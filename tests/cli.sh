@@ -194,6 +194,16 @@ if command -v taskset >/dev/null 2>&1; then
         2>"$T/err" || fail "pinned run: $(cat "$T/err")"
     grep -q "seed 1, 1 thread$" "$T/err" || fail "pinned to CPU $cpu, not 1 thread: $(cat "$T/err")"
 fi
+# ... and under a CPU quota of half a CPU (a cgroup v1 of our own, where root may make one), one.
+CG=/sys/fs/cgroup/cpu/gan-test-$$
+if [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && mkdir "$CG" 2>/dev/null; then
+    checks=$((checks + 1))
+    echo 50000 >"$CG/cpu.cfs_quota_us" || fail "cannot set a CPU quota"
+    sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --data "$3" --epochs 1 --batch-size 256 --out "$4"' \
+        sh "$CG" "$BIN" "$T/small" "$T/quota" 2>"$T/err" || fail "run under a quota: $(cat "$T/err")"
+    grep -q "seed 1, 1 thread$" "$T/err" || fail "under half a CPU, not 1 thread: $(cat "$T/err")"
+    rmdir "$CG" || fail "could not remove $CG"
+fi
 
 # Signals: SIGINT finishes the step, writes a checkpoint of exactly there and
 # exits 130; resuming from it gives the uninterrupted run's bytes. SIGTERM: 143.
