@@ -11,7 +11,8 @@ OLD=$3
 # AddressSanitizer wants its runtime loaded first; the stand-in comes first
 ASAN_OLD="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
 T=$(mktemp -d /tmp/gan-test-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+CG=/sys/fs/cgroup/cpu/gan-test-$$ # a cgroup of the test's own, where it can make one
+trap 'rm -rf "$T"; rmdir "$CG" 2>/dev/null' EXIT
 fails=0
 checks=0
 
@@ -195,7 +196,6 @@ if command -v taskset >/dev/null 2>&1; then
     grep -q "seed 1, 1 thread$" "$T/err" || fail "pinned to CPU $cpu, not 1 thread: $(cat "$T/err")"
 fi
 # ... and under a CPU quota of half a CPU (a cgroup v1 of our own, where root may make one), one.
-CG=/sys/fs/cgroup/cpu/gan-test-$$
 if [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && mkdir "$CG" 2>/dev/null; then
     checks=$((checks + 1))
     echo 50000 >"$CG/cpu.cfs_quota_us" || fail "cannot set a CPU quota"
