@@ -47,7 +47,8 @@ typedef struct {
     double lr, beta1, beta2;
     float slope;            /* hidden activation: 0 = ReLU, else LeakyReLU slope */
     uint64_t seed;
-    int threads;            /* threads of gan-train's own pool (OpenBLAS: 1 each) */
+    int threads;            /* threads of gan-train's own pool (OpenBLAS: 1 each); 0: one
+                               per CPU this process may use (gan_pool_default_threads) */
     int grid;               /* samples are a grid x grid image */
     int png_scale;          /* each pixel drawn as scale x scale */
     int force;              /* reuse an --out folder / --log file that exists */
@@ -78,7 +79,7 @@ typedef struct {
     gan_mlp G, D;
     gan_adam_cfg adam;
     gan_rng rng;          /* stream 3: shuffles and z */
-    gan_pool *pool;       /* cfg->threads threads; OpenBLAS is set to one */
+    gan_pool *pool;       /* cfg->threads threads (or the default); OpenBLAS is set to one */
     float *x;             /* (2*batch, pixels): real rows, then G's fake rows */
     float *z;             /* (batch, z_dim) */
     float *p;             /* (2*batch) D's outputs */

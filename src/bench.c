@@ -157,6 +157,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (cfg.threads == 0)
+        cfg.threads = gan_pool_default_threads();
     if (cfg.threads < 1 || cfg.threads > 64 || reps < 1 || epochs < 1 || epochs > 31) {
         fprintf(stderr, "gan-bench: --threads 1 to 64, --epochs 1 to 31, --reps positive\n");
         return 2;

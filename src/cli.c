@@ -85,7 +85,7 @@ void gan_cli_usage(FILE *out)
             "\n"
             "Exit status: 0 success, 1 runtime failure, 2 bad usage.\n",
             d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden, DEFAULT_SLOPE, d.epochs, d.batch,
-            d.lr, d.beta1, d.beta2, (unsigned long long)d.seed, d.threads,
+            d.lr, d.beta1, d.beta2, (unsigned long long)d.seed, gan_pool_default_threads(),
             GAN_POOL_MAX_DEFAULT);
 }
 

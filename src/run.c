@@ -277,7 +277,8 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
         fprintf(msg, "          LeakyReLU negative slope %g\n", cfg->slope);
     fprintf(msg, "training: %d epochs x %d steps, batch %d, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
             cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
-            (unsigned long long)cfg->seed, cfg->threads, cfg->threads == 1 ? "" : "s");
+            (unsigned long long)cfg->seed, gan_pool_size(t->pool),
+            gan_pool_size(t->pool) == 1 ? "" : "s");
     fprintf(msg, "blas:     %s\n", blas);
     if (cfg->resume_path)
         fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);

@@ -24,8 +24,7 @@ void gan_config_default(gan_config *cfg)
     cfg->beta2 = 0.999;
     cfg->slope = 0.0f;
     cfg->seed = 1;
-    /* one thread per CPU this process may use, up to 16 (README: Speed) */
-    cfg->threads = gan_pool_default_threads();
+    cfg->threads = 0; /* gan_pool_default_threads(), when the trainer starts */
     cfg->grid = 4;
     cfg->png_scale = 1;
 }
@@ -50,7 +49,8 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     /* gan-train does its own threading (gan_pool.h): OpenBLAS stays on one
      * thread, and each of our threads calls it for its own columns */
     openblas_set_num_threads(1);
-    if (gan_pool_init(&t->pool, cfg->threads, err) != 0) {
+    if (gan_pool_init(&t->pool, cfg->threads > 0 ? cfg->threads : gan_pool_default_threads(),
+                      err) != 0) {
         gan_trainer_free(t);
         return -1;
     }

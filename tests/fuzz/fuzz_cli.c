@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gan_cli_result r = gan_cli_parse(&cfg, argc, argv, out ? out : stderr, &err);
     if (r == GAN_CLI_USAGE && !err.msg[0])
         abort();
-    if (r == GAN_CLI_RUN && (cfg.epochs < 1 || cfg.batch < 1 || !(cfg.lr > 0) || cfg.threads < 1))
-        abort(); /* a run never starts with an invalid setting */
+    if (r == GAN_CLI_RUN && (cfg.epochs < 1 || cfg.batch < 1 || !(cfg.lr > 0) || cfg.threads < 0))
+        abort(); /* a run never starts with an invalid setting (threads 0: the default) */
     gan_sample_config s;
     if (argc > 1 && gan_sample_parse(&s, argc - 1, argv + 1, &err) == 0 &&
         (!s.checkpoint || s.count < 1 || (!s.png_path && !s.idx_path)))
