@@ -32,15 +32,19 @@ typedef struct {
 int gan_pool_init(gan_pool **pool, int threads, gan_err *err);
 /** Stops and joins the workers; NULL is fine. */
 void gan_pool_free(gan_pool *pool);
-/** The default thread count: the CPUs this process may run on (its affinity
- *  mask, less where a cgroup CPU quota allows fewer), at most
- *  GAN_POOL_MAX_DEFAULT (the most that were measured to pay, README). */
-#define GAN_POOL_MAX_DEFAULT 16
-int gan_pool_default_threads(void);
+/** The CPUs this process may run on: its affinity mask, less where a
+ *  cgroup CPU quota allows fewer (a part of a CPU counts as one). More
+ *  threads than that wait for each other at every barrier. */
+int gan_pool_cpus(void);
 
 /** The pure part of it: `affinity` CPUs under a quota of quota_us every
- *  period_us (quota_us <= 0: none), capped at GAN_POOL_MAX_DEFAULT. */
-int gan_pool_threads_for(int affinity, long quota_us, long period_us);
+ *  period_us (quota_us <= 0: none); at least 1. */
+int gan_pool_cpus_for(int affinity, long quota_us, long period_us);
+
+/** The default thread count: gan_pool_cpus(), at most GAN_POOL_MAX_DEFAULT
+ *  (the most that were measured to pay, README). */
+#define GAN_POOL_MAX_DEFAULT 16
+int gan_pool_default_threads(void);
 
 /** Threads in the pool (1 for NULL). */
 int gan_pool_size(const gan_pool *pool);

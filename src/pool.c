@@ -157,7 +157,7 @@ void gan_pool_free(gan_pool *p)
     free(p);
 }
 
-int gan_pool_threads_for(int affinity, long quota_us, long period_us)
+int gan_pool_cpus_for(int affinity, long quota_us, long period_us)
 {
     int n = affinity < 1 ? 1 : affinity;
     if (quota_us > 0 && period_us > 0) {
@@ -165,7 +165,7 @@ int gan_pool_threads_for(int affinity, long quota_us, long period_us)
         if (q < n)
             n = (int)q;
     }
-    return n > GAN_POOL_MAX_DEFAULT ? GAN_POOL_MAX_DEFAULT : n;
+    return n;
 }
 
 /* Reads one or two numbers from a file; how many it read. */
@@ -226,7 +226,7 @@ static void cgroup_quota(long *quota, long *period)
     }
 }
 
-int gan_pool_default_threads(void)
+int gan_pool_cpus(void)
 {
     int cpus = 0;
     cpu_set_t set;
@@ -238,7 +238,13 @@ int gan_pool_default_threads(void)
     }
     long quota, period;
     cgroup_quota(&quota, &period);
-    return gan_pool_threads_for(cpus, quota, period);
+    return gan_pool_cpus_for(cpus, quota, period);
+}
+
+int gan_pool_default_threads(void)
+{
+    int n = gan_pool_cpus();
+    return n > GAN_POOL_MAX_DEFAULT ? GAN_POOL_MAX_DEFAULT : n;
 }
 
 int gan_pool_size(const gan_pool *p)

@@ -279,6 +279,11 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
             cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
             (unsigned long long)cfg->seed, gan_pool_size(t->pool),
             gan_pool_size(t->pool) == 1 ? "" : "s");
+    int cpus = gan_pool_cpus();
+    if (gan_pool_size(t->pool) > cpus)
+        fprintf(msg, "          note: %d threads on %d CPU%s wait for each other at every "
+                "barrier, several times slower than --threads %d\n", gan_pool_size(t->pool),
+                cpus, cpus == 1 ? "" : "s", cpus);
     fprintf(msg, "blas:     %s\n", blas);
     if (cfg->resume_path)
         fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);

@@ -194,6 +194,16 @@ if command -v taskset >/dev/null 2>&1; then
     taskset -c "$cpu" "$BIN" --data "$T/small" --epochs 1 --batch-size 256 --out "$T/pinned" \
         2>"$T/err" || fail "pinned run: $(cat "$T/err")"
     grep -q "seed 1, 1 thread$" "$T/err" || fail "pinned to CPU $cpu, not 1 thread: $(cat "$T/err")"
+    grep -q "note:" "$T/err" && fail "pinned run, default threads: $(cat "$T/err")"
+    # more threads than CPUs: the banner says what that costs (the run is stopped early)
+    checks=$((checks + 1))
+    taskset -c "$cpu" "$BIN" --data "$T/small" --epochs 1 --threads 2 --out "$T/pinned2" 2>"$T/err" &
+    pid=$!
+    sleep 0.6
+    kill -TERM $pid
+    wait $pid
+    grep -q "note: 2 threads on 1 CPU wait for each other at every barrier, several times slower than --threads 1" \
+        "$T/err" || fail "2 threads on 1 CPU, no note: $(cat "$T/err")"
 fi
 # ... and under a CPU quota of half a CPU (a cgroup v1 of our own, where root may make one), one.
 if [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && mkdir "$CG" 2>/dev/null; then

@@ -13,25 +13,26 @@
 #include "gan_train.h"
 #include "test_util.h"
 
-/* The default thread count: one per CPU allowed, a quota rounded up, at
- * most 16; and, live, at least 1 and no more than this process may use. */
+/* The CPUs a process may use: its affinity, a quota rounded up; the default
+ * thread count: that, at most 16; live, at least 1 and no more than allowed. */
 static void test_default_threads(void)
 {
-    CHECK(gan_pool_threads_for(2, 0, 0) == 2);
-    CHECK(gan_pool_threads_for(1, 0, 0) == 1);
-    CHECK(gan_pool_threads_for(0, 0, 0) == 1);
-    CHECK(gan_pool_threads_for(16, -1, 100000) == 16);  /* cgroup v1: -1, no quota */
-    CHECK(gan_pool_threads_for(64, 0, 0) == GAN_POOL_MAX_DEFAULT);
-    CHECK(gan_pool_threads_for(8, 200000, 100000) == 2);
-    CHECK(gan_pool_threads_for(8, 150000, 100000) == 2);  /* 1.5 CPUs: 2 threads */
-    CHECK(gan_pool_threads_for(8, 50000, 100000) == 1);
-    CHECK(gan_pool_threads_for(2, 400000, 100000) == 2);  /* the quota does not raise it */
-    CHECK(gan_pool_threads_for(8, 100000, 0) == 8);       /* no period: not a quota */
-    int n = gan_pool_default_threads();
+    CHECK(gan_pool_cpus_for(2, 0, 0) == 2);
+    CHECK(gan_pool_cpus_for(1, 0, 0) == 1);
+    CHECK(gan_pool_cpus_for(0, 0, 0) == 1);
+    CHECK(gan_pool_cpus_for(16, -1, 100000) == 16);  /* cgroup v1: -1, no quota */
+    CHECK(gan_pool_cpus_for(64, 0, 0) == 64);
+    CHECK(gan_pool_cpus_for(8, 200000, 100000) == 2);
+    CHECK(gan_pool_cpus_for(8, 150000, 100000) == 2);  /* 1.5 CPUs: 2 threads */
+    CHECK(gan_pool_cpus_for(8, 50000, 100000) == 1);
+    CHECK(gan_pool_cpus_for(2, 400000, 100000) == 2);  /* the quota does not raise it */
+    CHECK(gan_pool_cpus_for(8, 100000, 0) == 8);       /* no period: not a quota */
+    int cpus = gan_pool_cpus(), n = gan_pool_default_threads();
     cpu_set_t set;
     CHECK(sched_getaffinity(0, sizeof set, &set) == 0);
-    CHECK_MSG(n >= 1 && n <= CPU_COUNT(&set) && n <= GAN_POOL_MAX_DEFAULT,
-              "default %d threads, %d CPUs allowed", n, CPU_COUNT(&set));
+    CHECK_MSG(cpus >= 1 && cpus <= CPU_COUNT(&set), "%d CPUs, %d allowed", cpus, CPU_COUNT(&set));
+    CHECK_MSG(n == (cpus < GAN_POOL_MAX_DEFAULT ? cpus : GAN_POOL_MAX_DEFAULT),
+              "default %d threads, %d CPUs", n, cpus);
     /* this process pinned to one CPU: one thread */
     cpu_set_t one;
     CPU_ZERO(&one);
@@ -42,6 +43,7 @@ static void test_default_threads(void)
         }
     CHECK(sched_setaffinity(0, sizeof one, &one) == 0);
     CHECK(gan_pool_default_threads() == 1);
+    CHECK(gan_pool_cpus() == 1);
     CHECK(sched_setaffinity(0, sizeof set, &set) == 0);
 }
 
