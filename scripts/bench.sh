@@ -6,7 +6,8 @@
 # Full (default): Fashion-MNIST, 60,000 images, from Debian's
 # dataset-fashion-mnist, and Debian's python3-torch (both installed if
 # missing). gan-bench picks the kernel as gan-train does (gan_kernel.h:
-# OpenBLAS's own pick, or the CPU's where the library's is older) and
+# OpenBLAS's own pick, or the CPU's where the library's is older or was
+# measured slower) and
 # prints it; PyTorch, which links the same libopenblas.so.0, is run with
 # OPENBLAS_CORETYPE set to that kernel, and the script checks that it ran
 # on it. For 1 and 2 threads gan-bench measures, in interleaved rounds, the

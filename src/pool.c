@@ -203,7 +203,7 @@ static void cgroup_quota(long *quota, long *period)
     }
     if (f)
         fclose(f);
-    long q = 0, per = 0;
+    long q = 0, per = 0, unused;
     for (int root = 0; root < 2; root++) {
         snprintf(path, sizeof path, "/sys/fs/cgroup%s/cpu.max", root ? "" : v2);
         int n = read_numbers(path, &q, &per);
@@ -217,7 +217,7 @@ static void cgroup_quota(long *quota, long *period)
         snprintf(path, sizeof path, "/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", root ? "" : v1);
         if (read_numbers(path, &q, &per) >= 1) {
             snprintf(path, sizeof path, "/sys/fs/cgroup/cpu%s/cpu.cfs_period_us", root ? "" : v1);
-            if (read_numbers(path, &per, &per) >= 1) {
+            if (read_numbers(path, &per, &unused) >= 1) {
                 *quota = q;
                 *period = per;
             }

@@ -265,6 +265,7 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
     int steps = (int)((ds->count + (uint32_t)cfg->batch - 1) / (uint32_t)cfg->batch);
     int pixels = (int)(ds->rows * ds->cols);
     const char *act = cfg->slope > 0.0f ? "leaky" : "relu";
+    int threads = gan_pool_size(t->pool);
     char blas[512];
     gan_kernel_describe(blas, sizeof blas);
     fprintf(msg, "gan-train %s\n", GAN_VERSION);
@@ -277,13 +278,12 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
         fprintf(msg, "          LeakyReLU negative slope %g\n", cfg->slope);
     fprintf(msg, "training: %d epochs x %d steps, batch %d, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
             cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
-            (unsigned long long)cfg->seed, gan_pool_size(t->pool),
-            gan_pool_size(t->pool) == 1 ? "" : "s");
+            (unsigned long long)cfg->seed, threads, threads == 1 ? "" : "s");
     int cpus = gan_pool_cpus();
-    if (gan_pool_size(t->pool) > cpus)
+    if (threads > cpus)
         fprintf(msg, "          note: %d threads on %d CPU%s wait for each other at every "
-                "barrier, several times slower than --threads %d\n", gan_pool_size(t->pool),
-                cpus, cpus == 1 ? "" : "s", cpus);
+                "barrier, several times slower than --threads %d\n", threads, cpus,
+                cpus == 1 ? "" : "s", cpus);
     fprintf(msg, "blas:     %s\n", blas);
     if (cfg->resume_path)
         fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);
