@@ -2,12 +2,15 @@
  * gan_checkpoint.h: the state of a training run between two epochs, in one
  * file, so that a run can be resumed exactly and sampled from later.
  *
- * Format, version 1, every number little-endian, floats IEEE-754 binary32:
+ * Format, version 2, every number little-endian, floats IEEE-754 binary32
+ * (version 1, written before presets, R1 and evaluation, is the same with a
+ * 208-byte header, zeros at 164 and 200; it still loads, as the seed preset
+ * with no penalty, all images and no evaluation yet):
  *
  *   offset  size  field
  *        0     8  magic "GANCKPT\0"
- *        8     4  u32 version (1)
- *       12     4  u32 header size in bytes (208)
+ *        8     4  u32 version (2)
+ *       12     4  u32 header size in bytes (256)
  *       16    24  u32 rows, cols, z_dim, hidden, batch, grid
  *       40     4  u32 activation: 0 ReLU, 1 LeakyReLU
  *       44     4  f32 LeakyReLU slope (0 for ReLU)
@@ -22,10 +25,19 @@
  *      152     4  u32 fixed-noise vectors (grid * grid)
  *      156     4  u32 batches of the current epoch done (0: between epochs)
  *      160     4  u32 steps summed below (equal to the batches done)
- *      164     4  zero (reserved)
+ *      164     4  u32 of those, steps that computed the R1 penalty
  *      168    32  f64 sums over those steps: loss_d, loss_g, d_real, d_fake
- *      200     8  zero (reserved)
- *      208        f32 fixed noise (grid * grid, z_dim)
+ *      200     8  f64 sum of the R1 penalty over those steps
+ *      208     8  f64 R1 gamma (0: off)
+ *      216     4  u32 R1 every K-th D step
+ *      220     4  u32 preset the recipe started from (gan_preset)
+ *      224     4  u32 --limit (0: all images)
+ *      228     4  u32 evaluations done
+ *      232     4  u32 epoch of the best evaluation (0: none yet)
+ *      236     4  u32 evaluations since the best
+ *      240     8  f64 best FID so far (0 when none)
+ *      248     8  zero (reserved)
+ *      256        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)
  *                 u32 the current epoch's order of the images (count)
@@ -44,11 +56,13 @@
 #include "gan_common.h"
 #include "gan_train.h"
 
-#define GAN_CKPT_VERSION 1u
-#define GAN_CKPT_HEADER 208u
+#define GAN_CKPT_VERSION 2u
+#define GAN_CKPT_HEADER 256u
+#define GAN_CKPT_HEADER_V1 208u
 
 /** What a checkpoint says about its run, read before any model is made. */
 typedef struct {
+    uint32_t version, header; /* as read: 1 or 2, and its header size */
     uint32_t rows, cols, z_dim, hidden, batch, grid;
     uint32_t activation; /* 0 ReLU, 1 LeakyReLU */
     float slope;
@@ -62,6 +76,9 @@ typedef struct {
     uint32_t nfixed;
     uint32_t pos;       /* batches of the current epoch done */
     gan_epoch_stats sums;
+    double r1_gamma;
+    uint32_t r1_every, preset, limit;
+    gan_eval_track track;
 } gan_ckpt_info;
 
 /** Writes the trainer's state (and cfg's seed; images of rows x cols) to
@@ -77,7 +94,7 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
 int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **data,
                         size_t *size, gan_err *err);
 
-/** Puts a checkpoint's settings into cfg (model shape, Adam, seed, grid). */
+/** Puts a checkpoint's settings into cfg (recipe, seed, grid, limit). */
 void gan_checkpoint_config(const gan_ckpt_info *info, gan_config *cfg);
 
 /** Restores a trainer made with gan_checkpoint_config's settings from the

@@ -27,6 +27,10 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
 int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err);
 int gan_cli_parse_u64(const char *flag, const char *s, uint64_t *out, gan_err *err);
 
+/** Puts the recipe of `preset` into cfg, but for the settings cfg->set says
+ *  were given explicitly. */
+void gan_cli_apply_preset(gan_config *cfg, int preset);
+
 /** Prints the usage text with every default. */
 void gan_cli_usage(FILE *out);
 

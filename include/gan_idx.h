@@ -48,15 +48,24 @@ int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *d
 typedef struct {
     uint32_t count, rows, cols;
     uint8_t *pixels;  /* (count, rows, cols), owned */
-    uint8_t *labels;  /* (count), owned */
+    uint8_t *labels;  /* (count), owned; NULL when loaded without labels */
+    uint32_t total;   /* images in the file, before a limit */
 } gan_dataset;
+
+/* Flags of gan_dataset_load. */
+enum {
+    GAN_DATA_LABELS_OPTIONAL = 1u << 0 /* no labels file: labels NULL, not an error */
+};
 
 /**
  * Loads DIR/SPLIT-images-idx3-ubyte[.gz] and DIR/SPLIT-labels-idx1-ubyte[.gz]
  * (split "train" or "t10k"; the .gz name is tried first) and checks that the
- * image and label counts agree.
+ * image and label counts agree. Every file is read and checked whole; with
+ * limit > 0 only its first `limit` images (and labels) are kept (all of them
+ * if the file holds fewer). A labels file that exists is always checked.
  */
-int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, gan_err *err);
+int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32_t limit,
+                     unsigned flags, gan_err *err);
 void gan_dataset_free(gan_dataset *ds);
 
 /**

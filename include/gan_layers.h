@@ -38,14 +38,15 @@ void gan_linear_backward(float *dinp, float *dweight, float *dbias, const float 
  * gan_pool.h): each computes only its range [lo, hi), bias-free:
  *   out[:, lo:hi] (B, OC) = inp (B, C) @ weight[lo:hi, :]^T
  *   dinp[:, lo:hi] (B, C) = dout (B, OC) @ weight[:, lo:hi]
- *   dweight[lo:hi, :] (OC, C) = dout[:, lo:hi]^T @ inp (B, C)
- * An empty range does nothing. */
+ *   dweight[lo:hi, :] (OC, C) = dout[:, lo:hi]^T @ inp (B, C) + beta dweight[lo:hi, :]
+ * (beta 0 writes, as everywhere else; 1 adds a second term, as the R1
+ * penalty does). An empty range does nothing. */
 void gan_linear_forward_cols(float *out, const float *inp, const float *weight, int B, int C,
                              int OC, int lo, int hi);
 void gan_linear_backward_input_cols(float *dinp, const float *dout, const float *weight, int B,
                                     int C, int OC, int lo, int hi);
 void gan_linear_backward_weight_rows(float *dweight, const float *dout, const float *inp, int B,
-                                     int C, int OC, int lo, int hi);
+                                     int C, int OC, int lo, int hi, float beta);
 /* PyTorch's nn.Linear default initialisation: weight (OC, C) and bias (OC)
  * each U(-1/sqrt(C), 1/sqrt(C)); weight first, row by row, then bias. */
 void gan_linear_init(float *weight, float *bias, int C, int OC, gan_rng *rng);

@@ -68,6 +68,26 @@ void gan_mlp_forward_rows(gan_mlp *m, float *out, const float *inp, int row0, in
  * unless NULL, and the parameter gradients m->grads if param_grads. */
 void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, const float *inp,
                       int B, int param_grads, const gan_team *team);
+/*
+ * The R1 penalty (Mescheder et al. 2018) of a D with one output, on its
+ * logit l (before the output activation), at rows [0, B) of the last
+ * forward; 2B <= cap (rows [0, 2B) of the gradient scratch are used). With
+ * the hidden masks m_k = act'(a_k) of those rows held fixed (they are
+ * piecewise constant, so this is the exact gradient almost everywhere), the
+ * input gradient of the logit is linear in the weights:
+ *   u2 (B, H2) = m2 * w3              (w3: the last layer's (1, H2) weights)
+ *   u1 (B, H1) = m1 * (u2 @ W2)
+ *   g  (B, IN) = u1 @ W1              (row i: d l(x_i) / d x_i)
+ * For R = coef/2 * sum_i |g_i|^2 the gradients, added to m->grads, are
+ *   dW1 += coef u1^T @ g                                   (H1, IN)
+ *   s1 (B, H1) = coef m1 * (g @ W1^T);   dW2 += u2^T @ s1   (H2, H1)
+ *   dw3 += column sums of m2 * (s1 @ W2^T)                 (H2)
+ * and nothing for the biases. g (B, IN) is the caller's scratch (it holds g
+ * on return); part_sums (team->nparts) too. Returns sum_i |g_i|^2 (to every
+ * thread; the same for the same number of threads).
+ */
+double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part_sums,
+                           const gan_team *team);
 /** One Adam step of all parameters with m->grads; counts m->adam_t. Each
  *  thread updates a fixed slice of the block. */
 void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg, const gan_team *team);

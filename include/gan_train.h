@@ -5,7 +5,10 @@
  *   D step: fake = G(z); p = D([x; fake]) as one 2b-row batch;
  *           loss_d = BCE(p, [1..1; 0..0]) = (loss_real + loss_fake) / 2
  *           (both halves have b rows); gradients of D only (fake is
- *           detached); Adam on D.
+ *           detached); with --r1 GAMMA on every K-th step (K = --r1-every,
+ *           steps counted from 0), plus the R1 penalty K GAMMA/2 mean_i
+ *           |grad_x logit_D(x_i)|^2 over the real rows (gan_mlp_r1_backward);
+ *           Adam on D.
  *   G step: q = D'(fake) through the updated D, with the same fake = G(z)
  *           (G has not changed since, so reusing it is exact);
  *           loss_g = BCE(q, 1) (the non-saturating loss); gradients flow
@@ -35,8 +38,17 @@
 enum {
     GAN_SET_ZDIM = 1u << 0, GAN_SET_HIDDEN = 1u << 1, GAN_SET_ACT = 1u << 2,
     GAN_SET_BATCH = 1u << 3, GAN_SET_LR = 1u << 4, GAN_SET_BETA1 = 1u << 5,
-    GAN_SET_BETA2 = 1u << 6, GAN_SET_SEED = 1u << 7, GAN_SET_GRID = 1u << 8
+    GAN_SET_BETA2 = 1u << 6, GAN_SET_SEED = 1u << 7, GAN_SET_GRID = 1u << 8,
+    GAN_SET_R1 = 1u << 9, GAN_SET_R1_EVERY = 1u << 10, GAN_SET_PRESET = 1u << 11,
+    GAN_SET_LIMIT = 1u << 12
 };
+
+/* Presets: named recipes (the settings a GAN_SET_RECIPE flag covers). */
+typedef enum {
+    GAN_PRESET_DEFAULT = 0, /* LeakyReLU 0.2, Adam beta1 0.5, R1 10 every 4th D step */
+    GAN_PRESET_SEED = 1,    /* the seed exactly: ReLU, PyTorch's Adam betas, no penalty */
+    GAN_PRESET_COUNT
+} gan_preset;
 
 /** Everything a run is told; gan_config_default gives the seed's values. */
 typedef struct {
@@ -46,6 +58,10 @@ typedef struct {
     int epochs, batch, z_dim, hidden;
     double lr, beta1, beta2;
     float slope;            /* hidden activation: 0 = ReLU, else LeakyReLU slope */
+    double r1_gamma;        /* R1 penalty weight; 0: off */
+    int r1_every;           /* the penalty on every K-th D step, scaled by K */
+    int preset;             /* the gan_preset the recipe started from */
+    int limit;              /* train on the first N images (0: all) */
     uint64_t seed;
     int threads;            /* threads of gan-train's own pool (OpenBLAS: 1 each); 0: one
                                per CPU this process may use (gan_pool_default_threads) */
@@ -59,25 +75,50 @@ typedef struct {
 
 void gan_config_default(gan_config *cfg);
 
+/** Sets the recipe of a preset: model shape, activation, batch, Adam, R1 (and
+ *  cfg->preset). */
+void gan_config_preset(gan_config *cfg, int preset);
+/** The preset of that name, or -1. */
+int gan_preset_find(const char *name);
+const char *gan_preset_name(int preset);
+/** The recipe in words: the preset's name and what differs from it, e.g.
+ *  "default" or "seed, --hidden 512 --lr 0.001". */
+void gan_recipe_describe(const gan_config *cfg, char *buf, size_t len);
+
 /** What one step measured. */
 typedef struct {
     double loss_real;       /* BCE(D(x), 1) */
     double loss_fake;       /* BCE(D(G(z)), 0) */
     double loss_d, loss_g;  /* the seed's loss_d = (loss_real + loss_fake) / 2, and loss_g */
     double d_real, d_fake;  /* mean D(x) and mean D(G(z)), both before D's update */
+    int r1_done;            /* whether this step computed the penalty */
+    double r1;              /* then GAMMA/2 mean |grad_x logit|^2 (without the K) */
 } gan_step_stats;
 
 /** Means (or, while an epoch runs, sums) over one epoch's steps. */
 typedef struct {
     int steps;
     double loss_d, loss_g, d_real, d_fake;
+    int r1_steps;           /* steps that computed the penalty, and its sum or mean */
+    double r1;
 } gan_epoch_stats;
+
+/** Where the evaluations of a run stand (for OUT/best.gan and --patience). */
+typedef struct {
+    int evals;           /* evaluations done */
+    int best_epoch;      /* epoch of the lowest FID (0: none yet) */
+    int since_best;      /* evaluations since then */
+    double best_fid;
+} gan_eval_track;
 
 /** Trainer: two models and every buffer a step needs, made once. */
 typedef struct {
     int batch, z_dim, pixels, grid;
     gan_mlp G, D;
     gan_adam_cfg adam;
+    double r1_gamma;      /* 0: no penalty */
+    int r1_every;
+    double *r1_parts;     /* (threads) partial sums of the penalty */
     gan_rng rng;          /* stream 3: shuffles and z */
     gan_pool *pool;       /* cfg->threads threads (or the default); OpenBLAS is set to one */
     float *x;             /* (2*batch, pixels): real rows, then G's fake rows */
@@ -94,6 +135,7 @@ typedef struct {
     int epoch;            /* epochs completed */
     uint32_t pos;         /* batches of the current epoch done (0: at its start) */
     gan_epoch_stats sums; /* sums over those batches */
+    gan_eval_track track; /* kept in the checkpoint */
     const volatile sig_atomic_t *interrupt; /* non-zero: stop before the next step */
     int halt;             /* why the last epoch stopped (GAN_EPOCH_*) */
     long bad_step;        /* the step whose loss was not finite */

@@ -7,7 +7,9 @@ noise that gan-train computes the same way (its PCG32 and samplers,
 re-implemented below bit for bit), on the first 3 x 64 images of
 data/mnist, and writes tests/fixtures/parity.txt: D(x), D(G(z)), the losses,
 every gradient of the first iteration and the parameters after 3 iterations,
-for ReLU, LeakyReLU(0.2) and a D saturated at exactly 1 and at exactly 0. Large tensors are stored as
+for ReLU, LeakyReLU(0.2), a D saturated at exactly 1 and at exactly 0, and the
+default recipe's R1 penalty (autograd through the input gradient,
+create_graph=True), on every step and lazily. Large tensors are stored as
 checksums (sum, sum of |x|, sum of squares) and sampled entries.
 
 Needs Debian's python3-torch (apt-get install python3-torch); it installs
@@ -27,7 +29,7 @@ import torch
 import torch.nn as nn
 import torch.optim as optim
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MASK64 = (1 << 64) - 1
 
 
@@ -156,7 +158,7 @@ def named_params(prefix, model):
 
 
 def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdim=100,
-             hidden=256, lr=2e-4):
+             hidden=256, lr=2e-4, beta1=0.9, r1=0.0, r1_every=1):
     pixels = images.shape[1]
     act = (lambda: nn.LeakyReLU(slope)) if slope > 0 else (lambda: nn.ReLU(True))
     G = mlp([zdim, hidden, hidden, pixels], act, nn.Tanh)
@@ -171,12 +173,14 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
             D[4].bias.fill_(float(saturate))
     train = Pcg32(seed, 3)
     criterion = nn.BCELoss()
-    optimizer_g = optim.Adam(G.parameters(), lr=lr)
-    optimizer_d = optim.Adam(D.parameters(), lr=lr)
+    optimizer_g = optim.Adam(G.parameters(), lr=lr, betas=(beta1, 0.999))
+    optimizer_d = optim.Adam(D.parameters(), lr=lr, betas=(beta1, 0.999))
+    d_logit = nn.Sequential(*list(D)[:-1])  # D without its sigmoid, the same modules
 
     w.lines.append("case %s seed=%d slope=%g saturate=%d iterations=%d batch=%d zdim=%d "
-                   "hidden=%d lr=%g" % (name, seed, slope, saturate, iterations, batch, zdim,
-                                        hidden, lr))
+                   "hidden=%d lr=%g beta1=%g r1=%g r1every=%d" % (
+                       name, seed, slope, saturate, iterations, batch, zdim, hidden, lr, beta1,
+                       r1, r1_every))
     for p_name, p in named_params("init.G", G) + named_params("init.D", D):
         w.tensor(p_name, p)
     for it in range(iterations):
@@ -189,13 +193,28 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
 
         # the seed's D step
         optimizer_d.zero_grad()
-        d_real = D(real)
+        penalty = r1 > 0 and it % r1_every == 0
+        if penalty:
+            # R1 (Mescheder et al. 2018): gamma/2 mean_i |d logit(x_i) / d x_i|^2,
+            # times K on every K-th step; the loss's gradient through it by autograd
+            real.requires_grad_(True)
+            logit = d_logit(real)
+            d_real = torch.sigmoid(logit)
+            grad_x, = torch.autograd.grad(logit.sum(), real, create_graph=True)
+            r1_value = r1 / 2 * grad_x.pow(2).sum(dim=1).mean()
+        else:
+            d_real = D(real)
         d_real_loss = criterion(d_real, real_labels)
         gen_imgs = G(z).detach()
         d_fake = D(gen_imgs)
         d_fake_loss = criterion(d_fake, fake_labels)
         loss_d = (d_real_loss + d_fake_loss) / 2
-        loss_d.backward()
+        if penalty:
+            (loss_d + r1_every * r1_value).backward()
+            w.scalar("r1.%d" % it, r1_value.item())
+            real = real.detach()
+        else:
+            loss_d.backward()
         if it == 0:
             w.tensor("x0", real)
             w.tensor("z0", z)
@@ -242,6 +261,11 @@ def main():
     run_case(w, "leaky", images, seed=8, slope=0.2, saturate=0)
     run_case(w, "saturated-one", images, seed=9, slope=0.0, saturate=40, iterations=2)
     run_case(w, "saturated-zero", images, seed=10, slope=0.0, saturate=-120, iterations=2)
+    # the default recipe (LeakyReLU 0.2, beta1 0.5, R1 10) with the penalty on
+    # every step, and ReLU with it lazily on every 2nd step (x2)
+    run_case(w, "r1", images, seed=11, slope=0.2, saturate=0, beta1=0.5, r1=10.0, r1_every=1)
+    run_case(w, "r1-lazy", images, seed=12, slope=0.0, saturate=0, beta1=0.5, r1=10.0,
+             r1_every=2)
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(w.lines) + "\n")

@@ -142,6 +142,10 @@ int main(int argc, char **argv)
     if (gan_kernel_restart(argv, &err) != 0)
         fprintf(stderr, "gan-bench: warning: %s\n", err.msg);
     gan_config_default(&cfg);
+    /* the seed's recipe unless told: every step the same products (a lazy
+     * penalty would make one step in K unlike the others), and the recipe
+     * scripts/bench-torch.py runs in PyTorch */
+    gan_config_preset(&cfg, GAN_PRESET_SEED);
     int reps = 100, epochs = 3;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc)
@@ -152,8 +156,11 @@ int main(int argc, char **argv)
             epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--preset") && i + 1 < argc && gan_preset_find(argv[i + 1]) >= 0)
+            gan_config_preset(&cfg, gan_preset_find(argv[++i]));
         else {
-            fprintf(stderr, "usage: gan-bench [--data DIR] [--threads N] [--epochs N] [--reps N]\n");
+            fprintf(stderr, "usage: gan-bench [--data DIR] [--threads N] [--epochs N] [--reps N] "
+                            "[--preset default|seed]\n");
             return 2;
         }
     }
@@ -164,7 +171,7 @@ int main(int argc, char **argv)
         return 2;
     }
     gan_dataset ds;
-    if (gan_dataset_load(&ds, cfg.data_dir, "train", &err) != 0) {
+    if (gan_dataset_load(&ds, cfg.data_dir, "train", 0, GAN_DATA_LABELS_OPTIONAL, &err) != 0) {
         fprintf(stderr, "gan-bench: %s\n", err.msg);
         return 1;
     }
@@ -255,6 +262,7 @@ int main(int argc, char **argv)
     gan_kernel_describe(blas, sizeof blas);
     printf("kernel=%s\n", openblas_get_corename());
     printf("blas=%s\n", blas);
+    printf("preset=%s\n", gan_preset_name(cfg.preset));
     printf("threads=%d\n", threads);
     printf("images=%u\n", ds.count);
     printf("steps_per_epoch=%.0f\n", spe);

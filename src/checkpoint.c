@@ -136,6 +136,16 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     putf64(h + 176, t->sums.loss_g);
     putf64(h + 184, t->sums.d_real);
     putf64(h + 192, t->sums.d_fake);
+    put32(h + 164, (uint32_t)t->sums.r1_steps);
+    putf64(h + 200, t->sums.r1);
+    putf64(h + 208, t->r1_gamma);
+    put32(h + 216, (uint32_t)t->r1_every);
+    put32(h + 220, (uint32_t)cfg->preset);
+    put32(h + 224, (uint32_t)cfg->limit);
+    put32(h + 228, (uint32_t)t->track.evals);
+    put32(h + 232, (uint32_t)t->track.best_epoch);
+    put32(h + 236, (uint32_t)t->track.since_best);
+    putf64(h + 240, t->track.best_fid);
 
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
@@ -178,12 +188,15 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     if (memcmp(h, MAGIC, 8) != 0)
         return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
     uint32_t version = get32(h + 8);
-    if (version != GAN_CKPT_VERSION)
-        return gan_err_set(err, "%s: checkpoint format version %u; this gan-train reads version %u",
-                           path, version, GAN_CKPT_VERSION);
-    if (get32(h + 12) != GAN_CKPT_HEADER)
+    if (version != 1 && version != GAN_CKPT_VERSION)
+        return gan_err_set(err, "%s: checkpoint format version %u; this gan-train reads versions 1 "
+                           "and %u", path, version, GAN_CKPT_VERSION);
+    uint32_t header = version == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
+    if (get32(h + 12) != header)
         return gan_err_set(err, "%s: corrupt checkpoint (header size %u, expected %u)", path,
-                           get32(h + 12), GAN_CKPT_HEADER);
+                           get32(h + 12), header);
+    in->version = version;
+    in->header = header;
     in->rows = get32(h + 16);
     in->cols = get32(h + 20);
     in->z_dim = get32(h + 24);
@@ -213,6 +226,25 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     in->sums.loss_g = getf64(h + 176);
     in->sums.d_real = getf64(h + 184);
     in->sums.d_fake = getf64(h + 192);
+    in->sums.r1_steps = (int)get32(h + 164);
+    in->sums.r1 = getf64(h + 200);
+    if (version == 1) {
+        /* the seed's recipe, all images, no evaluation; 164 and 200 were zero */
+        in->r1_gamma = 0.0;
+        in->r1_every = 1;
+        in->preset = GAN_PRESET_SEED;
+        in->limit = 0;
+        memset(&in->track, 0, sizeof in->track);
+    } else {
+        in->r1_gamma = getf64(h + 208);
+        in->r1_every = get32(h + 216);
+        in->preset = get32(h + 220);
+        in->limit = get32(h + 224);
+        in->track.evals = (int)get32(h + 228);
+        in->track.best_epoch = (int)get32(h + 232);
+        in->track.since_best = (int)get32(h + 236);
+        in->track.best_fid = getf64(h + 240);
+    }
     /* limits of the command line, and sizes that agree with each other */
     int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
              in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&
@@ -223,7 +255,15 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
              in->beta2 >= 0 && in->beta2 < 1 && isfinite(in->eps) && in->eps >= 0 &&
              in->adam_t_g >= 0 && in->adam_t_d >= 0 && in->nfixed == in->grid * in->grid &&
              (in->rng_inc & 1u) && in->sums.steps >= 0 && (uint32_t)in->sums.steps == in->pos &&
-             (uint64_t)in->pos * in->batch < in->count;
+             (uint64_t)in->pos * in->batch < in->count && in->sums.r1_steps >= 0 &&
+             in->sums.r1_steps <= in->sums.steps && isfinite(in->sums.r1) &&
+             isfinite(in->r1_gamma) && in->r1_gamma >= 0 && in->r1_gamma <= 1e6 &&
+             in->r1_every >= 1 && in->r1_every <= 1000000 && in->preset < GAN_PRESET_COUNT &&
+             in->limit <= INT32_MAX && (in->limit == 0 || in->limit == in->count) &&
+             in->track.evals >= 0 && in->track.best_epoch >= 0 &&
+             (uint32_t)in->track.best_epoch <= in->epoch && in->track.since_best >= 0 &&
+             in->track.since_best <= in->track.evals && isfinite(in->track.best_fid) &&
+             in->track.best_fid >= 0;
     if (!ok)
         return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
     uint64_t pixels = (uint64_t)in->rows * in->cols;
@@ -257,10 +297,11 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         fclose(f);
         return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
     }
-    if (got < sizeof h && (got < 12 || get32(h + 8) == GAN_CKPT_VERSION)) {
+    uint32_t hsize = got >= 12 && get32(h + 8) == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
+    if (got < hsize && (got < 12 || get32(h + 8) == 1 || get32(h + 8) == GAN_CKPT_VERSION)) {
         fclose(f);
         return gan_err_set(err, "%s: truncated checkpoint (%zu of %u header bytes)", path, got,
-                           GAN_CKPT_HEADER);
+                           hsize);
     }
     if (parse_header(h, info, path, err) != 0) {
         fclose(f);
@@ -268,7 +309,7 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
     }
     uint64_t floats = (uint64_t)info->nfixed * info->z_dim + 3 * info->nparams_g +
                       3 * info->nparams_d + info->count; /* + the order, 4 bytes an image */
-    uint64_t want = GAN_CKPT_HEADER + 4 * floats + 4;
+    uint64_t want = info->header + 4 * floats + 4;
     if ((uint64_t)st.st_size != want) {
         fclose(f);
         return gan_err_set(err, "%s: %s checkpoint (%lld bytes, its header says %llu)", path,
@@ -284,9 +325,12 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         fclose(f);
         return gan_err_set(err, "%s: out of memory for %llu bytes", path, (unsigned long long)want);
     }
-    memcpy(buf, h, sizeof h);
-    size_t rest = (size_t)want - sizeof h;
-    got = fread(buf + sizeof h, 1, rest, f);
+    /* the first read took up to 256 bytes: those of a version-1 file's data
+     * are in h already */
+    size_t first = got < (size_t)want ? got : (size_t)want;
+    memcpy(buf, h, first);
+    size_t rest = (size_t)want - first;
+    got = fread(buf + first, 1, rest, f);
     int rerr = ferror(f);
     fclose(f);
     if (got != rest) {
@@ -320,6 +364,10 @@ void gan_checkpoint_config(const gan_ckpt_info *in, gan_config *cfg)
     cfg->beta1 = in->beta1;
     cfg->beta2 = in->beta2;
     cfg->seed = in->seed;
+    cfg->r1_gamma = in->r1_gamma;
+    cfg->r1_every = (int)in->r1_every;
+    cfg->preset = (int)in->preset;
+    cfg->limit = (int)in->limit;
 }
 
 static const unsigned char *read_floats(float *x, const unsigned char *p, size_t n)
@@ -340,7 +388,7 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
     if (t->count != in->count)
         return gan_err_set(err, "%s: checkpoint was trained on %u images, this data has %u", path,
                            in->count, t->count);
-    const unsigned char *p = data + GAN_CKPT_HEADER;
+    const unsigned char *p = data + in->header;
     p = read_floats(t->fixed_z, p, (size_t)in->nfixed * in->z_dim);
     gan_mlp *nets[2] = {&t->G, &t->D};
     for (int k = 0; k < 2; k++) {
@@ -372,11 +420,12 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
     t->rng.inc = in->rng_inc;
     t->step = (long)in->step;
     t->epoch = (int)in->epoch;
+    t->track = in->track;
     return 0;
 }
 
 void gan_checkpoint_generator(const gan_ckpt_info *in, const unsigned char *data, gan_mlp *G)
 {
-    const unsigned char *p = data + GAN_CKPT_HEADER + 4 * (size_t)in->nfixed * in->z_dim;
+    const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim;
     read_floats(G->params, p, G->nparams);
 }

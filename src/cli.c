@@ -13,7 +13,8 @@
 enum {
     OPT_DATA = 256, OPT_OUT, OPT_EPOCHS, OPT_LR, OPT_BATCH, OPT_BETA1, OPT_BETA2, OPT_ZDIM,
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
-    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME
+    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY,
+    OPT_LIMIT
 };
 
 static const struct option long_opts[] = {
@@ -35,6 +36,10 @@ static const struct option long_opts[] = {
     {"log", required_argument, NULL, OPT_LOG},
     {"force", no_argument, NULL, OPT_FORCE},
     {"resume", required_argument, NULL, OPT_RESUME},
+    {"preset", required_argument, NULL, OPT_PRESET},
+    {"r1", required_argument, NULL, OPT_R1},
+    {"r1-every", required_argument, NULL, OPT_R1_EVERY},
+    {"limit", required_argument, NULL, OPT_LIMIT},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -45,17 +50,22 @@ static const struct option long_opts[] = {
 
 void gan_cli_usage(FILE *out)
 {
-    gan_config d;
+    gan_config d, seed;
     gan_config_default(&d);
+    gan_config_preset(&seed, GAN_PRESET_SEED);
     fprintf(out,
             "Usage: gan-train [options]\n"
             "       gan-train sample --checkpoint FILE ...   (see gan-train sample --help)\n"
             "Trains the seed's MLP GAN (G z-H-H-pixels, D pixels-H-H-1) on IDX images,\n"
             "writing a sample grid, a CSV row and a checkpoint after every epoch.\n"
             "\n"
+            "Recipe (explicit options below override a preset's values):\n"
+            "  --preset NAME       default: LeakyReLU %g, Adam beta1 %g, R1 %g every %d;\n"
+            "                      seed: the seed exactly (ReLU, betas (%g, %g), no R1) [%s]\n"
             "Data and output:\n"
-            "  --data DIR          folder with train-images-idx3-ubyte[.gz] and\n"
-            "                      train-labels-idx1-ubyte[.gz] [%s]\n"
+            "  --data DIR          folder with train-images-idx3-ubyte[.gz] (and, for\n"
+            "                      evaluation, the labels and t10k files) [%s]\n"
+            "  --limit N           train on the first N images only [all]\n"
             "  --out DIR           run folder; refused if it holds a run, unless --force\n"
             "                      [next free runs/NNN]\n"
             "  --log FILE|-        CSV loss log; '-' = standard output [OUT/losses.csv]\n"
@@ -67,7 +77,7 @@ void gan_cli_usage(FILE *out)
             "Model:\n"
             "  --z-dim N           noise size [%d]\n"
             "  --hidden N          hidden layer width of G and D [%d]\n"
-            "  --activation NAME   hidden activation: relu or leaky [relu]\n"
+            "  --activation NAME   hidden activation: relu or leaky [%s]\n"
             "  --leaky-slope X     LeakyReLU negative slope, with leaky [%g]\n"
             "Training:\n"
             "  --epochs N          epochs [%d]\n"
@@ -75,6 +85,8 @@ void gan_cli_usage(FILE *out)
             "  --lr X              Adam learning rate [%g]\n"
             "  --beta1 X           Adam beta1 [%g]\n"
             "  --beta2 X           Adam beta2 [%g]\n"
+            "  --r1 GAMMA          R1 gradient penalty on D's real inputs; 0: off [%g]\n"
+            "  --r1-every K        the penalty on every K-th D step only, times K [%d]\n"
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
             "  --threads N         threads, each running OpenBLAS on one\n"
             "                      [%d: the CPUs this process may use, at most %d]\n"
@@ -84,8 +96,10 @@ void gan_cli_usage(FILE *out)
             "  --version           the version\n"
             "\n"
             "Exit status: 0 success, 1 runtime failure, 2 bad usage.\n",
-            d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden, DEFAULT_SLOPE, d.epochs, d.batch,
-            d.lr, d.beta1, d.beta2, (unsigned long long)d.seed, gan_pool_default_threads(),
+            d.slope, d.beta1, d.r1_gamma, d.r1_every, seed.beta1, seed.beta2,
+            gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
+            d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
+            d.beta2, d.r1_gamma, d.r1_every, (unsigned long long)d.seed, gan_pool_default_threads(),
             GAN_POOL_MAX_DEFAULT);
 }
 
@@ -128,10 +142,36 @@ int gan_cli_parse_u64(const char *flag, const char *s, uint64_t *out, gan_err *e
     return 0;
 }
 
+void gan_cli_apply_preset(gan_config *cfg, int preset)
+{
+    gan_config p = *cfg;
+    gan_config_preset(&p, preset);
+    unsigned s = cfg->set;
+    if (s & GAN_SET_ZDIM)
+        p.z_dim = cfg->z_dim;
+    if (s & GAN_SET_HIDDEN)
+        p.hidden = cfg->hidden;
+    if (s & GAN_SET_ACT)
+        p.slope = cfg->slope;
+    if (s & GAN_SET_BATCH)
+        p.batch = cfg->batch;
+    if (s & GAN_SET_LR)
+        p.lr = cfg->lr;
+    if (s & GAN_SET_BETA1)
+        p.beta1 = cfg->beta1;
+    if (s & GAN_SET_BETA2)
+        p.beta2 = cfg->beta2;
+    if (s & GAN_SET_R1)
+        p.r1_gamma = cfg->r1_gamma;
+    if (s & GAN_SET_R1_EVERY)
+        p.r1_every = cfg->r1_every;
+    *cfg = p;
+}
+
 gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, gan_err *err)
 {
     gan_config_default(cfg);
-    int leaky = 0;
+    int leaky = -1, slope_given = 0, preset = GAN_PRESET_DEFAULT; /* leaky -1: not given */
     double slope = DEFAULT_SLOPE, v = 0.0;
     optind = 0; /* glibc: full reinitialisation, so tests may parse again */
     opterr = 0;
@@ -182,6 +222,7 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             cfg->set |= GAN_SET_ACT;
             rc = parse_real("leaky-slope", a, 0.0, 0, 1.0, 0, &v, err);
             slope = v;
+            slope_given = 1;
             break;
         case OPT_SEED: rc = gan_cli_parse_u64("seed", a, &cfg->seed, err);
             cfg->set |= GAN_SET_SEED;
@@ -194,6 +235,21 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
                 leaky = 1;
             else
                 rc = gan_err_set(err, "--activation: '%s' is not relu or leaky", a);
+            break;
+        case OPT_PRESET:
+            preset = gan_preset_find(a);
+            if (preset < 0)
+                rc = gan_err_set(err, "--preset: '%s' is not default or seed", a);
+            cfg->set |= GAN_SET_PRESET;
+            break;
+        case OPT_R1: rc = parse_real("r1", a, 0.0, 1, 1e6, 1, &cfg->r1_gamma, err);
+            cfg->set |= GAN_SET_R1;
+            break;
+        case OPT_R1_EVERY: rc = gan_cli_parse_int("r1-every", a, 1, 1000000, &cfg->r1_every, err);
+            cfg->set |= GAN_SET_R1_EVERY;
+            break;
+        case OPT_LIMIT: rc = gan_cli_parse_int("limit", a, 1, INT_MAX, &cfg->limit, err);
+            cfg->set |= GAN_SET_LIMIT;
             break;
         case OPT_FORCE: cfg->force = 1; break;
         case OPT_RESUME:
@@ -232,6 +288,8 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
                     argv[optind]);
         return GAN_CLI_USAGE;
     }
-    cfg->slope = leaky ? (float)slope : 0.0f;
+    /* --leaky-slope alone means LeakyReLU; --activation relu wins over it */
+    cfg->slope = leaky == 1 || (leaky < 0 && slope_given) ? (float)slope : 0.0f;
+    gan_cli_apply_preset(cfg, preset);
     return GAN_CLI_RUN;
 }

@@ -256,7 +256,8 @@ static void find_file(char *buf, size_t len, const char *dir, const char *name)
     snprintf(buf, len, "%s/%s", dir, name);
 }
 
-int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, gan_err *err)
+int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32_t limit,
+                     unsigned flags, gan_err *err)
 {
     memset(ds, 0, sizeof *ds);
     struct stat st;
@@ -271,24 +272,35 @@ int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, gan_er
     find_file(lpath, sizeof lpath, dir, name);
 
     gan_idx im, lb;
+    memset(&lb, 0, sizeof lb);
     if (gan_idx_load(ipath, GAN_IDX_MAGIC_IMAGES, &im, err) != 0)
         return -1;
-    if (gan_idx_load(lpath, GAN_IDX_MAGIC_LABELS, &lb, err) != 0) {
+    int no_labels = (flags & GAN_DATA_LABELS_OPTIONAL) && access(lpath, F_OK) != 0 &&
+                    errno == ENOENT;
+    if (!no_labels && gan_idx_load(lpath, GAN_IDX_MAGIC_LABELS, &lb, err) != 0) {
         gan_idx_free(&im);
         return -1;
     }
-    if (im.dims[0] != lb.dims[0]) {
+    if (!no_labels && im.dims[0] != lb.dims[0]) {
         gan_err_set(err, "%s: %u images in %s but %u labels in %s", dir, im.dims[0], ipath,
                     lb.dims[0], lpath);
         gan_idx_free(&im);
         gan_idx_free(&lb);
         return -1;
     }
-    ds->count = im.dims[0];
+    ds->total = ds->count = im.dims[0];
     ds->rows = im.dims[1];
     ds->cols = im.dims[2];
     ds->pixels = im.data;
     ds->labels = lb.data;
+    if (limit > 0 && limit < ds->count) {
+        /* keep the first `limit` images; shrinking never fails in practice,
+         * and the larger block is still valid if it does */
+        ds->count = limit;
+        uint8_t *px = realloc(ds->pixels, (size_t)limit * ds->rows * ds->cols);
+        if (px)
+            ds->pixels = px;
+    }
     return 0;
 }
 

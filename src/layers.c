@@ -27,7 +27,7 @@ void gan_linear_backward(float *dinp, float *dweight, float *dbias, const float 
     if (dinp)
         gan_linear_backward_input_cols(dinp, dout, weight, B, C, OC, 0, C);
     if (dweight)
-        gan_linear_backward_weight_rows(dweight, dout, inp, B, C, OC, 0, OC);
+        gan_linear_backward_weight_rows(dweight, dout, inp, B, C, OC, 0, OC, 0.0f);
     if (dbias) {
         memset(dbias, 0, sizeof(float) * (size_t)OC);
         for (int b = 0; b < B; b++) {
@@ -55,11 +55,11 @@ void gan_linear_backward_input_cols(float *dinp, const float *dout, const float 
 }
 
 void gan_linear_backward_weight_rows(float *dweight, const float *dout, const float *inp, int B,
-                                     int C, int OC, int lo, int hi)
+                                     int C, int OC, int lo, int hi, float beta)
 {
     if (lo < hi)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, C, B, 1.0f, dout + lo, OC,
-                    inp, C, 0.0f, dweight + (size_t)lo * C, C);
+                    inp, C, beta, dweight + (size_t)lo * C, C);
 }
 
 void gan_linear_init(float *weight, float *bias, int C, int OC, gan_rng *rng)

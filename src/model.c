@@ -121,7 +121,8 @@ void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, co
         gan_act_bias_backward(dcur[l], param_grads ? m->g.b[l] : NULL, y[l], B, d[l + 1], lo, hi,
                               l < 2 ? GAN_ACT_LEAKY : m->out_act, m->slope);
         if (param_grads)
-            gan_linear_backward_weight_rows(m->g.w[l], dcur[l], in[l], B, d[l], d[l + 1], lo, hi);
+            gan_linear_backward_weight_rows(m->g.w[l], dcur[l], in[l], B, d[l], d[l + 1], lo, hi,
+                                            0.0f);
         float *target = l > 0 ? dcur[l - 1] : dinp;
         if (!target)
             continue;
@@ -145,4 +146,78 @@ void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg, const gan_team *team)
     if (team->part == 0)
         m->adam_t++;
     gan_team_barrier(team);
+}
+
+/* x[:, lo:hi] (B, n) *= coef * act'(y[:, lo:hi]): LeakyReLU's derivative from its output */
+static void scale_by_mask(float *x, const float *y, int B, int n, int lo, int hi, float slope,
+                          float coef)
+{
+    float on = coef, off = coef * slope;
+    for (int i = 0; i < B; i++) {
+        float *xr = x + (size_t)i * n;
+        const float *yr = y + (size_t)i * n;
+        for (int j = lo; j < hi; j++)
+            xr[j] *= yr[j] > 0.0f ? on : off;
+    }
+}
+
+double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part_sums,
+                           const gan_team *team)
+{
+    assert(B >= 1 && 2 * B <= m->cap && m->dims[3] == 1);
+    const int *d = m->dims;
+    const int IN = d[0], H1 = d[1], H2 = d[2];
+    float *u1 = m->d1, *s1 = m->d1 + (size_t)B * H1; /* (B, H1) each */
+    float *u2 = m->d2, *t2 = m->d2 + (size_t)B * H2; /* (B, H2) each */
+    const float *w3 = m->p.w[2];                     /* (1, H2) */
+    int lo, hi;
+
+    /* u2 (B, H2) = m2 * w3 */
+    gan_team_barrier(team); /* the forward, and any backward using d1/d2, are done */
+    cols(team, H2, &lo, &hi);
+    for (int i = 0; i < B; i++) {
+        const float *y = m->a2 + (size_t)i * H2;
+        float *u = u2 + (size_t)i * H2;
+        for (int j = lo; j < hi; j++)
+            u[j] = w3[j] * (y[j] > 0.0f ? 1.0f : m->slope);
+    }
+    /* u1 (B, H1) = m1 * (u2 @ W2) */
+    gan_team_barrier(team);
+    cols(team, H1, &lo, &hi);
+    gan_linear_backward_input_cols(u1, u2, m->p.w[1], B, H1, H2, lo, hi);
+    scale_by_mask(u1, m->a1, B, H1, lo, hi, m->slope, 1.0f);
+    /* g (B, IN) = u1 @ W1, and this thread's part of sum |g|^2 */
+    gan_team_barrier(team);
+    cols(team, IN, &lo, &hi);
+    gan_linear_backward_input_cols(g, u1, m->p.w[0], B, IN, H1, lo, hi);
+    double sq = 0.0;
+    for (int i = 0; i < B; i++) {
+        const float *gr = g + (size_t)i * IN;
+        for (int j = lo; j < hi; j++)
+            sq += (double)gr[j] * gr[j];
+    }
+    part_sums[team->part] = sq;
+    /* s1 (B, H1) = coef m1 * (g @ W1^T);  dW1 += (coef u1)^T @ g */
+    gan_team_barrier(team);
+    cols(team, H1, &lo, &hi);
+    gan_linear_forward_cols(s1, g, m->p.w[0], B, IN, H1, lo, hi);
+    scale_by_mask(s1, m->a1, B, H1, lo, hi, m->slope, coef);
+    scale_by_mask(u1, m->a1, B, H1, lo, hi, 1.0f, coef); /* slope 1: a plain scaling */
+    gan_linear_backward_weight_rows(m->g.w[0], u1, g, B, IN, H1, lo, hi, 1.0f);
+    /* t2 (B, H2) = s1 @ W2^T;  dW2 += u2^T @ s1;  dw3 += column sums of m2 * t2 */
+    gan_team_barrier(team);
+    cols(team, H2, &lo, &hi);
+    gan_linear_forward_cols(t2, s1, m->p.w[1], B, H1, H2, lo, hi);
+    gan_linear_backward_weight_rows(m->g.w[1], u2, s1, B, H1, H2, lo, hi, 1.0f);
+    float *dw3 = m->g.w[2];
+    for (int i = 0; i < B; i++) {
+        const float *y = m->a2 + (size_t)i * H2, *t = t2 + (size_t)i * H2;
+        for (int j = lo; j < hi; j++)
+            dw3[j] += t[j] * (y[j] > 0.0f ? 1.0f : m->slope);
+    }
+    gan_team_barrier(team);
+    double total = 0.0;
+    for (int p = 0; p < team->nparts; p++)
+        total += part_sums[p];
+    return total;
 }

@@ -131,11 +131,18 @@ static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *er
     return make_dirs(out, err);
 }
 
-#define CSV_HEADER "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds\n"
+/* The columns of version 1 first (so pipes made for them keep working),
+ * then the R1 penalty's mean and the evaluation (empty where not computed). */
+#define CSV_HEADER_V1 "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds\n"
+#define CSV_HEADER                                                                   \
+    "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,"  \
+    "precision,recall\n"
+#define CSV_NEW_COLUMNS 7
 
 /* On resume: keeps the header and the first `epochs` rows of an existing
  * CSV (later rows belong to epochs the checkpoint does not have), rewritten
- * atomically; 1 if the file was there, 0 if not. */
+ * atomically; 1 if the file was there, 0 if not. A log of an older
+ * gan-train (CSV_HEADER_V1) gets today's header, its rows empty new columns. */
 static int keep_csv_rows(const char *path, int epochs, gan_err *err)
 {
     FILE *f = fopen(path, "rb");
@@ -147,11 +154,19 @@ static int keep_csv_rows(const char *path, int epochs, gan_err *err)
         return -1;
     }
     char line[1024];
-    int n = 0, rc = 1;
+    int n = 0, rc = 1, old = 0;
     while (n <= epochs && fgets(line, sizeof line, f)) {
-        if (n == 0 && strcmp(line, CSV_HEADER) != 0) {
+        if (n == 0 && strcmp(line, CSV_HEADER_V1) == 0) {
+            old = 1;
+            snprintf(line, sizeof line, "%s", CSV_HEADER);
+        } else if (n == 0 && strcmp(line, CSV_HEADER) != 0) {
             rc = gan_err_set(err, "%s: not a gan-train loss log (header differs)", path);
             break;
+        } else if (n > 0 && old) {
+            size_t k = strlen(line);
+            if (k > 0 && line[k - 1] == '\n' && k + CSV_NEW_COLUMNS < sizeof line)
+                snprintf(line + k - 1, sizeof line - (k - 1), "%.*s\n", CSV_NEW_COLUMNS,
+                         ",,,,,,,,,,");
         }
         if (gan_write_all(a.f, line, strlen(line), path, err) != 0) {
             rc = -1;
@@ -230,6 +245,10 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
         {GAN_SET_BETA2, "--beta2", given->beta2 != ck->beta2},
         {GAN_SET_SEED, "--seed", given->seed != ck->seed},
         {GAN_SET_GRID, "--grid", given->grid != ck->grid},
+        {GAN_SET_R1, "--r1", given->r1_gamma != ck->r1_gamma},
+        {GAN_SET_R1_EVERY, "--r1-every", given->r1_every != ck->r1_every},
+        {GAN_SET_PRESET, "--preset", given->preset != ck->preset},
+        {GAN_SET_LIMIT, "--limit", given->limit != ck->limit},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++)
         if ((given->set & c[i].flag) && c[i].differs)
@@ -268,9 +287,16 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
     int threads = gan_pool_size(t->pool);
     char blas[512];
     gan_kernel_describe(blas, sizeof blas);
+    char recipe[512];
+    gan_recipe_describe(cfg, recipe, sizeof recipe);
     fprintf(msg, "gan-train %s\n", GAN_VERSION);
-    fprintf(msg, "data:     %s: %u training images of %u x %u, scaled to [-1, 1]\n",
-            cfg->data_dir, ds->count, ds->rows, ds->cols);
+    if (ds->count < ds->total)
+        fprintf(msg, "data:     %s: %u training images of %u x %u (the first of %u: --limit), "
+                "scaled to [-1, 1]\n", cfg->data_dir, ds->count, ds->rows, ds->cols, ds->total);
+    else
+        fprintf(msg, "data:     %s: %u training images of %u x %u, scaled to [-1, 1]\n",
+                cfg->data_dir, ds->count, ds->rows, ds->cols);
+    fprintf(msg, "recipe:   %s\n", recipe);
     fprintf(msg, "model:    G %d-%d-%d-%d (%s, tanh), D %d-%d-%d-1 (%s, sigmoid); %zu + %zu parameters\n",
             cfg->z_dim, cfg->hidden, cfg->hidden, pixels, act, pixels, cfg->hidden,
             cfg->hidden, act, t->G.nparams, t->D.nparams);
@@ -279,6 +305,13 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
     fprintf(msg, "training: %d epochs x %d steps, batch %d, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
             cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
             (unsigned long long)cfg->seed, threads, threads == 1 ? "" : "s");
+    if (cfg->r1_gamma > 0.0 && cfg->r1_every > 1)
+        fprintf(msg, "          R1 penalty gamma %g on D's logit at the real images, on one D "
+                "step in %d, scaled by %d\n", cfg->r1_gamma, cfg->r1_every, cfg->r1_every);
+    else if (cfg->r1_gamma > 0.0)
+        fprintf(msg, "          R1 penalty gamma %g on D's logit at the real images, every D step\n",
+                cfg->r1_gamma);
+
     int cpus = gan_pool_cpus();
     if (threads > cpus)
         fprintf(msg, "          note: %d threads on %d CPU%s wait for each other at every "
@@ -311,7 +344,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
         resume_epoch = (int)ck.epoch;
     }
     gan_dataset ds;
-    if (gan_dataset_load(&ds, cfg->data_dir, "train", err) != 0) {
+    if (gan_dataset_load(&ds, cfg->data_dir, "train", (uint32_t)cfg->limit, GAN_DATA_LABELS_OPTIONAL, err) != 0) {
         free(ck_data);
         return -1;
     }
@@ -395,8 +428,11 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
          * checkpoint is replaced redoes this epoch, and resuming drops its row */
         if (write_grid(&t, cfg, (int)ds.rows, (int)ds.cols, out, e, img, err) != 0)
             goto done;
-        if (fprintf(log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f\n", e, t.step, es.loss_d, es.loss_g,
-                    es.d_real, es.d_fake, secs) < 0 ||
+        char r1col[32] = "";
+        if (es.r1_steps)
+            snprintf(r1col, sizeof r1col, "%.6f", es.r1);
+        if (fprintf(log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,,,,,,\n", e, t.step, es.loss_d,
+                    es.loss_g, es.d_real, es.d_fake, secs, r1col) < 0 ||
             fflush(log) != 0) {
             gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
             goto done;

@@ -16,13 +16,7 @@ void gan_config_default(gan_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->data_dir = "data/mnist";
     cfg->epochs = 20;
-    cfg->batch = 64;
-    cfg->z_dim = 100;
-    cfg->hidden = 256;
-    cfg->lr = 2e-4;
-    cfg->beta1 = 0.9;
-    cfg->beta2 = 0.999;
-    cfg->slope = 0.0f;
+    gan_config_preset(cfg, GAN_PRESET_DEFAULT);
     cfg->seed = 1;
     cfg->threads = 0; /* gan_pool_default_threads(), when the trainer starts */
     cfg->grid = 4;
@@ -40,6 +34,8 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     t->grid = cfg->grid;
     t->count = count;
     t->adam = (gan_adam_cfg){cfg->lr, cfg->beta1, cfg->beta2, 1e-8};
+    t->r1_gamma = cfg->r1_gamma;
+    t->r1_every = cfg->r1_every > 0 ? cfg->r1_every : 1;
     if (gan_mlp_init(&t->G, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, err) != 0)
         return -1;
     if (gan_mlp_init(&t->D, pixels, H, H, 1, cfg->slope, GAN_ACT_SIGMOID, 2 * B, err) != 0) {
@@ -55,6 +51,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
         return -1;
     }
     size_t P = (size_t)pixels;
+    t->r1_parts = calloc((size_t)gan_pool_size(t->pool), sizeof(double));
     t->x = malloc(sizeof(float) * 2 * B * P);
     t->z = malloc(sizeof(float) * (size_t)B * Z);
     t->p = malloc(sizeof(float) * 2 * (size_t)B);
@@ -64,7 +61,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     t->fixed_z = malloc(sizeof(float) * (size_t)n * Z);
     t->samples = malloc(sizeof(float) * (size_t)n * P);
     t->perm = malloc(sizeof(uint32_t) * (count ? count : 1));
-    if (!t->x || !t->z || !t->p || !t->y || !t->dp || !t->dx || !t->fixed_z || !t->samples ||
+    if (!t->r1_parts || !t->x || !t->z || !t->p || !t->y || !t->dp || !t->dx || !t->fixed_z || !t->samples ||
         !t->perm) {
         gan_trainer_free(t);
         return gan_err_set(err, "out of memory for the training buffers");
@@ -87,6 +84,7 @@ void gan_trainer_free(gan_trainer *t)
     gan_pool_free(t->pool);
     gan_mlp_free(&t->G);
     gan_mlp_free(&t->D);
+    free(t->r1_parts);
     free(t->x);
     free(t->z);
     free(t->p);
@@ -134,6 +132,20 @@ static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team 
         gan_bce_backward(t->dp, t->p, t->y, 2 * (size_t)b);
     }
     gan_mlp_backward(&t->D, NULL, t->dp, t->p, t->x, 2 * b, 1, tm);
+    /* t->step is read after the forward's barriers: part 0 counted the last step */
+    int r1 = t->r1_gamma > 0.0 && t->step % t->r1_every == 0;
+    if (r1) {
+        /* K gamma/2 mean_i |g_i|^2 over the b real rows: coefficient K gamma / b */
+        double coef = t->r1_gamma * t->r1_every / b;
+        double sq = gan_mlp_r1_backward(&t->D, t->dx, b, (float)coef, t->r1_parts, tm);
+        if (tm->part == 0)
+            st->r1 = 0.5 * t->r1_gamma * sq / b;
+    }
+    if (tm->part == 0) {
+        st->r1_done = r1;
+        if (!r1)
+            st->r1 = 0.0;
+    }
     gan_mlp_adam(&t->D, &t->adam, tm);
 
     /* G step: the same fake rows through the updated D, labelled 1 (y[0..b)) */
@@ -226,6 +238,10 @@ static void epoch_job(void *ctx, const gan_team *tm)
             sums->loss_g += st.loss_g;
             sums->d_real += st.d_real;
             sums->d_fake += st.d_fake;
+            if (st.r1_done) {
+                sums->r1_steps++;
+                sums->r1 += st.r1;
+            }
             t->pos++;
             if (!isfinite(st.loss_d) || !isfinite(st.loss_g)) {
                 t->halt = GAN_EPOCH_NONFINITE;
@@ -251,6 +267,8 @@ int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es
         es->d_real /= es->steps;
         es->d_fake /= es->steps;
     }
+    if (es->r1_steps)
+        es->r1 /= es->r1_steps;
     memset(&t->sums, 0, sizeof t->sums);
     t->pos = 0;
     t->epoch++;

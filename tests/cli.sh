@@ -85,7 +85,8 @@ usage_error "-x: unknown option" -x
 
 checks=$((checks + 1))
 "$BIN" --help >"$T/out" 2>"$T/err" || fail "--help exit $?"
-for want in "--epochs N" "[20]" "[0.0002]" "[64]" "[0.9]" "[0.999]" "[100]" "[256]" "[data/mnist]" "[4]" "relu or leaky"; do
+for want in "--epochs N" "[20]" "[0.0002]" "[64]" "[0.5]" "[0.999]" "[100]" "[256]" "[data/mnist]" "[4]" \
+    "relu or leaky" "--preset NAME" "[default]" "--r1 GAMMA" "[10]" "--r1-every K" "--limit N"; do
     grep -qF -- "$want" "$T/out" || fail "--help lacks '$want'"
 done
 checks=$((checks + 1))
@@ -117,23 +118,72 @@ if grep -qw avx /proc/cpuinfo; then
     [ "$(wc -l <"$T/loads")" -eq 1 ] || fail "restarted over the user's value: $(cat "$T/loads")"
 fi
 
-# One epoch on the embedded data.
+usage_error "--preset: 'best' is not default or seed" --preset best
+usage_error "--r1: '-1'" --r1 -1
+usage_error "--r1-every: '0'" --r1-every 0
+usage_error "--limit: '0'" --limit 0
+usage_error "--limit: 'all'" --limit all
+
+# One epoch on the first 640 images of the embedded data (--limit).
 checks=$((checks + 1))
-"$BIN" --data "$SRC/data/mnist" --epochs 1 --out "$T/run" >"$T/out" 2>"$T/err"
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 640 --out "$T/run" >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc -eq 0 ] || fail "training run exit $rc: $(cat "$T/err")"
 [ -s "$T/out" ] && fail "training run wrote to stdout"
 [ "$(wc -l <"$T/run/losses.csv")" -eq 2 ] || fail "losses.csv is not header + 1 row"
-head -n 1 "$T/run/losses.csv" | grep -qx "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds" || fail "CSV header"
-grep -q "^1,125," "$T/run/losses.csv" || fail "CSV row: 8000 images / 64 = 125 steps"
+head -n 1 "$T/run/losses.csv" |
+    grep -qx "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,precision,recall" ||
+    fail "CSV header"
+grep -q "^1,10," "$T/run/losses.csv" || fail "CSV row: 640 images / 64 = 10 steps"
+# the default recipe: R1 on steps 0, 4 and 8, its mean in the r1 column
+[ "$(cut -d, -f8 "$T/run/losses.csv" | tail -n 1 | grep -c '^[0-9][0-9.]*$')" -eq 1 ] ||
+    fail "no R1 column: $(cat "$T/run/losses.csv")"
 [ -s "$T/run/samples/epoch-001.png" ] || fail "no samples/epoch-001.png"
 grep -q "Epoch \[1/1\] Loss D: [0-9.]*, Loss G: [0-9.]*" "$T/err" || fail "no epoch line"
-grep -q "8000 training images of 28 x 28" "$T/err" || fail "no data summary"
+grep -q "640 training images of 28 x 28 (the first of 60000: --limit)" "$T/err" || fail "no data summary"
+grep -q "^recipe:   default$" "$T/err" || fail "no recipe line: $(cat "$T/err")"
+grep -q "R1 penalty gamma 10 on D's logit at the real images, on one D step in 4, scaled by 4" "$T/err" ||
+    fail "no R1 line: $(cat "$T/err")"
+
+# Presets: explicit options override a preset's values, whatever their order.
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --hidden 32 --out "$T/p1" --preset seed --beta1 0.7 \
+    2>"$T/err" || fail "preset run: $(cat "$T/err")"
+grep -q "^recipe:   seed, --hidden 32 --beta1 0.7$" "$T/err" || fail "preset + options: $(cat "$T/err")"
+grep -q "betas (0.7, 0.999)" "$T/err" || fail "preset + options: $(cat "$T/err")"
+grep -q "R1 penalty" "$T/err" && fail "seed preset with R1: $(cat "$T/err")"
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --hidden 32 --out "$T/p1" --resume "$T/p1/checkpoint.gan" \
+    --epochs 2 --preset default 2>"$T/err"
+[ $? -eq 1 ] && grep -q "preset differs from the checkpoint" "$T/err" || fail "resume, other preset: $(cat "$T/err")"
+"$BIN" --data "$SRC/data/mnist" --epochs 2 --resume "$T/p1/checkpoint.gan" --quiet 2>"$T/err" ||
+    fail "resume with --limit from the checkpoint: $(cat "$T/err")"
+[ "$(wc -l <"$T/p1/losses.csv")" -eq 3 ] || fail "resumed --limit run: $(cat "$T/p1/losses.csv")"
+
+# Version 1: a checkpoint written before presets (the old default = --preset
+# seed) resumes, and gives the old gan-train's losses and grid exactly; a
+# --preset seed run from scratch gives them too (tests/fixtures/v1).
+checks=$((checks + 1))
+V1=$SRC/tests/fixtures/v1
+mkdir "$T/v1"
+cp "$V1/checkpoint-v1.gan" "$T/v1/checkpoint.gan"
+head -n 3 "$V1/losses-v1.csv" >"$T/v1/losses.csv"
+"$BIN" --data "$V1" --resume "$T/v1/checkpoint.gan" --epochs 4 --threads 1 2>"$T/err" ||
+    fail "resume of a version-1 checkpoint: $(cat "$T/err")"
+grep -q "^recipe:   seed, --z-dim 4 --hidden 8 --batch-size 16$" "$T/err" || fail "v1 recipe: $(cat "$T/err")"
+cmp -s "$T/v1/samples/epoch-004.png" "$V1/epoch-004-v1.png" || fail "v1 resumed: other grid"
+cut -d, -f1-6 "$V1/losses-v1.csv" >"$T/a.csv"
+cut -d, -f1-6 "$T/v1/losses.csv" | sed 1d >"$T/b.csv"
+sed 1d "$T/a.csv" | cmp -s - "$T/b.csv" || fail "v1 resumed: other losses: $(cat "$T/v1/losses.csv")"
+[ "$(head -n 2 "$T/v1/losses.csv" | tail -n 1 | tr -cd , | wc -c)" -eq 13 ] || fail "old CSV rows not padded"
+"$BIN" --data "$V1" --out "$T/v1new" --epochs 4 --hidden 8 --z-dim 4 --grid 2 --batch-size 16 --seed 5 \
+    --threads 1 --preset seed --quiet || fail "--preset seed on the v1 data"
+cmp -s "$T/v1new/samples/epoch-004.png" "$V1/epoch-004-v1.png" || fail "--preset seed: other grid than v1"
+cut -d, -f1-6 "$T/v1new/losses.csv" | sed 1d | cmp -s - "$T/b.csv" || fail "--preset seed: other losses"
 
 # The same --out again: refused, exit 1, nothing touched.
 checks=$((checks + 1))
 cp "$T/run/losses.csv" "$T/keep.csv"
-"$BIN" --data "$SRC/data/mnist" --epochs 1 --out "$T/run" >"$T/out" 2>"$T/err"
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --out "$T/run" >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc -eq 1 ] || fail "rerun into a run folder: exit $rc, want 1"
 [ "$(wc -l <"$T/err")" -eq 1 ] || fail "rerun: not one line"
@@ -142,7 +192,7 @@ cmp -s "$T/keep.csv" "$T/run/losses.csv" || fail "rerun changed losses.csv"
 
 # --log -: the CSV alone on stdout; --quiet: nothing on stderr.
 checks=$((checks + 1))
-"$BIN" --data "$SRC/data/mnist" --epochs 1 --out "$T/run2" --log - --quiet >"$T/out" 2>"$T/err"
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --out "$T/run2" --log - --quiet >"$T/out" 2>"$T/err"
 [ $? -eq 0 ] || fail "--log - run failed"
 [ -s "$T/err" ] && fail "--quiet printed: $(cat "$T/err")"
 [ "$(wc -l <"$T/out")" -eq 2 ] && head -n 1 "$T/out" | grep -q "^epoch,steps" || fail "--log - output: $(cat "$T/out")"
@@ -160,15 +210,17 @@ gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | head -c 100000 >"$T/cut/
 "$BIN" --data "$T/cut" --out "$T/y" >/dev/null 2>"$T/err"
 [ $? -eq 1 ] || fail "truncated data: exit not 1"
 [ "$(wc -l <"$T/err")" -eq 1 ] || fail "truncated data: not one line"
-grep -q "train-images-idx3-ubyte: truncated: header announces 6272000 data bytes, file holds 99984" "$T/err" ||
+grep -q "train-images-idx3-ubyte: truncated: header announces 47040000 data bytes, file holds 99984" "$T/err" ||
     fail "truncated data: $(cat "$T/err")"
 
 # Resume: 2 epochs in one go and 1 + 1 resumed give the same checkpoint,
 # grid and CSV loss columns; the CSV is appended, not restarted.
 checks=$((checks + 1))
-mkdir "$T/small"
-cp "$SRC/data/mnist/train-labels-idx1-ubyte.gz" "$T/small/"
-cp "$SRC/data/mnist/train-images-idx3-ubyte.gz" "$T/small/"
+mkdir "$T/small" # the first 8000 digits: 00001f40 in the headers
+{ printf '\000\000\010\003\000\000\037\100\000\000\000\034\000\000\000\034'
+  gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | tail -c +17 | head -c 6272000; } >"$T/small/train-images-idx3-ubyte"
+{ printf '\000\000\010\001\000\000\037\100'
+  gzip -dc "$SRC/data/mnist/train-labels-idx1-ubyte.gz" | tail -c +9 | head -c 8000; } >"$T/small/train-labels-idx1-ubyte"
 "$BIN" --data "$T/small" --epochs 2 --out "$T/two" --quiet --batch-size 256 || fail "two epochs"
 "$BIN" --data "$T/small" --epochs 1 --out "$T/one" --quiet --batch-size 256 || fail "one epoch"
 "$BIN" --data "$T/small" --epochs 2 --resume "$T/one/checkpoint.gan" --quiet || fail "resume"

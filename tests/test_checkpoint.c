@@ -82,6 +82,8 @@ int main(void)
         gan_trainer_step(&a, 8, &st);
     }
     a.epoch = 2;
+    a.track = (gan_eval_track){.evals = 2, .best_epoch = 1, .since_best = 1, .best_fid = 12.5};
+    a.sums.r1_steps = 0;
     gan_err err = {""};
     CHECK_MSG(gan_checkpoint_save(&a, &cfg, 6, 4, path, &err) == 0, "%s", err.msg);
     gan_ckpt_info in;
@@ -91,6 +93,10 @@ int main(void)
     CHECK(in.rows == 6 && in.cols == 4 && in.z_dim == 5 && in.hidden == 12 && in.batch == 8 &&
           in.grid == 2 && in.seed == 11 && in.epoch == 2 && in.step == 3 && in.count == 40);
     CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
+    CHECK(in.version == 2 && in.header == 256 && in.r1_gamma == 10.0 && in.r1_every == 4 &&
+          in.preset == GAN_PRESET_DEFAULT && in.limit == 0);
+    CHECK(in.track.evals == 2 && in.track.best_epoch == 1 && in.track.since_best == 1 &&
+          in.track.best_fid == 12.5);
     gan_config_default(&cfg2);
     gan_checkpoint_config(&in, &cfg2);
     cfg2.threads = 1;
@@ -105,6 +111,7 @@ int main(void)
     CHECK(memcmp(a.fixed_z, b.fixed_z, 4 * 4 * 5) == 0);
     CHECK(a.rng.state == b.rng.state && a.rng.inc == b.rng.inc && b.step == 3 && b.epoch == 2);
     CHECK(b.G.adam_t == 3 && b.D.adam_t == 3);
+    CHECK(b.r1_gamma == 10.0 && b.r1_every == 4 && b.track.best_fid == 12.5);
     /* ... and both go on alike */
     gan_step_stats sa, sb;
     memcpy(b.x, a.x, sizeof(float) * 8 * 24);
@@ -139,9 +146,21 @@ int main(void)
     spit(bad, (const unsigned char *)"P5\n28 28\n255\n", 13);
     expect_bad(bad, "not a gan-train checkpoint (bad magic)");
     memcpy(copy, good, n);
-    copy[8] = 2; /* version 2 */
+    copy[8] = 3; /* version 3 */
     spit(bad, copy, n);
-    expect_bad(bad, "checkpoint format version 2; this gan-train reads version 1");
+    expect_bad(bad, "checkpoint format version 3; this gan-train reads versions 1 and 2");
+    memcpy(copy, good, n);
+    copy[8] = 1; /* version 1 with a version-2 header: its size field is wrong */
+    spit(bad, copy, n);
+    expect_bad(bad, "corrupt checkpoint (header size 256, expected 208)");
+    memcpy(copy, good, n);
+    copy[216] = 0; /* R1 every 0 */
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
+    memcpy(copy, good, n);
+    copy[220] = 7; /* no such preset */
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
     size_t cuts[] = {5, 40, GAN_CKPT_HEADER, GAN_CKPT_HEADER + 3, n / 2, n - 1};
     for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
         spit(bad, good, cuts[k]);

@@ -115,7 +115,7 @@ static void test_good(void)
     write_raw("set/train-labels-idx1-ubyte", buf, nl);
     gan_dataset ds;
     gan_err err = {""};
-    CHECK_MSG(gan_dataset_load(&ds, path_of("set"), "train", &err) == 0, "%s", err.msg);
+    CHECK_MSG(gan_dataset_load(&ds, path_of("set"), "train", 0, 0, &err) == 0, "%s", err.msg);
     CHECK(ds.count == N && ds.rows == R && ds.cols == C);
     CHECK(memcmp(ds.labels, labels, N) == 0 && memcmp(ds.pixels, pixels, sizeof pixels) == 0);
     /* scaling: ToTensor then Normalize(0.5, 0.5) */
@@ -225,21 +225,43 @@ static void test_bad(void)
     /* a folder: missing, not a folder, count mismatch */
     gan_dataset ds;
     gan_err err = {""};
-    CHECK(gan_dataset_load(&ds, path_of("nowhere"), "train", &err) == -1);
+    CHECK(gan_dataset_load(&ds, path_of("nowhere"), "train", 0, 0, &err) == -1);
     CHECK_MSG(strstr(err.msg, "data folder not found") != NULL, "%s", err.msg);
-    CHECK(gan_dataset_load(&ds, path_of("text"), "train", &err) == -1);
+    CHECK(gan_dataset_load(&ds, path_of("text"), "train", 0, 0, &err) == -1);
     CHECK_MSG(strstr(err.msg, "not a folder") != NULL, "%s", err.msg);
     CHECK(mkdir(path_of("odd"), 0777) == 0);
     write_gz("odd/train-images-idx3-ubyte.gz", buf, ni);
     uint32_t ldims9[1] = {N - 1};
     nl = make_idx(lb, GAN_IDX_MAGIC_LABELS, 1, ldims9, labels, N - 1);
     write_gz("odd/train-labels-idx1-ubyte.gz", lb, nl);
-    CHECK(gan_dataset_load(&ds, path_of("odd"), "train", &err) == -1);
+    CHECK(gan_dataset_load(&ds, path_of("odd"), "train", 0, 0, &err) == -1);
     CHECK_MSG(strstr(err.msg, "10 images in") && strstr(err.msg, "but 9 labels in"), "%s", err.msg);
     CHECK(mkdir(path_of("nolabels"), 0777) == 0);
     write_gz("nolabels/train-images-idx3-ubyte.gz", buf, ni);
-    CHECK(gan_dataset_load(&ds, path_of("nolabels"), "train", &err) == -1);
+    CHECK(gan_dataset_load(&ds, path_of("nolabels"), "train", 0, 0, &err) == -1);
     CHECK_MSG(strstr(err.msg, "train-labels-idx1-ubyte: cannot open"), "%s", err.msg);
+    /* labels optional: the images alone load */
+    CHECK_MSG(gan_dataset_load(&ds, path_of("nolabels"), "train", 0, GAN_DATA_LABELS_OPTIONAL,
+                               &err) == 0, "%s", err.msg);
+    CHECK(ds.count == N && ds.labels == NULL && ds.pixels[1] == 255);
+    gan_dataset_free(&ds);
+    /* ... but a labels file that is there and wrong is still an error */
+    CHECK(gan_dataset_load(&ds, path_of("odd"), "train", 0, GAN_DATA_LABELS_OPTIONAL, &err) == -1);
+    CHECK_MSG(strstr(err.msg, "but 9 labels in"), "%s", err.msg);
+}
+
+/* --limit: the first N images and labels, the file still checked whole */
+static void test_limit(void)
+{
+    gan_dataset ds;
+    gan_err err = {""};
+    CHECK_MSG(gan_dataset_load(&ds, path_of("set"), "train", 3, 0, &err) == 0, "%s", err.msg);
+    CHECK(ds.count == 3 && ds.total == N && ds.rows == R && ds.cols == C);
+    CHECK(memcmp(ds.pixels, pixels, 3 * R * C) == 0 && memcmp(ds.labels, labels, 3) == 0);
+    gan_dataset_free(&ds);
+    CHECK(gan_dataset_load(&ds, path_of("set"), "train", 1000, 0, &err) == 0);
+    CHECK(ds.count == N && ds.total == N);
+    gan_dataset_free(&ds);
 }
 
 int main(void)
@@ -253,6 +275,7 @@ int main(void)
     for (int i = 0; i < N; i++)
         labels[i] = (unsigned char)(i % 10);
     test_good();
+    test_limit();
     test_bad();
     test_rmdir(dir);
     TEST_MAIN_END();

@@ -32,7 +32,7 @@ typedef double (*loss_fn)(void *ctx, uint64_t *pat);
 static void check_grad(const char *what, float *x, size_t n, const float *grad, loss_fn loss,
                        void *ctx, int *checked, int *skipped)
 {
-    const float h = 1e-2f;
+    const float h = 4e-3f;
     uint64_t p0, pp, pm;
     loss(ctx, &p0);
     double scale = 0;
@@ -127,6 +127,51 @@ static void test_mlp(float slope, gan_act act)
     gan_mlp_free(&m);
 }
 
+/*
+ * The R1 penalty, computed independently in double: a forward through D's
+ * layers for each real row, then the input gradient of the logit by the
+ * chain rule, unit by unit: d l / d x_p = sum_j W1[j][p] m1_j sum_k W2[k][j]
+ * m2_k w3[k]. Returns scale/2 * mean_i |d l / d x_i|^2.
+ */
+static double r1_penalty(const gan_mlp *D, const float *x, int b, double scale)
+{
+    const int in = D->dims[0], h1 = D->dims[1], h2 = D->dims[2];
+    const float *W1 = D->p.w[0], *b1 = D->p.b[0], *W2 = D->p.w[1], *b2 = D->p.b[1];
+    const float *w3 = D->p.w[2];
+    double s = D->slope, total = 0.0;
+    for (int i = 0; i < b; i++) {
+        const float *xi = x + (size_t)i * in;
+        double a1[64], m1[64], m2[64], u2[64], u1[64];
+        for (int j = 0; j < h1; j++) {
+            double v = b1[j];
+            for (int p = 0; p < in; p++)
+                v += (double)W1[j * in + p] * xi[p];
+            m1[j] = v > 0 ? 1.0 : s;
+            a1[j] = v * m1[j];
+        }
+        for (int k = 0; k < h2; k++) {
+            double v = b2[k];
+            for (int j = 0; j < h1; j++)
+                v += (double)W2[k * h1 + j] * a1[j];
+            m2[k] = v > 0 ? 1.0 : s;
+            u2[k] = m2[k] * w3[k];
+        }
+        for (int j = 0; j < h1; j++) {
+            double v = 0;
+            for (int k = 0; k < h2; k++)
+                v += (double)W2[k * h1 + j] * u2[k];
+            u1[j] = m1[j] * v;
+        }
+        for (int p = 0; p < in; p++) {
+            double g = 0;
+            for (int j = 0; j < h1; j++)
+                g += (double)W1[j * in + p] * u1[j];
+            total += g * g;
+        }
+    }
+    return 0.5 * scale * total / b;
+}
+
 /* ---- the trainer's step: D-step and G-step gradients ---- */
 typedef struct {
     gan_trainer *t;
@@ -134,6 +179,7 @@ typedef struct {
     float *z;
     int b;
     int which; /* 0: loss_d at D's params; 1: loss_g at G's params */
+    double r1; /* loss_d's R1 weight (gamma K), 0 for none */
 } step_ctx;
 
 static double step_loss(void *c_, uint64_t *pat)
@@ -153,6 +199,8 @@ static double step_loss(void *c_, uint64_t *pat)
     if (c->which == 0) {
         gan_mlp_forward(&t->D, p, buf, 2 * b, &GAN_SOLO);
         l = gan_bce_forward(p, y, 2 * (size_t)b);
+        if (c->r1 > 0)
+            l += r1_penalty(&t->D, buf, b, c->r1);
     } else {
         gan_mlp_forward(&t->D, p, buf + b * P, b, &GAN_SOLO);
         l = gan_bce_forward(p, y, (size_t)b);
@@ -161,18 +209,26 @@ static double step_loss(void *c_, uint64_t *pat)
     return l;
 }
 
-static void test_step(float slope)
+/* One trainer step, from step number `first` (so that a lazy penalty is on
+ * or off), with the R1 penalty gamma every K-th step. */
+static void test_step(float slope, double gamma, int every, long first)
 {
     gan_config cfg;
     gan_config_default(&cfg);
+    gan_config_preset(&cfg, GAN_PRESET_SEED);
     cfg.batch = BS;
     cfg.z_dim = ZD;
     cfg.hidden = H;
     cfg.slope = slope;
     cfg.lr = 1e-2;
+    cfg.r1_gamma = gamma;
+    cfg.r1_every = every;
+    cfg.threads = 1;
     gan_trainer t;
     gan_err err;
     CHECK(gan_trainer_init(&t, &cfg, P, 10, &err) == 0);
+    t.step = first;
+    int r1_on = gamma > 0 && first % every == 0;
     const int b = 3; /* a partial batch */
     float x[BS * P], z[BS * ZD];
     fill(x, (size_t)b * P, -1, 1);
@@ -188,7 +244,8 @@ static void test_step(float slope)
 
     gan_step_stats st;
     gan_trainer_step(&t, b, &st);
-    CHECK(t.step == 1 && t.G.adam_t == 1 && t.D.adam_t == 1);
+    CHECK(t.step == first + 1 && t.G.adam_t == 1 && t.D.adam_t == 1);
+    CHECK(st.r1_done == r1_on);
     memcpy(gg, t.G.grads, sizeof(float) * ng); /* G-step gradient */
     memcpy(dg, t.D.grads, sizeof(float) * nd); /* D-step gradient (G step adds none) */
     memcpy(d1, t.D.params, sizeof(float) * nd);
@@ -204,11 +261,19 @@ static void test_step(float slope)
     CHECK(moved > 0);
 
     /* the stats are the losses at the step's parameters */
-    step_ctx c = {&t, x, z, b, 0};
+    step_ctx c = {&t, x, z, b, 0, r1_on ? gamma * every : 0.0};
     uint64_t pat;
     memcpy(t.G.params, g0, sizeof(float) * ng);
     memcpy(t.D.params, d0, sizeof(float) * nd);
-    CHECK_CLOSE(st.loss_d, step_loss(&c, &pat), 1e-6, 1e-6);
+    if (r1_on) {
+        /* the reported penalty is gamma/2 mean |g|^2, without the K */
+        double pen = r1_penalty(&t.D, x, b, gamma);
+        CHECK(pen > 0);
+        CHECK_CLOSE(st.r1, pen, 1e-9, 1e-5);
+        CHECK_CLOSE(st.loss_d + every * st.r1, step_loss(&c, &pat), 1e-6, 1e-5);
+    } else {
+        CHECK_CLOSE(st.loss_d, step_loss(&c, &pat), 1e-6, 1e-6);
+    }
     int checked = 0, skipped = 0;
     check_grad("D-step grad", t.D.params, nd, dg, step_loss, &c, &checked, &skipped);
 
@@ -216,7 +281,8 @@ static void test_step(float slope)
     memcpy(t.D.params, d1, sizeof(float) * nd);
     CHECK_CLOSE(st.loss_g, step_loss(&c, &pat), 1e-6, 1e-6);
     check_grad("G-step grad", t.G.params, ng, gg, step_loss, &c, &checked, &skipped);
-    CHECK_MSG(checked > 9 * (checked + skipped) / 10, "checked %d, skipped %d", checked, skipped);
+    CHECK_MSG(checked > 9 * (checked + skipped) / 10, "slope %g, r1 %g every %d: checked %d, "
+              "skipped %d", slope, gamma, every, checked, skipped);
     CHECK(st.d_real > 0 && st.d_real < 1 && st.d_fake > 0 && st.d_fake < 1);
     gan_trainer_free(&t);
 }
@@ -228,7 +294,12 @@ int main(void)
     test_mlp(0.0f, GAN_ACT_SIGMOID);
     test_mlp(0.2f, GAN_ACT_TANH);
     test_mlp(0.2f, GAN_ACT_SIGMOID);
-    test_step(0.0f);
-    test_step(0.2f);
+    test_step(0.0f, 0.0, 1, 0);
+    test_step(0.2f, 0.0, 1, 0);
+    /* R1: every step; lazily on this step (x3); lazily not on this step */
+    test_step(0.0f, 10.0, 1, 0);
+    test_step(0.2f, 10.0, 1, 0);
+    test_step(0.2f, 5.0, 3, 6);
+    test_step(0.2f, 5.0, 3, 7);
     TEST_MAIN_END();
 }

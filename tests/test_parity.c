@@ -4,7 +4,7 @@
  * tests/fixtures/parity.txt was written by scripts/make-reference.py, which
  * runs the seed's model and step in PyTorch from the same initial weights and
  * noise (gan-train's PCG32 rules, re-implemented there) on the first 3 x 64
- * images of data/mnist. This test runs the same iterations through the
+ * images of data/mnist (format 2: also the R1 penalty, by autograd). This test runs the same iterations through the
  * library and compares.
  *
  * Tolerances. The inputs (weights, images, noise) must agree to the bit
@@ -46,7 +46,8 @@ typedef struct {
 typedef struct {
     char name[32];
     unsigned long long seed;
-    double slope, lr;
+    double slope, lr, beta1, r1;
+    int r1_every;
     int saturate; /* 0, or the value D's last bias is set to (saturation) */
     int iterations, batch, zdim, hidden;
     int nrec;
@@ -54,6 +55,15 @@ typedef struct {
 } fixture_case;
 
 static double worst_tensor = 0.0, worst_loss = 0.0;
+static int r1_steps = 0; /* steps with the R1 penalty compared */
+
+static const record *find_quiet(const fixture_case *c, const char *name)
+{
+    for (int i = 0; i < c->nrec; i++)
+        if (strcmp(c->rec[i].name, name) == 0)
+            return &c->rec[i];
+    return NULL;
+}
 
 static const record *find(const fixture_case *c, const char *name)
 {
@@ -77,10 +87,11 @@ static int read_case(FILE *f, fixture_case *c)
         if (strncmp(line, "case ", 5) == 0) {
             int got = sscanf(line,
                              "case %31s seed=%llu slope=%lf saturate=%d iterations=%d batch=%d "
-                             "zdim=%d hidden=%d lr=%lf",
+                             "zdim=%d hidden=%d lr=%lf beta1=%lf r1=%lf r1every=%d",
                              c->name, &c->seed, &c->slope, &c->saturate, &c->iterations,
-                             &c->batch, &c->zdim, &c->hidden, &c->lr);
-            CHECK_MSG(got == 9, "bad case line: %s", line);
+                             &c->batch, &c->zdim, &c->hidden, &c->lr, &c->beta1, &c->r1,
+                             &c->r1_every);
+            CHECK_MSG(got == 12, "bad case line: %s", line);
             in_case = 1;
             continue;
         }
@@ -202,9 +213,13 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
 {
     gan_config cfg;
     gan_config_default(&cfg);
+    gan_config_preset(&cfg, GAN_PRESET_SEED);
     cfg.threads = threads;
     cfg.seed = c->seed;
     cfg.slope = (float)c->slope;
+    cfg.beta1 = c->beta1;
+    cfg.r1_gamma = c->r1;
+    cfg.r1_every = c->r1_every;
     cfg.batch = c->batch;
     cfg.z_dim = c->zdim;
     cfg.hidden = c->hidden;
@@ -248,6 +263,15 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
         check_loss(c, "loss_fake", it, st.loss_fake);
         check_loss(c, "loss_d", it, st.loss_d);
         check_loss(c, "loss_g", it, st.loss_g);
+        /* the penalty on the steps PyTorch computed it, and on no other */
+        char key[32];
+        snprintf(key, sizeof key, "r1.%d", it);
+        const record *r1 = find_quiet(c, key);
+        CHECK_MSG(st.r1_done == (r1 != NULL), "%s: step %d, penalty %d", c->name, it, st.r1_done);
+        if (r1 && st.r1_done) {
+            CHECK_CLOSE(st.r1, r1->val[0], 0, 10 * RTOL);
+            r1_steps++;
+        }
     }
     check_model(c, "final.G", &t.G, &t.G.p, RTOL);
     check_model(c, "final.D", &t.D, &t.D.p, RTOL);
@@ -269,10 +293,10 @@ int main(int argc, char **argv)
         return 1;
     }
     char first[128];
-    CHECK(fgets(first, sizeof first, f) && strncmp(first, "# gan-train parity fixture, format 1", 36) == 0);
+    CHECK(fgets(first, sizeof first, f) && strncmp(first, "# gan-train parity fixture, format 2", 36) == 0);
     gan_dataset ds;
     gan_err err = {""};
-    if (gan_dataset_load(&ds, argv[2], "train", &err) != 0) {
+    if (gan_dataset_load(&ds, argv[2], "train", 192, 0, &err) != 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
@@ -294,9 +318,10 @@ int main(int argc, char **argv)
         free_case(&c);
     }
     fclose(f);
-    CHECK(cases == 4 && saturated_seen == 3);
-    fprintf(stderr, "parity (%d thread%s): %d cases; largest difference: tensors %.3g (relative to scale), "
-                    "losses %.3g (absolute)\n", threads, threads == 1 ? "" : "s", cases, worst_tensor, worst_loss);
+    CHECK(cases == 6 && saturated_seen == 3 && r1_steps == 5);
+    fprintf(stderr, "parity (%d thread%s): %d cases, %d steps with R1; largest difference: tensors "
+                    "%.3g (relative to scale), losses %.3g (absolute)\n", threads,
+            threads == 1 ? "" : "s", cases, r1_steps, worst_tensor, worst_loss);
     gan_dataset_free(&ds);
     TEST_MAIN_END();
 }
