@@ -8,7 +8,9 @@
 #ifndef GAN_FILE_H
 #define GAN_FILE_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "gan_common.h"
 
@@ -28,5 +30,59 @@ void gan_atomic_abort(gan_atomic *a);
 
 /** Writes n bytes; on a short write fills err naming `path`. */
 int gan_write_all(FILE *f, const void *buf, size_t n, const char *path, gan_err *err);
+
+/* Numbers in files, little-endian byte by byte (the same file on any
+ * machine); floats as their IEEE-754 bits. */
+static inline void gan_put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline void gan_put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint32_t gan_get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t gan_get64(const unsigned char *p)
+{
+    return (uint64_t)gan_get32(p) | (uint64_t)gan_get32(p + 4) << 32;
+}
+
+static inline void gan_putf32(unsigned char *p, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    gan_put32(p, u);
+}
+
+static inline float gan_getf32(const unsigned char *p)
+{
+    uint32_t u = gan_get32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static inline void gan_putf64(unsigned char *p, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    gan_put64(p, u);
+}
+
+static inline double gan_getf64(const unsigned char *p)
+{
+    uint64_t u = gan_get64(p);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
 
 #endif

@@ -23,6 +23,7 @@
 #define GAN_LAYERS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gan_rng.h"
 
@@ -61,8 +62,8 @@ void gan_sigmoid_forward(float *out, const float *inp, size_t n);
 void gan_sigmoid_backward(float *dinp, const float *dout, const float *out, size_t n);
 
 /* The activations a fused pass knows: LeakyReLU (slope 0 = ReLU), tanh,
- * sigmoid. */
-typedef enum { GAN_ACT_LEAKY, GAN_ACT_TANH, GAN_ACT_SIGMOID } gan_act;
+ * sigmoid, none (the identity: logits). */
+typedef enum { GAN_ACT_LEAKY, GAN_ACT_TANH, GAN_ACT_SIGMOID, GAN_ACT_NONE } gan_act;
 
 /* Fused passes around a bias-free GEMM, one sweep over columns [lo, hi):
  * forward: x (B, OC) = act(x + bias (OC)), in place;
@@ -80,6 +81,15 @@ void gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC
 double gan_bce_forward(const float *p, const float *y, size_t n);
 /* dp (n) = (p - y) / max(p (1 - p), 1e-12) / n, PyTorch's BCELoss backward. */
 void gan_bce_backward(float *dp, const float *p, const float *y, size_t n);
+
+/* Softmax cross-entropy over C classes, mean over B rows (PyTorch's
+ * nn.CrossEntropyLoss): probs (B, C) = softmax(logits (B, C)) row by row
+ * (max subtracted first); returns -(1/B) sum_i log probs[i, labels[i]]. */
+double gan_softmax_ce_forward(float *probs, const float *logits, const uint8_t *labels, int B,
+                              int C);
+/* dlogits (B, C) = (probs - onehot(labels)) / B */
+void gan_softmax_ce_backward(float *dlogits, const float *probs, const uint8_t *labels, int B,
+                             int C);
 
 /* Adam's settings (PyTorch's names and defaults: 1e-3, 0.9, 0.999, 1e-8). */
 typedef struct {

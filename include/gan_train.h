@@ -62,6 +62,10 @@ typedef struct {
     int r1_every;           /* the penalty on every K-th D step, scaled by K */
     int preset;             /* the gan_preset the recipe started from */
     int limit;              /* train on the first N images (0: all) */
+    int eval_every;         /* evaluate every K epochs (and after the last); 0: never */
+    int eval_count;         /* samples an evaluation draws */
+    int patience;           /* stop after P evaluations without a better FID; 0: never */
+    const char *cache_dir;  /* the classifier's cache (NULL: gan_eval.h's default) */
     uint64_t seed;
     int threads;            /* threads of gan-train's own pool (OpenBLAS: 1 each); 0: one
                                per CPU this process may use (gan_pool_default_threads) */

@@ -15,58 +15,6 @@
 
 static const unsigned char MAGIC[8] = {'G', 'A', 'N', 'C', 'K', 'P', 'T', 0};
 
-static void put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void putf32(unsigned char *p, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    put32(p, u);
-}
-
-static float getf32(const unsigned char *p)
-{
-    uint32_t u = get32(p);
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-static void putf64(unsigned char *p, double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    put64(p, u);
-}
-
-static double getf64(const unsigned char *p)
-{
-    uint64_t u = get64(p);
-    double d;
-    memcpy(&d, &u, 8);
-    return d;
-}
-
 /* A file being written, with its running CRC. */
 typedef struct {
     gan_atomic a;
@@ -92,7 +40,7 @@ static void write_floats(ckpt_writer *w, const float *x, size_t n)
     while (n > 0 && !w->failed) {
         size_t k = n < sizeof buf / 4 ? n : sizeof buf / 4;
         for (size_t i = 0; i < k; i++)
-            putf32(buf + 4 * i, x[i]);
+            gan_putf32(buf + 4 * i, x[i]);
         write_bytes(w, buf, 4 * k);
         x += k;
         n -= k;
@@ -105,47 +53,47 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     unsigned char h[GAN_CKPT_HEADER];
     memset(h, 0, sizeof h);
     memcpy(h, MAGIC, 8);
-    put32(h + 8, GAN_CKPT_VERSION);
-    put32(h + 12, GAN_CKPT_HEADER);
-    put32(h + 16, (uint32_t)rows);
-    put32(h + 20, (uint32_t)cols);
-    put32(h + 24, (uint32_t)t->z_dim);
-    put32(h + 28, (uint32_t)t->G.dims[1]);
-    put32(h + 32, (uint32_t)t->batch);
-    put32(h + 36, (uint32_t)t->grid);
-    put32(h + 40, t->G.slope > 0.0f ? 1u : 0u);
-    putf32(h + 44, t->G.slope);
-    putf64(h + 48, t->adam.lr);
-    putf64(h + 56, t->adam.beta1);
-    putf64(h + 64, t->adam.beta2);
-    putf64(h + 72, t->adam.eps);
-    put64(h + 80, cfg->seed);
-    put32(h + 88, (uint32_t)t->epoch);
-    put32(h + 92, t->count);
-    put64(h + 96, (uint64_t)t->step);
-    put64(h + 104, t->rng.state);
-    put64(h + 112, t->rng.inc);
-    put64(h + 120, (uint64_t)t->G.adam_t);
-    put64(h + 128, (uint64_t)t->D.adam_t);
-    put64(h + 136, t->G.nparams);
-    put64(h + 144, t->D.nparams);
-    put32(h + 152, (uint32_t)(t->grid * t->grid));
-    put32(h + 156, t->pos);
-    put32(h + 160, (uint32_t)t->sums.steps);
-    putf64(h + 168, t->sums.loss_d);
-    putf64(h + 176, t->sums.loss_g);
-    putf64(h + 184, t->sums.d_real);
-    putf64(h + 192, t->sums.d_fake);
-    put32(h + 164, (uint32_t)t->sums.r1_steps);
-    putf64(h + 200, t->sums.r1);
-    putf64(h + 208, t->r1_gamma);
-    put32(h + 216, (uint32_t)t->r1_every);
-    put32(h + 220, (uint32_t)cfg->preset);
-    put32(h + 224, (uint32_t)cfg->limit);
-    put32(h + 228, (uint32_t)t->track.evals);
-    put32(h + 232, (uint32_t)t->track.best_epoch);
-    put32(h + 236, (uint32_t)t->track.since_best);
-    putf64(h + 240, t->track.best_fid);
+    gan_put32(h + 8, GAN_CKPT_VERSION);
+    gan_put32(h + 12, GAN_CKPT_HEADER);
+    gan_put32(h + 16, (uint32_t)rows);
+    gan_put32(h + 20, (uint32_t)cols);
+    gan_put32(h + 24, (uint32_t)t->z_dim);
+    gan_put32(h + 28, (uint32_t)t->G.dims[1]);
+    gan_put32(h + 32, (uint32_t)t->batch);
+    gan_put32(h + 36, (uint32_t)t->grid);
+    gan_put32(h + 40, t->G.slope > 0.0f ? 1u : 0u);
+    gan_putf32(h + 44, t->G.slope);
+    gan_putf64(h + 48, t->adam.lr);
+    gan_putf64(h + 56, t->adam.beta1);
+    gan_putf64(h + 64, t->adam.beta2);
+    gan_putf64(h + 72, t->adam.eps);
+    gan_put64(h + 80, cfg->seed);
+    gan_put32(h + 88, (uint32_t)t->epoch);
+    gan_put32(h + 92, t->count);
+    gan_put64(h + 96, (uint64_t)t->step);
+    gan_put64(h + 104, t->rng.state);
+    gan_put64(h + 112, t->rng.inc);
+    gan_put64(h + 120, (uint64_t)t->G.adam_t);
+    gan_put64(h + 128, (uint64_t)t->D.adam_t);
+    gan_put64(h + 136, t->G.nparams);
+    gan_put64(h + 144, t->D.nparams);
+    gan_put32(h + 152, (uint32_t)(t->grid * t->grid));
+    gan_put32(h + 156, t->pos);
+    gan_put32(h + 160, (uint32_t)t->sums.steps);
+    gan_putf64(h + 168, t->sums.loss_d);
+    gan_putf64(h + 176, t->sums.loss_g);
+    gan_putf64(h + 184, t->sums.d_real);
+    gan_putf64(h + 192, t->sums.d_fake);
+    gan_put32(h + 164, (uint32_t)t->sums.r1_steps);
+    gan_putf64(h + 200, t->sums.r1);
+    gan_putf64(h + 208, t->r1_gamma);
+    gan_put32(h + 216, (uint32_t)t->r1_every);
+    gan_put32(h + 220, (uint32_t)cfg->preset);
+    gan_put32(h + 224, (uint32_t)cfg->limit);
+    gan_put32(h + 228, (uint32_t)t->track.evals);
+    gan_put32(h + 232, (uint32_t)t->track.best_epoch);
+    gan_put32(h + 236, (uint32_t)t->track.since_best);
+    gan_putf64(h + 240, t->track.best_fid);
 
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
@@ -162,12 +110,12 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     for (uint32_t i = 0; i < t->count && !w.failed;) {
         uint32_t k = t->count - i < sizeof buf / 4 ? t->count - i : (uint32_t)(sizeof buf / 4);
         for (uint32_t q = 0; q < k; q++)
-            put32(buf + 4 * q, t->perm[i + q]);
+            gan_put32(buf + 4 * q, t->perm[i + q]);
         write_bytes(&w, buf, 4 * (size_t)k);
         i += k;
     }
     unsigned char tail[4];
-    put32(tail, (uint32_t)w.crc);
+    gan_put32(tail, (uint32_t)w.crc);
     if (!w.failed && gan_write_all(w.a.f, tail, 4, path, err) != 0)
         w.failed = 1;
     if (w.failed) {
@@ -187,47 +135,47 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
 {
     if (memcmp(h, MAGIC, 8) != 0)
         return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
-    uint32_t version = get32(h + 8);
+    uint32_t version = gan_get32(h + 8);
     if (version != 1 && version != GAN_CKPT_VERSION)
         return gan_err_set(err, "%s: checkpoint format version %u; this gan-train reads versions 1 "
                            "and %u", path, version, GAN_CKPT_VERSION);
     uint32_t header = version == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
-    if (get32(h + 12) != header)
+    if (gan_get32(h + 12) != header)
         return gan_err_set(err, "%s: corrupt checkpoint (header size %u, expected %u)", path,
-                           get32(h + 12), header);
+                           gan_get32(h + 12), header);
     in->version = version;
     in->header = header;
-    in->rows = get32(h + 16);
-    in->cols = get32(h + 20);
-    in->z_dim = get32(h + 24);
-    in->hidden = get32(h + 28);
-    in->batch = get32(h + 32);
-    in->grid = get32(h + 36);
-    in->activation = get32(h + 40);
-    in->slope = getf32(h + 44);
-    in->lr = getf64(h + 48);
-    in->beta1 = getf64(h + 56);
-    in->beta2 = getf64(h + 64);
-    in->eps = getf64(h + 72);
-    in->seed = get64(h + 80);
-    in->epoch = get32(h + 88);
-    in->count = get32(h + 92);
-    in->step = get64(h + 96);
-    in->rng_state = get64(h + 104);
-    in->rng_inc = get64(h + 112);
-    in->adam_t_g = (int64_t)get64(h + 120);
-    in->adam_t_d = (int64_t)get64(h + 128);
-    in->nparams_g = get64(h + 136);
-    in->nparams_d = get64(h + 144);
-    in->nfixed = get32(h + 152);
-    in->pos = get32(h + 156);
-    in->sums.steps = (int)get32(h + 160);
-    in->sums.loss_d = getf64(h + 168);
-    in->sums.loss_g = getf64(h + 176);
-    in->sums.d_real = getf64(h + 184);
-    in->sums.d_fake = getf64(h + 192);
-    in->sums.r1_steps = (int)get32(h + 164);
-    in->sums.r1 = getf64(h + 200);
+    in->rows = gan_get32(h + 16);
+    in->cols = gan_get32(h + 20);
+    in->z_dim = gan_get32(h + 24);
+    in->hidden = gan_get32(h + 28);
+    in->batch = gan_get32(h + 32);
+    in->grid = gan_get32(h + 36);
+    in->activation = gan_get32(h + 40);
+    in->slope = gan_getf32(h + 44);
+    in->lr = gan_getf64(h + 48);
+    in->beta1 = gan_getf64(h + 56);
+    in->beta2 = gan_getf64(h + 64);
+    in->eps = gan_getf64(h + 72);
+    in->seed = gan_get64(h + 80);
+    in->epoch = gan_get32(h + 88);
+    in->count = gan_get32(h + 92);
+    in->step = gan_get64(h + 96);
+    in->rng_state = gan_get64(h + 104);
+    in->rng_inc = gan_get64(h + 112);
+    in->adam_t_g = (int64_t)gan_get64(h + 120);
+    in->adam_t_d = (int64_t)gan_get64(h + 128);
+    in->nparams_g = gan_get64(h + 136);
+    in->nparams_d = gan_get64(h + 144);
+    in->nfixed = gan_get32(h + 152);
+    in->pos = gan_get32(h + 156);
+    in->sums.steps = (int)gan_get32(h + 160);
+    in->sums.loss_d = gan_getf64(h + 168);
+    in->sums.loss_g = gan_getf64(h + 176);
+    in->sums.d_real = gan_getf64(h + 184);
+    in->sums.d_fake = gan_getf64(h + 192);
+    in->sums.r1_steps = (int)gan_get32(h + 164);
+    in->sums.r1 = gan_getf64(h + 200);
     if (version == 1) {
         /* the seed's recipe, all images, no evaluation; 164 and 200 were zero */
         in->r1_gamma = 0.0;
@@ -236,14 +184,14 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
         in->limit = 0;
         memset(&in->track, 0, sizeof in->track);
     } else {
-        in->r1_gamma = getf64(h + 208);
-        in->r1_every = get32(h + 216);
-        in->preset = get32(h + 220);
-        in->limit = get32(h + 224);
-        in->track.evals = (int)get32(h + 228);
-        in->track.best_epoch = (int)get32(h + 232);
-        in->track.since_best = (int)get32(h + 236);
-        in->track.best_fid = getf64(h + 240);
+        in->r1_gamma = gan_getf64(h + 208);
+        in->r1_every = gan_get32(h + 216);
+        in->preset = gan_get32(h + 220);
+        in->limit = gan_get32(h + 224);
+        in->track.evals = (int)gan_get32(h + 228);
+        in->track.best_epoch = (int)gan_get32(h + 232);
+        in->track.since_best = (int)gan_get32(h + 236);
+        in->track.best_fid = gan_getf64(h + 240);
     }
     /* limits of the command line, and sizes that agree with each other */
     int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
@@ -297,8 +245,8 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         fclose(f);
         return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
     }
-    uint32_t hsize = got >= 12 && get32(h + 8) == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
-    if (got < hsize && (got < 12 || get32(h + 8) == 1 || get32(h + 8) == GAN_CKPT_VERSION)) {
+    uint32_t hsize = got >= 12 && gan_get32(h + 8) == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
+    if (got < hsize && (got < 12 || gan_get32(h + 8) == 1 || gan_get32(h + 8) == GAN_CKPT_VERSION)) {
         fclose(f);
         return gan_err_set(err, "%s: truncated checkpoint (%zu of %u header bytes)", path, got,
                            hsize);
@@ -344,7 +292,7 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         crc = crc32(crc, buf + off, (uInt)k);
         off += k;
     }
-    if ((uint32_t)crc != get32(buf + want - 4)) {
+    if ((uint32_t)crc != gan_get32(buf + want - 4)) {
         free(buf);
         return gan_err_set(err, "%s: corrupt checkpoint (CRC mismatch)", path);
     }
@@ -373,7 +321,7 @@ void gan_checkpoint_config(const gan_ckpt_info *in, gan_config *cfg)
 static const unsigned char *read_floats(float *x, const unsigned char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++, p += 4)
-        x[i] = getf32(p);
+        x[i] = gan_getf32(p);
     return p;
 }
 
@@ -402,7 +350,7 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
         return gan_err_set(err, "%s: out of memory", path);
     int perm_ok = 1;
     for (uint32_t i = 0; i < t->count; i++, p += 4) {
-        uint32_t v = get32(p);
+        uint32_t v = gan_get32(p);
         perm_ok &= v < t->count && !(seen[v / 8] >> (v % 8) & 1);
         if (v < t->count)
             seen[v / 8] |= (unsigned char)(1u << (v % 8));

@@ -14,7 +14,7 @@ enum {
     OPT_DATA = 256, OPT_OUT, OPT_EPOCHS, OPT_LR, OPT_BATCH, OPT_BETA1, OPT_BETA2, OPT_ZDIM,
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
     OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY,
-    OPT_LIMIT
+    OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +40,10 @@ static const struct option long_opts[] = {
     {"r1", required_argument, NULL, OPT_R1},
     {"r1-every", required_argument, NULL, OPT_R1_EVERY},
     {"limit", required_argument, NULL, OPT_LIMIT},
+    {"eval-every", required_argument, NULL, OPT_EVAL_EVERY},
+    {"eval-count", required_argument, NULL, OPT_EVAL_COUNT},
+    {"patience", required_argument, NULL, OPT_PATIENCE},
+    {"cache", required_argument, NULL, OPT_CACHE},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -56,6 +60,7 @@ void gan_cli_usage(FILE *out)
     fprintf(out,
             "Usage: gan-train [options]\n"
             "       gan-train sample --checkpoint FILE ...   (see gan-train sample --help)\n"
+            "       gan-train eval --checkpoint FILE ...     (see gan-train eval --help)\n"
             "Trains the seed's MLP GAN (G z-H-H-pixels, D pixels-H-H-1) on IDX images,\n"
             "writing a sample grid, a CSV row and a checkpoint after every epoch.\n"
             "\n"
@@ -90,6 +95,14 @@ void gan_cli_usage(FILE *out)
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
             "  --threads N         threads, each running OpenBLAS on one\n"
             "                      [%d: the CPUs this process may use, at most %d]\n"
+            "Evaluation (gan-train eval --help tells the measures):\n"
+            "  --eval-every K      FID, classes, IS, precision and recall every K epochs\n"
+            "                      and after the last, into the CSV; 0: never [%d]\n"
+            "  --eval-count N      samples an evaluation draws [%d]\n"
+            "  --patience P        stop when P evaluations in a row bring no better FID;\n"
+            "                      OUT/best.gan is always the best so far; 0: never [%d]\n"
+            "  --cache DIR         where the evaluation's classifier is cached\n"
+            "                      [$XDG_CACHE_HOME/gan-train or ~/.cache/gan-train]\n"
             "Other:\n"
             "  --quiet             print nothing but errors\n"
             "  --help              this text\n"
@@ -100,7 +113,7 @@ void gan_cli_usage(FILE *out)
             gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
             d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
             d.beta2, d.r1_gamma, d.r1_every, (unsigned long long)d.seed, gan_pool_default_threads(),
-            GAN_POOL_MAX_DEFAULT);
+            GAN_POOL_MAX_DEFAULT, d.eval_every, d.eval_count, d.patience);
 }
 
 int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err)
@@ -250,6 +263,18 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             break;
         case OPT_LIMIT: rc = gan_cli_parse_int("limit", a, 1, INT_MAX, &cfg->limit, err);
             cfg->set |= GAN_SET_LIMIT;
+            break;
+        case OPT_EVAL_EVERY:
+            rc = gan_cli_parse_int("eval-every", a, 0, 1000000, &cfg->eval_every, err);
+            break;
+        case OPT_EVAL_COUNT:
+            rc = gan_cli_parse_int("eval-count", a, 10, 1000000, &cfg->eval_count, err);
+            break;
+        case OPT_PATIENCE: rc = gan_cli_parse_int("patience", a, 0, 1000000, &cfg->patience, err); break;
+        case OPT_CACHE:
+            if (!*a)
+                rc = gan_err_set(err, "--cache: empty folder name");
+            cfg->cache_dir = a;
             break;
         case OPT_FORCE: cfg->force = 1; break;
         case OPT_RESUME:

@@ -159,6 +159,9 @@ void gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, in
         } else if (act == GAN_ACT_TANH) {
             for (int j = lo; j < hi; j++)
                 row[j] = tanh_fast(row[j] + bias[j]);
+        } else if (act == GAN_ACT_NONE) {
+            for (int j = lo; j < hi; j++)
+                row[j] += bias[j];
         } else {
             for (int j = lo; j < hi; j++)
                 row[j] = sigmoid(row[j] + bias[j]);
@@ -181,6 +184,8 @@ void gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC
         } else if (act == GAN_ACT_TANH) {
             for (int j = lo; j < hi; j++)
                 row[j] *= 1.0f - yr[j] * yr[j];
+        } else if (act == GAN_ACT_NONE) {
+            /* the identity: d stays */
         } else {
             for (int j = lo; j < hi; j++)
                 row[j] = row[j] * yr[j] * (1.0f - yr[j]);
@@ -216,6 +221,37 @@ void gan_bce_backward(float *dp, const float *p, const float *y, size_t n)
         if (d < 1e-12f)
             d = 1e-12f;
         dp[i] = (p[i] - y[i]) / d * inv_n;
+    }
+}
+
+GAN_HOT
+double gan_softmax_ce_forward(float *probs, const float *logits, const uint8_t *labels, int B,
+                              int C)
+{
+    double loss = 0.0;
+    for (int i = 0; i < B; i++) {
+        const float *l = logits + (size_t)i * C;
+        float *p = probs + (size_t)i * C;
+        float mx = l[0];
+        for (int c = 1; c < C; c++)
+            mx = l[c] > mx ? l[c] : mx;
+        double sum = 0.0;
+        for (int c = 0; c < C; c++)
+            sum += exp((double)l[c] - mx);
+        for (int c = 0; c < C; c++)
+            p[c] = (float)(exp((double)l[c] - mx) / sum);
+        loss -= (double)l[labels[i]] - mx - log(sum);
+    }
+    return loss / B;
+}
+
+void gan_softmax_ce_backward(float *dlogits, const float *probs, const uint8_t *labels, int B,
+                             int C)
+{
+    float inv = 1.0f / (float)B;
+    for (int i = 0; i < B; i++) {
+        for (int c = 0; c < C; c++)
+            dlogits[(size_t)i * C + c] = (probs[(size_t)i * C + c] - (c == labels[i])) * inv;
     }
 }
 

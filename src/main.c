@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gan_cli.h"
+#include "gan_eval.h"
 #include "gan_kernel.h"
 #include "gan_sample.h"
 #include "gan_train.h"
@@ -55,6 +56,21 @@ int main(int argc, char **argv)
             return 2;
         }
         if (gan_sample_run(&s, stderr, &err) != 0) {
+            fprintf(stderr, "gan-train: %s\n", err.msg);
+            return 1;
+        }
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "eval") == 0) {
+        gan_eval_cmd e;
+        int prc = gan_eval_cmd_parse(&e, argc - 1, argv + 1, stdout, &err);
+        if (prc == 1)
+            return fflush(stdout) == 0 ? 0 : 1;
+        if (prc != 0) {
+            fprintf(stderr, "gan-train: %s\n", err.msg);
+            return 2;
+        }
+        if (gan_eval_cmd_run(&e, stdout, stderr, &err) != 0) {
             fprintf(stderr, "gan-train: %s\n", err.msg);
             return 1;
         }

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "gan_checkpoint.h"
+#include "gan_eval.h"
 #include "gan_file.h"
 #include "gan_image.h"
 #include "gan_kernel.h"
@@ -324,6 +325,61 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
             out, cfg->grid, cfg->grid, log_path);
 }
 
+/* The evaluator of a run, or NULL (with a line saying why) when this data or
+ * these settings give none: evaluation never keeps a run from training. */
+static gan_evaluator *eval_open(const gan_config *cfg, const gan_dataset *ds, gan_trainer *t,
+                                FILE *msg)
+{
+    if (cfg->eval_every <= 0) {
+        if (msg)
+            fprintf(msg, "eval:     off (--eval-every 0)\n");
+        return NULL;
+    }
+    gan_eval_config ec = {cfg->data_dir, cfg->eval_count, cfg->cache_dir};
+    gan_evaluator *ev = NULL;
+    char why[600] = "";
+    gan_err e = {""};
+    int rc = gan_evaluator_make(&ev, &ec, (int)ds->rows, (int)ds->cols, cfg->z_dim, t->pool, msg,
+                                why, sizeof why, &e);
+    if (rc != 0) {
+        if (msg)
+            fprintf(msg, "eval:     off: %s\n", rc == 1 ? why : e.msg);
+        return NULL;
+    }
+    if (msg)
+        fprintf(msg, "eval:     every %d epoch%s, %d samples against %s; classifier accuracy "
+                "%.2f%%, FID floor %.3f\n", cfg->eval_every, cfg->eval_every == 1 ? "" : "s",
+                cfg->eval_count, gan_evaluator_reference(ev), 100.0 * gan_evaluator_accuracy(ev),
+                gan_evaluator_fid_floor(ev));
+    return ev;
+}
+
+/* After epoch e: whether to evaluate, and if so the measures (CSV columns
+ * in cols), the track of the best FID, and OUT/best.gan when it improved. */
+static int eval_epoch(gan_evaluator *ev, const gan_config *cfg, gan_trainer *t, int e,
+                      const char *best_path, int rows, int cols_px, char *cols, size_t len,
+                      gan_eval_result *r, gan_err *err)
+{
+    cols[0] = '\0';
+    if (!ev || (e % cfg->eval_every != 0 && e != cfg->epochs))
+        return 0;
+    if (gan_evaluate(ev, &t->G, r, err) != 0)
+        return -1;
+    snprintf(cols, len, "%.4f,%d,%.5f,%.4f,%.4f,%.4f", r->fid, r->classes_covered, r->kl_uniform,
+             r->inception_score, r->precision, r->recall);
+    t->track.evals++;
+    if (t->track.best_epoch == 0 || r->fid < t->track.best_fid) {
+        t->track.best_fid = r->fid;
+        t->track.best_epoch = e;
+        t->track.since_best = 0;
+        if (gan_checkpoint_save(t, cfg, rows, cols_px, best_path, err) != 0)
+            return -1;
+    } else {
+        t->track.since_best++;
+    }
+    return 1;
+}
+
 int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
             const volatile sig_atomic_t *interrupt, gan_err *err)
 {
@@ -353,7 +409,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
     uint8_t *img = NULL;
     gan_trainer t;
     memset(&t, 0, sizeof t);
-    char out[4096], log_path[4200], samples[4200], ckpt_path[4200];
+    gan_evaluator *ev = NULL;
+    char out[4096], log_path[4200], samples[4200], ckpt_path[4200], best_path[4200];
     if (ds.rows > 4096 || ds.cols > 4096) {
         gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes (4096 x 4096)",
                     cfg->data_dir, ds.rows, ds.cols);
@@ -376,6 +433,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
         goto done;
     snprintf(samples, sizeof samples, "%s/samples", out);
     snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.gan", out);
+    snprintf(best_path, sizeof best_path, "%s/best.gan", out);
     if (make_dirs(samples, err) != 0)
         goto done;
     if (gan_trainer_init(&t, cfg, pixels, ds.count, err) != 0)
@@ -394,6 +452,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
 
     if (msg)
         print_banner(msg, cfg, &ds, &t, out, log_path, resume_epoch);
+    ev = eval_open(cfg, &ds, &t, msg);
     t.interrupt = interrupt;
     for (int e = t.epoch + 1; e <= cfg->epochs; e++) {
         double t0 = now_seconds();
@@ -428,11 +487,20 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
          * checkpoint is replaced redoes this epoch, and resuming drops its row */
         if (write_grid(&t, cfg, (int)ds.rows, (int)ds.cols, out, e, img, err) != 0)
             goto done;
-        char r1col[32] = "";
+        char r1col[32] = "", evcols[160];
+        gan_eval_result er;
+        double te = now_seconds();
+        int evaluated = eval_epoch(ev, cfg, &t, e, best_path, (int)ds.rows, (int)ds.cols, evcols,
+                                   sizeof evcols, &er, err);
+        if (evaluated < 0)
+            goto done;
+        te = now_seconds() - te;
+        if (!evaluated)
+            snprintf(evcols, sizeof evcols, ",,,,,");
         if (es.r1_steps)
             snprintf(r1col, sizeof r1col, "%.6f", es.r1);
-        if (fprintf(log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,,,,,,\n", e, t.step, es.loss_d,
-                    es.loss_g, es.d_real, es.d_fake, secs, r1col) < 0 ||
+        if (fprintf(log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s\n", e, t.step, es.loss_d,
+                    es.loss_g, es.d_real, es.d_fake, secs, r1col, evcols) < 0 ||
             fflush(log) != 0) {
             gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
             goto done;
@@ -442,6 +510,18 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
         if (msg)
             fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
                     cfg->epochs, es.loss_d, es.loss_g, secs, ds.count / (secs > 0 ? secs : 1e-9));
+        if (msg && evaluated)
+            fprintf(msg, "          FID %.2f%s, %d classes, IS %.2f, precision %.3f, recall %.3f  "
+                    "(%.2f s)\n", er.fid, t.track.best_epoch == e ? " (best so far: best.gan)" : "",
+                    er.classes_covered, er.inception_score, er.precision, er.recall, te);
+        if (evaluated && cfg->patience > 0 && t.track.since_best >= cfg->patience &&
+            e < cfg->epochs) {
+            if (msg)
+                fprintf(msg, "stopped early after epoch %d: %d evaluations without a better FID "
+                        "than %.2f (epoch %d, %s); --patience %d\n", e, t.track.since_best,
+                        t.track.best_fid, t.track.best_epoch, best_path, cfg->patience);
+            break;
+        }
         if (interrupt && *interrupt && e < cfg->epochs) {
             if (msg) {
                 fprintf(msg, "interrupted after epoch %d; ", e);
@@ -464,6 +544,7 @@ done:
         rc = gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
     free(img);
     free(ck_data);
+    gan_evaluator_free(ev);
     gan_trainer_free(&t);
     gan_dataset_free(&ds);
     return rc;

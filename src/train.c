@@ -18,6 +18,8 @@ void gan_config_default(gan_config *cfg)
     cfg->epochs = 20;
     gan_config_preset(cfg, GAN_PRESET_DEFAULT);
     cfg->seed = 1;
+    cfg->eval_every = 1;
+    cfg->eval_count = 2000;
     cfg->threads = 0; /* gan_pool_default_threads(), when the trainer starts */
     cfg->grid = 4;
     cfg->png_scale = 1;

@@ -123,10 +123,16 @@ usage_error "--r1: '-1'" --r1 -1
 usage_error "--r1-every: '0'" --r1-every 0
 usage_error "--limit: '0'" --limit 0
 usage_error "--limit: 'all'" --limit all
+usage_error "--eval-every: '-1'" --eval-every -1
+usage_error "--eval-count: '5'" --eval-count 5
+usage_error "--patience: 'x'" --patience x
+usage_error "--cache: empty folder name" --cache ""
+usage_error "eval: --checkpoint FILE is required" eval --data x
+usage_error "--count: '1'" eval --checkpoint x --count 1
 
 # One epoch on the first 640 images of the embedded data (--limit).
 checks=$((checks + 1))
-"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 640 --out "$T/run" >"$T/out" 2>"$T/err"
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 640 --eval-every 0 --out "$T/run" >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc -eq 0 ] || fail "training run exit $rc: $(cat "$T/err")"
 [ -s "$T/out" ] && fail "training run wrote to stdout"
@@ -142,12 +148,13 @@ grep -q "^1,10," "$T/run/losses.csv" || fail "CSV row: 640 images / 64 = 10 step
 grep -q "Epoch \[1/1\] Loss D: [0-9.]*, Loss G: [0-9.]*" "$T/err" || fail "no epoch line"
 grep -q "640 training images of 28 x 28 (the first of 60000: --limit)" "$T/err" || fail "no data summary"
 grep -q "^recipe:   default$" "$T/err" || fail "no recipe line: $(cat "$T/err")"
+grep -q "^eval:     off (--eval-every 0)$" "$T/err" || fail "no eval line: $(cat "$T/err")"
 grep -q "R1 penalty gamma 10 on D's logit at the real images, on one D step in 4, scaled by 4" "$T/err" ||
     fail "no R1 line: $(cat "$T/err")"
 
 # Presets: explicit options override a preset's values, whatever their order.
 checks=$((checks + 1))
-"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --hidden 32 --out "$T/p1" --preset seed --beta1 0.7 \
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --eval-every 0 --hidden 32 --out "$T/p1" --preset seed --beta1 0.7 \
     2>"$T/err" || fail "preset run: $(cat "$T/err")"
 grep -q "^recipe:   seed, --hidden 32 --beta1 0.7$" "$T/err" || fail "preset + options: $(cat "$T/err")"
 grep -q "betas (0.7, 0.999)" "$T/err" || fail "preset + options: $(cat "$T/err")"
@@ -155,7 +162,7 @@ grep -q "R1 penalty" "$T/err" && fail "seed preset with R1: $(cat "$T/err")"
 "$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --hidden 32 --out "$T/p1" --resume "$T/p1/checkpoint.gan" \
     --epochs 2 --preset default 2>"$T/err"
 [ $? -eq 1 ] && grep -q "preset differs from the checkpoint" "$T/err" || fail "resume, other preset: $(cat "$T/err")"
-"$BIN" --data "$SRC/data/mnist" --epochs 2 --resume "$T/p1/checkpoint.gan" --quiet 2>"$T/err" ||
+"$BIN" --data "$SRC/data/mnist" --epochs 2 --resume "$T/p1/checkpoint.gan" --eval-every 0 --quiet 2>"$T/err" ||
     fail "resume with --limit from the checkpoint: $(cat "$T/err")"
 [ "$(wc -l <"$T/p1/losses.csv")" -eq 3 ] || fail "resumed --limit run: $(cat "$T/p1/losses.csv")"
 
@@ -192,7 +199,7 @@ cmp -s "$T/keep.csv" "$T/run/losses.csv" || fail "rerun changed losses.csv"
 
 # --log -: the CSV alone on stdout; --quiet: nothing on stderr.
 checks=$((checks + 1))
-"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --out "$T/run2" --log - --quiet >"$T/out" 2>"$T/err"
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --eval-every 0 --out "$T/run2" --log - --quiet >"$T/out" 2>"$T/err"
 [ $? -eq 0 ] || fail "--log - run failed"
 [ -s "$T/err" ] && fail "--quiet printed: $(cat "$T/err")"
 [ "$(wc -l <"$T/out")" -eq 2 ] && head -n 1 "$T/out" | grep -q "^epoch,steps" || fail "--log - output: $(cat "$T/out")"
@@ -216,11 +223,10 @@ grep -q "train-images-idx3-ubyte: truncated: header announces 47040000 data byte
 # Resume: 2 epochs in one go and 1 + 1 resumed give the same checkpoint,
 # grid and CSV loss columns; the CSV is appended, not restarted.
 checks=$((checks + 1))
-mkdir "$T/small" # the first 8000 digits: 00001f40 in the headers
+mkdir "$T/small" # the first 8000 digits: 00001f40 in the header
 { printf '\000\000\010\003\000\000\037\100\000\000\000\034\000\000\000\034'
   gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | tail -c +17 | head -c 6272000; } >"$T/small/train-images-idx3-ubyte"
-{ printf '\000\000\010\001\000\000\037\100'
-  gzip -dc "$SRC/data/mnist/train-labels-idx1-ubyte.gz" | tail -c +9 | head -c 8000; } >"$T/small/train-labels-idx1-ubyte"
+# no labels: these runs train without evaluation (tests/eval.sh tests it)
 "$BIN" --data "$T/small" --epochs 2 --out "$T/two" --quiet --batch-size 256 || fail "two epochs"
 "$BIN" --data "$T/small" --epochs 1 --out "$T/one" --quiet --batch-size 256 || fail "one epoch"
 "$BIN" --data "$T/small" --epochs 2 --resume "$T/one/checkpoint.gan" --quiet || fail "resume"

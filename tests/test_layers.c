@@ -222,6 +222,50 @@ static void test_bce(void)
     check_fd("bce dp", p, N, dp, 1e-3f, 1e-5, 1e-3, bce_loss_cb, &c);
 }
 
+typedef struct {
+    float *logits, *probs;
+    const uint8_t *labels;
+    int B, C;
+} ce_ctx;
+
+static double ce_loss_cb(void *c_)
+{
+    ce_ctx *c = c_;
+    return gan_softmax_ce_forward(c->probs, c->logits, c->labels, c->B, c->C);
+}
+
+static void test_softmax_ce(void)
+{
+    enum { B = 3, C = 5 };
+    float logits[B * C], probs[B * C], d[B * C];
+    uint8_t labels[B] = {0, 4, 2};
+    /* closed form: equal logits give log C, gradient (1/C - onehot) / B */
+    for (int i = 0; i < B * C; i++)
+        logits[i] = 7.0f;
+    CHECK_CLOSE(gan_softmax_ce_forward(probs, logits, labels, B, C), log((double)C), 1e-7, 0);
+    gan_softmax_ce_backward(d, probs, labels, B, C);
+    for (int i = 0; i < B; i++)
+        for (int c = 0; c < C; c++)
+            CHECK_CLOSE(d[i * C + c], (0.2 - (c == labels[i])) / B, 1e-7, 0);
+    /* huge logits stay finite (the max is subtracted) */
+    logits[4] = 1000.0f;
+    double l = gan_softmax_ce_forward(probs, logits, labels, B, C);
+    CHECK(isfinite(l) && l > 300.0);
+    /* finite differences */
+    fill(logits, B * C, -3.0f, 3.0f);
+    gan_softmax_ce_forward(probs, logits, labels, B, C);
+    gan_softmax_ce_backward(d, probs, labels, B, C);
+    ce_ctx c = {logits, probs, labels, B, C};
+    check_fd("softmax ce", logits, B * C, d, 1e-3f, 1e-5, 1e-3, ce_loss_cb, &c);
+    /* the identity activation: bias added, gradient passed through */
+    float x[4] = {1, -2, 3, -4}, bias[2] = {0.5f, -0.5f}, g[4] = {1, 2, 3, 4};
+    gan_bias_act_forward(x, bias, 2, 2, 0, 2, GAN_ACT_NONE, 0.0f);
+    CHECK(x[0] == 1.5f && x[1] == -2.5f && x[2] == 3.5f && x[3] == -4.5f);
+    float db[2];
+    gan_act_bias_backward(g, db, x, 2, 2, 0, 2, GAN_ACT_NONE, 0.0f);
+    CHECK(g[0] == 1 && g[3] == 4 && db[0] == 4 && db[1] == 6);
+}
+
 static void test_adam(void)
 {
     /* Hand-computed with lr 0.1, betas 0.9 / 0.999, eps 1e-8:
@@ -281,6 +325,7 @@ int main(void)
     test_activation(1, 0.0f, "tanh");
     test_activation(2, 0.0f, "sigmoid");
     test_bce();
+    test_softmax_ce();
     test_adam();
     test_init();
     TEST_MAIN_END();

@@ -1,0 +1,104 @@
+#!/bin/sh
+# eval.sh BIN SRC: judging a generator by numbers, as a user meets it:
+# evaluation during training (CSV columns, best.gan, --patience), `gan-train
+# eval` (cached classifier, the same numbers twice, the CSV's numbers), a
+# folder without test files (held-out reference) and one without labels
+# (training goes on). Release build only (the classifier trains on all 60,000
+# digits, some seconds; never under the sanitizers).
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d /tmp/gan-test-eval-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export XDG_CACHE_HOME="$T/xdg"
+fails=0
+checks=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    fails=$((fails + 1))
+}
+
+# field N of CSV row R (1 = header) of FILE
+field() { sed -n "$2p" "$3" | cut -d, -f"$1"; }
+
+# Training with evaluation every epoch: the classifier is trained once and
+# cached (outside the data folder), reaches its stated accuracy on data/mnist,
+# and the CSV gets the measures.
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --limit 1280 --epochs 2 --eval-count 500 --out "$T/run" 2>"$T/err" ||
+    fail "run with evaluation: $(cat "$T/err")"
+grep -q "^eval:     training the classifier on 60000 labelled images" "$T/err" || fail "no training line: $(cat "$T/err")"
+ls "$T/xdg/gan-train/"classifier-*.bin >/dev/null 2>&1 || fail "classifier not cached in XDG_CACHE_HOME"
+ls "$SRC/data/mnist" | grep -qv -e idx -e PROVENANCE && fail "something written into data/mnist"
+acc=$(sed -n 's/.*classifier accuracy \([0-9.]*\)%.*/\1/p' "$T/err" | head -n 1)
+awk -v a="$acc" 'BEGIN { exit !(a >= 96.5) }' || fail "classifier accuracy '$acc'%, stated 96.5% or more"
+grep -q "against the test split (10000 images)" "$T/err" || fail "reference: $(cat "$T/err")"
+for r in 2 3; do
+    fid=$(field 9 $r "$T/run/losses.csv")
+    echo "$fid" | grep -Eq '^[0-9]+\.[0-9]{4}$' || fail "row $r: FID '$fid': $(cat "$T/run/losses.csv")"
+    cls=$(field 10 $r "$T/run/losses.csv")
+    [ "$cls" -ge 1 ] && [ "$cls" -le 10 ] || fail "row $r: classes '$cls'"
+done
+[ -s "$T/run/best.gan" ] || fail "no best.gan"
+grep -q "FID [0-9.]* (best so far: best.gan), [0-9]* classes, IS" "$T/err" || fail "no FID line: $(cat "$T/err")"
+
+# gan-train eval: the cached classifier, the same numbers twice, and those of
+# the CSV for the same checkpoint and count (the same z every time)
+checks=$((checks + 1))
+"$BIN" eval --checkpoint "$T/run/checkpoint.gan" --data "$SRC/data/mnist" --count 500 --csv >"$T/e1" 2>"$T/err" ||
+    fail "eval: $(cat "$T/err")"
+grep -q "(cached)" "$T/err" || fail "eval did not use the cache: $(cat "$T/err")"
+"$BIN" eval --checkpoint "$T/run/checkpoint.gan" --data "$SRC/data/mnist" --count 500 --csv --threads 1 >"$T/e2" 2>/dev/null
+cmp -s "$T/e1" "$T/e2" || fail "eval twice: $(cat "$T/e1" "$T/e2")"
+[ "$(field 4 2 "$T/e1")" = "$(field 9 3 "$T/run/losses.csv")" ] ||
+    fail "eval's FID $(field 4 2 "$T/e1") is not the CSV's $(field 9 3 "$T/run/losses.csv")"
+"$BIN" eval --checkpoint "$T/run/checkpoint.gan" --data "$SRC/data/mnist" --count 500 >"$T/out" 2>/dev/null || fail "eval (text)"
+for want in "^fid: " "^classes: " "^is: " "^precision: " "^recall: " "floor, 500 real images"; do
+    grep -q "$want" "$T/out" || fail "eval output lacks '$want': $(cat "$T/out")"
+done
+
+# --patience: the run stops at the first evaluation that brings no better FID
+# (exit 0, saying why), or runs through with every FID better than the last
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --limit 640 --epochs 5 --lr 1e-6 --eval-count 300 --patience 1 \
+    --out "$T/pat" 2>"$T/err" || fail "patience run: exit $?: $(cat "$T/err")"
+rows=$(($(wc -l <"$T/pat/losses.csv") - 1))
+prev=""
+stopped=""
+for r in $(seq 2 $((rows + 1))); do
+    fid=$(field 9 $r "$T/pat/losses.csv")
+    [ -n "$prev" ] && ! awk -v a="$fid" -v b="$prev" 'BEGIN { exit !(a < b) }' && stopped=$((r - 1))
+    prev=$fid
+done
+if [ -n "$stopped" ]; then
+    [ "$stopped" -eq "$rows" ] || fail "went on after a worse FID: $(cat "$T/pat/losses.csv")"
+    [ "$rows" -lt 5 ] && grep -q "stopped early after epoch $rows: 1 evaluations without a better FID" "$T/err" ||
+        fail "no early stop: $(cat "$T/err")"
+else
+    [ "$rows" -eq 5 ] || fail "stopped with every FID better: $(cat "$T/pat/losses.csv")"
+fi
+
+# No test files: the reference is held out of the training split. No labels:
+# no evaluation, and the run trains all the same; eval refuses with one line.
+checks=$((checks + 1))
+mkdir "$T/nt" "$T/nl"
+{ printf '\000\000\010\003\000\000\037\100\000\000\000\034\000\000\000\034'
+  gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | tail -c +17 | head -c 6272000; } >"$T/nt/train-images-idx3-ubyte"
+{ printf '\000\000\010\001\000\000\037\100'
+  gzip -dc "$SRC/data/mnist/train-labels-idx1-ubyte.gz" | tail -c +9 | head -c 8000; } >"$T/nt/train-labels-idx1-ubyte"
+cp "$T/nt/train-images-idx3-ubyte" "$T/nl/"
+"$BIN" --data "$T/nt" --limit 640 --epochs 1 --eval-count 300 --out "$T/r-nt" 2>"$T/err" ||
+    fail "run without test files: $(cat "$T/err")"
+grep -q "against the last 1333 images of the training split (no t10k files; the classifier trains on the 6667 before them)" \
+    "$T/err" || fail "held-out reference: $(cat "$T/err")"
+[ -n "$(field 9 2 "$T/r-nt/losses.csv")" ] || fail "no FID without test files"
+"$BIN" --data "$T/nl" --limit 640 --epochs 1 --out "$T/r-nl" 2>"$T/err" || fail "run without labels: $(cat "$T/err")"
+grep -q "^eval:     off: $T/nl has no training labels" "$T/err" || fail "no labels: $(cat "$T/err")"
+[ "$(wc -l <"$T/r-nl/losses.csv")" -eq 2 ] || fail "no-label run did not train"
+"$BIN" eval --checkpoint "$T/r-nl/checkpoint.gan" --data "$T/nl" >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "has no training labels" "$T/err" ||
+    fail "eval without labels: $(cat "$T/err")"
+
+echo "eval.sh: $checks checks, $fails failed"
+[ $fails -eq 0 ]
