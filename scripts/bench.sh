@@ -113,7 +113,7 @@ for t in 1 2; do
 done
 kernel=$(val kernel "$tmp/bench1")
 echo "blas: $(val blas "$tmp/bench1")"
-build/gan-train --data "$data" --epochs 1 --out "$tmp/run" 2>"$tmp/train.err" >/dev/null
+build/gan-train --data "$data" --epochs 1 --preset seed --eval-every 0 --out "$tmp/run" 2>"$tmp/train.err" >/dev/null
 rss=$(sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p' "$tmp/train.err")
 images=$(val images "$tmp/bench1")
 

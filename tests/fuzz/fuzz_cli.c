@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gan_cli.h"
+#include "gan_eval.h"
 #include "gan_sample.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +35,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (r == GAN_CLI_RUN && (cfg.epochs < 1 || cfg.batch < 1 || !(cfg.lr > 0) || cfg.threads < 0))
         abort(); /* a run never starts with an invalid setting (threads 0: the default) */
+    if (r == GAN_CLI_RUN && (!(cfg.r1_gamma >= 0) || cfg.r1_every < 1 || cfg.preset < 0 ||
+                             cfg.preset >= GAN_PRESET_COUNT || cfg.limit < 0 ||
+                             cfg.eval_every < 0 || cfg.eval_count < 10 || cfg.patience < 0 ||
+                             !(cfg.beta1 >= 0 && cfg.beta1 < 1)))
+        abort();
+    gan_eval_cmd e;
+    if (argc > 1 && gan_eval_cmd_parse(&e, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
+        (!e.checkpoint || !*e.checkpoint || e.count < 10 || !e.data_dir || e.threads < 0))
+        abort();
     gan_sample_config s;
     if (argc > 1 && gan_sample_parse(&s, argc - 1, argv + 1, &err) == 0 &&
         (!s.checkpoint || s.count < 1 || (!s.png_path && !s.idx_path)))
