@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gan_checkpoint.h"
 #include "gan_eval.h"
@@ -99,6 +100,42 @@ static int same_folder(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/* --force on a folder that holds a run: removes that run's own outputs (its
+ * grids samples/epoch-NNN.png, losses.csv, steps.csv, checkpoint.gan,
+ * best.gan, progress.png) and nothing else, so that no file of the old run
+ * is mistaken for one of the new. */
+static int clear_run_outputs(const char *out, gan_err *err)
+{
+    static const char *const files[] = {"losses.csv", "steps.csv", "checkpoint.gan", "best.gan",
+                                        "progress.png"};
+    char p[4400];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(p, sizeof p, "%s/%s", out, files[i]);
+        if (unlink(p) != 0 && errno != ENOENT)
+            return gan_err_set(err, "%s: cannot remove (--force): %s", p, strerror(errno));
+    }
+    snprintf(p, sizeof p, "%s/samples", out);
+    DIR *d = opendir(p);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? 0 : gan_err_set(err, "%s: cannot list: %s", p, strerror(errno));
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        unsigned n;
+        char tail[8];
+        /* epoch-NNN.png exactly; anything else there is not ours */
+        if (sscanf(e->d_name, "epoch-%u.%7s", &n, tail) != 2 || strcmp(tail, "png") != 0 ||
+            strncmp(e->d_name, "epoch-", 6) != 0)
+            continue;
+        snprintf(p, sizeof p, "%s/samples/%s", out, e->d_name);
+        if (unlink(p) != 0 && errno != ENOENT)
+            rc = gan_err_set(err, "%s: cannot remove (--force): %s", p, strerror(errno));
+    }
+    closedir(d);
+    return rc;
+}
+
 static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *err)
 {
     if (cfg->resume_path) {
@@ -129,7 +166,9 @@ static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *er
             return gan_err_set(err, "%s: holds an earlier run (%s); choose another --out or add --force",
                                out, marks[i]);
     }
-    return make_dirs(out, err);
+    if (make_dirs(out, err) != 0)
+        return -1;
+    return cfg->force ? clear_run_outputs(out, err) : 0;
 }
 
 /* The columns of version 1 first (so pipes made for them keep working),

@@ -193,12 +193,26 @@ static void test_run(void)
     char *again = slurp(p, &n);
     CHECK(again && strcmp(again, csv) == 0);
     free(again);
-    /* ... and replaced with --force */
+    /* ... and replaced with --force: the old run's own outputs are cleared
+     * (its later grids too), anything else in the folder stays */
+    char keep[256], odd[256];
+    snprintf(keep, sizeof keep, "%s/notes.txt", a);
+    snprintf(odd, sizeof odd, "%s/samples/mine.png", a);
+    FILE *kf = fopen(keep, "w"), *of = fopen(odd, "w");
+    CHECK(kf && of);
+    if (kf)
+        fclose(kf);
+    if (of)
+        fclose(of);
     cfg.force = 1;
     CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == 0);
     again = slurp(p, &n);
     CHECK(again && strstr(again, "recall\n1,7,") && strstr(again, "\n2,") == NULL);
     free(again);
+    snprintf(q, sizeof q, "%s/samples/epoch-003.png", a);
+    CHECK(access(q, F_OK) != 0);
+    snprintf(q, sizeof q, "%s/samples/epoch-001.png", a);
+    CHECK(access(q, F_OK) == 0 && access(keep, F_OK) == 0 && access(odd, F_OK) == 0);
 
     /* --log FILE that exists is refused; --log - writes the CSV to the stream */
     config(&cfg, NULL);
