@@ -171,6 +171,18 @@ int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es
 /** out (n, pixels) = G(z (n, z_dim)), in chunks of at most batch rows. */
 void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
 
+/** How a signal handler and gan_run share a stop (see main.c): the handler
+ *  sets *stop, or, while *exit_now is non-zero (no safe point to stop at:
+ *  loading data, evaluating, writing the CSV to a stream that may block),
+ *  ends the process at once. gan_run sets *exit_now as it goes. */
+typedef struct {
+    const volatile sig_atomic_t *stop;
+    volatile sig_atomic_t *exit_now;
+} gan_signals;
+
+/* gan_run's return values besides 0 and -1 */
+enum { GAN_RUN_INTERRUPTED = 1, GAN_RUN_PIPE_CLOSED = 2 };
+
 /**
  * The whole job: load cfg->data_dir, make the output folder, train
  * cfg->epochs epochs, and after each write OUT/samples/epoch-NNN.png, a CSV
@@ -178,12 +190,15 @@ void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
  * run continues from that checkpoint to cfg->epochs in all, in its folder
  * (or --out), appending to its CSV. Progress goes to `msg` (NULL for none);
  * the CSV to its file or, with log_path "-", to `csv_stdout`. When
- * *interrupt becomes non-zero (a signal handler's flag; may be NULL) the run
- * stops after the current step, writes a checkpoint of exactly there and
- * returns 1. Returns 0 when done, -1 on an error (err says what), also when a
- * loss stops being finite (the last good checkpoint is kept).
+ * *sig->stop becomes non-zero (sig may be NULL) the run stops after the
+ * current step, writes a checkpoint of exactly there and returns
+ * GAN_RUN_INTERRUPTED. When the reader of the CSV stream has gone (EPIPE) it
+ * writes the checkpoint of the epoch and returns GAN_RUN_PIPE_CLOSED. Returns
+ * 0 when done (also after --patience stopped it), -1 on an error (err says
+ * what), also when a loss stops being finite (the last good checkpoint is
+ * kept).
  */
-int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout,
-            const volatile sig_atomic_t *interrupt, gan_err *err);
+int gan_run(const gan_config *cfg, FILE *msg, FILE *csv_stdout, const gan_signals *sig,
+            gan_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* main.c: the gan-train command: parse, run, print the error, exit.
  * Exit status: 0 success, 1 runtime failure, 2 bad usage; after SIGINT or
- * SIGTERM (checkpoint written) 130 or 143. */
+ * SIGTERM 130 or 143; 141 when the reader of --log - went away (the
+ * checkpoint of the epoch kept). */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
 #include <stdio.h>
@@ -14,22 +15,29 @@
 #include "gan_sample.h"
 #include "gan_train.h"
 
-/* The one global: a signal handler can reach nothing else. It holds the
- * number of the first SIGINT or SIGTERM, which gan_run polls between steps. */
+/* The globals a signal handler needs (it can reach nothing else): the
+ * number of the first SIGINT or SIGTERM, which gan_run polls between steps,
+ * and whether the run is at a point where it cannot stop safely soon
+ * (loading data, evaluating, writing to a stream that may block; gan_run
+ * sets it, gan_train.h), where a signal ends the process at once. */
 static volatile sig_atomic_t stop_signal = 0;
+static volatile sig_atomic_t exit_now = 1;
 
 static void on_signal(int sig)
 {
-    if (stop_signal && sig == SIGINT) {
-        /* a second Ctrl-C: leave at once; files are replaced by rename only,
-         * so nothing is left half-written */
-        static const char msg[] = "gan-train: interrupted again; stopping now\n";
-        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+    if (stop_signal || exit_now) {
+        /* a second SIGINT or SIGTERM, or no safe point to wait for: leave at
+         * once; files are replaced by rename only, so nothing is left
+         * half-written, and the last checkpoint stays */
+        static const char again[] = "gan-train: interrupted again; stopping now\n";
+        static const char now[] = "gan-train: stopped by a signal (the last checkpoint, if any, "
+                                  "is kept)\n";
+        ssize_t ignored = stop_signal ? write(STDERR_FILENO, again, sizeof again - 1)
+                                      : write(STDERR_FILENO, now, sizeof now - 1);
         (void)ignored;
-        _exit(130);
+        _exit(sig == SIGINT ? 130 : 143);
     }
-    if (!stop_signal)
-        stop_signal = sig;
+    stop_signal = sig;
 }
 
 int main(int argc, char **argv)
@@ -89,7 +97,12 @@ int main(int argc, char **argv)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    int rc = gan_run(&cfg, cfg.quiet ? NULL : stderr, stdout, &stop_signal, &err);
+    /* a closed --log - pipe is an EPIPE to handle, not a death */
+    signal(SIGPIPE, SIG_IGN);
+    gan_signals sigs = {&stop_signal, &exit_now};
+    int rc = gan_run(&cfg, cfg.quiet ? NULL : stderr, stdout, &sigs, &err);
+    if (rc == GAN_RUN_PIPE_CLOSED)
+        return 141; /* as a process killed by SIGPIPE, with its checkpoint kept */
     if (rc < 0) {
         fprintf(stderr, "gan-train: %s\n", err.msg);
         return 1;

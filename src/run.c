@@ -419,9 +419,17 @@ static int eval_epoch(gan_evaluator *ev, const gan_config *cfg, gan_trainer *t, 
     return 1;
 }
 
-int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
-            const volatile sig_atomic_t *interrupt, gan_err *err)
+/* Whether a signal now ends the process at once (no safe point to stop at). */
+static void exit_now(const gan_signals *sig, int on)
 {
+    if (sig && sig->exit_now)
+        *sig->exit_now = on;
+}
+
+int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_signals *sig,
+            gan_err *err)
+{
+    const volatile sig_atomic_t *interrupt = sig ? sig->stop : NULL;
     gan_config cfg_store = *cfg_in;
     gan_config *cfg = &cfg_store;
     gan_ckpt_info ck;
@@ -493,6 +501,9 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
         print_banner(msg, cfg, &ds, &t, out, log_path, resume_epoch);
     ev = eval_open(cfg, &ds, &t, msg);
     t.interrupt = interrupt;
+    /* from here a signal sets *interrupt and the run stops at the next safe
+     * point, but for the stretches below that may block */
+    exit_now(sig, 0);
     for (int e = t.epoch + 1; e <= cfg->epochs; e++) {
         double t0 = now_seconds();
         gan_epoch_stats es;
@@ -519,7 +530,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
                 fprintf(msg, "interrupted in epoch %d after step %ld; ", e, t.step);
                 print_resume_hint(msg, cfg, ckpt_path);
             }
-            rc = 1;
+            rc = GAN_RUN_INTERRUPTED;
             goto done;
         }
         /* the grid, the CSV row, then the checkpoint: a crash before the
@@ -529,8 +540,13 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
         char r1col[32] = "", evcols[160];
         gan_eval_result er;
         double te = now_seconds();
-        int evaluated = eval_epoch(ev, cfg, &t, e, best_path, (int)ds.rows, (int)ds.cols, evcols,
+        int evaluated = 0;
+        if (!(interrupt && *interrupt)) { /* a stop asked for skips the evaluation */
+            exit_now(sig, 1);
+            evaluated = eval_epoch(ev, cfg, &t, e, best_path, (int)ds.rows, (int)ds.cols, evcols,
                                    sizeof evcols, &er, err);
+            exit_now(sig, 0);
+        }
         if (evaluated < 0)
             goto done;
         te = now_seconds() - te;
@@ -538,10 +554,25 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
             snprintf(evcols, sizeof evcols, ",,,,,");
         if (es.r1_steps)
             snprintf(r1col, sizeof r1col, "%.6f", es.r1);
-        if (fprintf(log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s\n", e, t.step, es.loss_d,
-                    es.loss_g, es.d_real, es.d_fake, secs, r1col, evcols) < 0 ||
-            fflush(log) != 0) {
-            gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
+        exit_now(sig, log == csv_stdout); /* a stream's reader may stall */
+        int wrote = fprintf(log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s\n", e, t.step,
+                            es.loss_d, es.loss_g, es.d_real, es.d_fake, secs, r1col,
+                            evcols) >= 0 && fflush(log) == 0;
+        int werr = errno;
+        exit_now(sig, 0);
+        if (!wrote && log == csv_stdout && werr == EPIPE) {
+            /* the reader of --log - has gone: keep the epoch, then stop */
+            if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
+                goto done;
+            if (msg) {
+                fprintf(msg, "standard output closed by its reader after epoch %d; ", e);
+                print_resume_hint(msg, cfg, ckpt_path);
+            }
+            rc = GAN_RUN_PIPE_CLOSED;
+            goto done;
+        }
+        if (!wrote) {
+            gan_err_set(err, "%s: write failed: %s", log_path, strerror(werr));
             goto done;
         }
         if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
@@ -566,7 +597,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout,
                 fprintf(msg, "interrupted after epoch %d; ", e);
                 print_resume_hint(msg, cfg, ckpt_path);
             }
-            rc = 1;
+            rc = GAN_RUN_INTERRUPTED;
             goto done;
         }
     }

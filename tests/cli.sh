@@ -340,6 +340,61 @@ for i in 1 2 3 4 5 6; do
     fi
 done
 
+# Stopping always works, also where there is no step to stop after: blocked
+# in open on a FIFO as the data file (SIGTERM, SIGINT), blocked writing --log -
+# into a pipe nobody reads; each ends within a second with its usual status.
+# elapsed_ms START: milliseconds since START (from date +%s%N)
+elapsed_ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
+checks=$((checks + 1))
+mkdir "$T/fifo"
+mkfifo "$T/fifo/train-images-idx3-ubyte"
+for s in TERM:143 INT:130; do
+    "$BIN" --data "$T/fifo" --out "$T/fifo-run" --force 2>"$T/err" &
+    pid=$!
+    sleep 0.5
+    t0=$(date +%s%N)
+    kill -"${s%:*}" $pid
+    wait $pid
+    rc=$?
+    ms=$(elapsed_ms "$t0")
+    [ $rc -eq "${s#*:}" ] && [ "$ms" -lt 1000 ] || fail "SIG${s%:*} while blocked in open: exit $rc after $ms ms: $(cat "$T/err")"
+done
+checks=$((checks + 1))
+mkfifo "$T/pipe"
+sleep 120 <"$T/pipe" & # opens the pipe and never reads
+reader=$!
+"$BIN" --data "$SRC/tests/fixtures/v1" --out "$T/blocked" --epochs 100000 --hidden 2 --z-dim 1 --grid 1 \
+    --eval-every 0 --threads 1 --log - >"$T/pipe" 2>"$T/err" &
+pid=$!
+prev=""
+for i in $(seq 1 120); do # until the checkpoint stops changing: blocked writing
+    sleep 0.5
+    cur=$(stat -c %y "$T/blocked/checkpoint.gan" 2>/dev/null)
+    [ -n "$cur" ] && [ "$cur" = "$prev" ] && break
+    prev=$cur
+done
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+rc=$?
+ms=$(elapsed_ms "$t0")
+[ $rc -eq 143 ] && [ "$ms" -lt 1000 ] || fail "SIGTERM while blocked writing: exit $rc after $ms ms: $(cat "$T/err")"
+kill $reader 2>/dev/null
+"$BIN" --data "$SRC/tests/fixtures/v1" --resume "$T/blocked/checkpoint.gan" --out "$T/blocked-probe" --epochs 1 \
+    2>"$T/err"
+[ $? -eq 0 ] && grep -q "already at epoch" "$T/err" || fail "checkpoint after a blocked write: $(cat "$T/err")"
+# --log - into a pipe whose reader has gone: exit 141, the epoch's checkpoint kept
+checks=$((checks + 1))
+mkfifo "$T/pipe2"
+head -n 2 <"$T/pipe2" >"$T/head.out" &
+"$BIN" --data "$SRC/data/mnist" --limit 640 --epochs 5 --eval-every 0 --out "$T/epipe" --log - >"$T/pipe2" 2>"$T/err"
+rc=$?
+[ $rc -eq 141 ] || fail "reader gone: exit $rc, want 141: $(cat "$T/err")"
+grep -q "standard output closed by its reader after epoch 2; checkpoint $T/epipe/checkpoint.gan" "$T/err" ||
+    fail "reader gone: $(cat "$T/err")"
+"$BIN" --data "$SRC/data/mnist" --resume "$T/epipe/checkpoint.gan" --epochs 2 2>"$T/err"
+[ $? -eq 0 ] && grep -q "already at epoch 2 of 2" "$T/err" || fail "checkpoint after EPIPE: $(cat "$T/err")"
+
 # Sampling from a checkpoint: a PNG grid and an IDX3 file of N images.
 checks=$((checks + 1))
 "$BIN" sample --checkpoint "$T/whole/checkpoint.gan" --count 16 --png "$T/s.png" --idx "$T/s.idx" \

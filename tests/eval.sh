@@ -79,6 +79,24 @@ else
     [ "$rows" -eq 5 ] || fail "stopped with every FID better: $(cat "$T/pat/losses.csv")"
 fi
 
+# A signal during an evaluation (50,000 samples: many seconds) ends the run
+# within a second with its usual status.
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --limit 640 --epochs 3 --eval-count 50000 --out "$T/sig" 2>"$T/err" &
+pid=$!
+for i in $(seq 1 100); do
+    grep -q "^eval:     every" "$T/err" && break
+    sleep 0.2
+done
+sleep 1.5 # ten steps of training, then into the evaluation of epoch 1
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $rc -eq 143 ] && [ "$ms" -lt 1000 ] || fail "SIGTERM during an evaluation: exit $rc after $ms ms: $(cat "$T/err")"
+grep -q "^Epoch \[1/3\]" "$T/err" && fail "epoch 1 ended: the signal came after the evaluation: $(cat "$T/err")"
+
 # No test files: the reference is held out of the training split. No labels:
 # no evaluation, and the run trains all the same; eval refuses with one line.
 checks=$((checks + 1))
