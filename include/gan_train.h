@@ -115,6 +115,13 @@ typedef struct {
     double best_fid;
 } gan_eval_track;
 
+/** What a progress callback sees of the epoch running. */
+typedef struct {
+    int epoch;            /* the epoch running, from 1 */
+    uint32_t pos;         /* its batches done */
+    const gan_epoch_stats *sums; /* sums over those batches */
+} gan_trainer_view;
+
 /** Trainer: two models and every buffer a step needs, made once. */
 typedef struct {
     int batch, z_dim, pixels, grid;
@@ -141,6 +148,11 @@ typedef struct {
     gan_epoch_stats sums; /* sums over those batches */
     gan_eval_track track; /* kept in the checkpoint */
     const volatile sig_atomic_t *interrupt; /* non-zero: stop before the next step */
+    /* called by one thread between steps, at most every progress_every
+     * seconds (NULL: never), for a live status line */
+    void (*progress)(void *ctx, const gan_trainer_view *view);
+    void *progress_ctx;
+    double progress_every, progress_last;
     int halt;             /* why the last epoch stopped (GAN_EPOCH_*) */
     long bad_step;        /* the step whose loss was not finite */
 } gan_trainer;

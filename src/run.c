@@ -419,6 +419,53 @@ static int eval_epoch(gan_evaluator *ev, const gan_config *cfg, gan_trainer *t, 
     return 1;
 }
 
+/* The live status line: on a terminal only, redrawn in place 4 times a
+ * second while an epoch runs, cleared before the epoch's line. */
+typedef struct {
+    FILE *out;
+    int epochs;
+    uint32_t steps;       /* steps an epoch */
+    uint32_t pos0;        /* batches done when this stretch of the epoch began */
+    double t0;            /* and when */
+    double secs_per_epoch;/* of the last whole epoch (0: none yet) */
+} status_line;
+
+static void fmt_duration(char *buf, size_t len, double s)
+{
+    long v = s > 0 && s < 1e7 ? (long)(s + 0.5) : 0;
+    if (v >= 3600)
+        snprintf(buf, len, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+    else
+        snprintf(buf, len, "%ld:%02ld", v / 60, v % 60);
+}
+
+static void status_draw(void *ctx, const gan_trainer_view *v)
+{
+    status_line *sl = ctx;
+    double el = now_seconds() - sl->t0, rate = el > 0 ? (v->pos - sl->pos0) / el : 0;
+    if (rate <= 0)
+        return;
+    double left_epoch = (sl->steps - v->pos) / rate;
+    double left_run = left_epoch + (sl->epochs - v->epoch) *
+                      (sl->secs_per_epoch > 0 ? sl->secs_per_epoch : sl->steps / rate);
+    char a[32], b[32];
+    fmt_duration(a, sizeof a, left_epoch);
+    fmt_duration(b, sizeof b, left_run);
+    int n = v->sums->steps > 0 ? v->sums->steps : 1;
+    fprintf(sl->out, "\r  epoch %d/%d %3.0f%%  %.0f steps/s  D %.4f  G %.4f  ETA %s, run %s\033[K",
+            v->epoch, sl->epochs, 100.0 * v->pos / sl->steps, rate, v->sums->loss_d / n,
+            v->sums->loss_g / n, a, b);
+    fflush(sl->out);
+}
+
+static void status_clear(const status_line *sl)
+{
+    if (sl->out) {
+        fputs("\r\033[K", sl->out);
+        fflush(sl->out);
+    }
+}
+
 /* Whether a signal now ends the process at once (no safe point to stop at). */
 static void exit_now(const gan_signals *sig, int on)
 {
@@ -504,11 +551,25 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
     /* from here a signal sets *interrupt and the run stops at the next safe
      * point, but for the stretches below that may block */
     exit_now(sig, 0);
+    status_line sl = {NULL, cfg->epochs, (uint32_t)((ds.count + (uint32_t)cfg->batch - 1) /
+                                                   (uint32_t)cfg->batch), 0, 0.0, 0.0};
+    if (msg && isatty(fileno(msg))) {
+        sl.out = msg;
+        t.progress = status_draw;
+        t.progress_ctx = &sl;
+        t.progress_every = 0.25;
+    }
     for (int e = t.epoch + 1; e <= cfg->epochs; e++) {
         double t0 = now_seconds();
         gan_epoch_stats es;
+        sl.t0 = t0;
+        sl.pos0 = t.pos;
+        t.progress_last = t0;
         int why = gan_trainer_epoch(&t, &ds, &es);
         double secs = now_seconds() - t0;
+        status_clear(&sl);
+        if (sl.pos0 == 0)
+            sl.secs_per_epoch = secs;
         if (why != GAN_EPOCH_NONFINITE && !params_finite(&t)) {
             /* a loss can stay finite (BCE clamps) while a weight is not */
             why = GAN_EPOCH_NONFINITE;

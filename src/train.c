@@ -8,6 +8,7 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gan_layers.h"
 
@@ -97,6 +98,13 @@ void gan_trainer_free(gan_trainer *t)
     free(t->samples);
     free(t->perm);
     memset(t, 0, sizeof *t);
+}
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static double mean(const float *a, int n)
@@ -248,6 +256,14 @@ static void epoch_job(void *ctx, const gan_team *tm)
             if (!isfinite(st.loss_d) || !isfinite(st.loss_g)) {
                 t->halt = GAN_EPOCH_NONFINITE;
                 t->bad_step = t->step;
+            }
+            if (t->progress) {
+                double now = seconds_now();
+                if (now - t->progress_last >= t->progress_every) {
+                    t->progress_last = now;
+                    gan_trainer_view v = {t->epoch + 1, t->pos, sums};
+                    t->progress(t->progress_ctx, &v);
+                }
             }
         }
     }

@@ -152,6 +152,22 @@ grep -q "^eval:     off (--eval-every 0)$" "$T/err" || fail "no eval line: $(cat
 grep -q "R1 penalty gamma 10 on D's logit at the real images, on one D step in 4, scaled by 4" "$T/err" ||
     fail "no R1 line: $(cat "$T/err")"
 
+# Live progress: on a terminal (a pseudo-terminal from script(1)) a status
+# line redrawn in place; without one, the same run has no control characters.
+checks=$((checks + 1))
+if command -v script >/dev/null 2>&1; then
+    script -qec "\"$BIN\" --data \"$SRC/data/mnist\" --epochs 1 --limit 6400 --eval-every 0 --out \"$T/tty\"" \
+        "$T/tty.log" >/dev/null 2>&1 || fail "run on a pseudo-terminal: $(cat "$T/tty.log")"
+    grep -q "$(printf '\r')  epoch 1/1 *[0-9]*%  [0-9]* steps/s  D [0-9.]*  G [0-9.]*  ETA [0-9:]*, run [0-9:]*" \
+        "$T/tty.log" || fail "no status line on a terminal: $(cat -v "$T/tty.log")"
+    grep -q "Epoch \[1/1\]" "$T/tty.log" || fail "no epoch line on a terminal"
+else
+    echo "cli.sh: script(1) missing; the terminal check is skipped" >&2
+fi
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 6400 --eval-every 0 --out "$T/notty" 2>"$T/err" ||
+    fail "run without a terminal"
+tr -d '\n' <"$T/err" | grep -q "$(printf '[\r\033]')" && fail "control characters without a terminal: $(cat -v "$T/err")"
+
 # Presets: explicit options override a preset's values, whatever their order.
 checks=$((checks + 1))
 "$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 64 --eval-every 0 --hidden 32 --out "$T/p1" --preset seed --beta1 0.7 \
