@@ -22,6 +22,9 @@ void gan_grid_size(int n, int nrow, int rows, int cols, int scale, int *w, int *
 /** Draws samples x (n, rows*cols) into img (h, w) as 8-bit grey. */
 void gan_grid_draw(uint8_t *img, const float *x, int n, int nrow, int rows, int cols,
                    int scale);
+/** The same from grey levels px (n, rows*cols) made by gan_to_pixels. */
+void gan_grid_draw_bytes(uint8_t *img, const uint8_t *px, int n, int nrow, int rows, int cols,
+                         int scale);
 /** Writes an 8-bit grey PNG atomically (temporary file, then rename). */
 int gan_png_write(const char *path, const uint8_t *img, int w, int h, gan_err *err);
 

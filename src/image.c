@@ -35,8 +35,9 @@ void gan_grid_size(int n, int nrow, int rows, int cols, int scale, int *w, int *
     *h = (ymaps * (rows + GAN_GRID_PAD) + GAN_GRID_PAD) * scale;
 }
 
-void gan_grid_draw(uint8_t *img, const float *x, int n, int nrow, int rows, int cols,
-                   int scale)
+/* The grid from floats (xf) or from grey levels already made (xb). */
+static void grid_draw(uint8_t *img, const float *xf, const uint8_t *xb, int n, int nrow,
+                      int rows, int cols, int scale)
 {
     int xmaps, ymaps, w, h;
     grid_cells(n, nrow, &xmaps, &ymaps);
@@ -45,10 +46,11 @@ void gan_grid_draw(uint8_t *img, const float *x, int n, int nrow, int rows, int 
     for (int k = 0; k < n; k++) {
         int y0 = (k / xmaps) * (rows + GAN_GRID_PAD) + GAN_GRID_PAD;
         int x0 = (k % xmaps) * (cols + GAN_GRID_PAD) + GAN_GRID_PAD;
-        const float *src = x + (size_t)k * rows * cols;
+        size_t base = (size_t)k * rows * cols;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                uint8_t g = to_pixel(src[r * cols + c]);
+                size_t i = base + (size_t)r * cols + c;
+                uint8_t g = xf ? to_pixel(xf[i]) : xb[i];
                 for (int sy = 0; sy < scale; sy++) {
                     uint8_t *row = img + (size_t)((y0 + r) * scale + sy) * w + (size_t)(x0 + c) * scale;
                     memset(row, g, (size_t)scale);
@@ -68,6 +70,18 @@ static void png_put(void *ctx, void *data, int size)
     png_sink *s = ctx;
     if (!s->failed && fwrite(data, 1, (size_t)size, s->f) != (size_t)size)
         s->failed = errno ? errno : EIO;
+}
+
+void gan_grid_draw(uint8_t *img, const float *x, int n, int nrow, int rows, int cols,
+                   int scale)
+{
+    grid_draw(img, x, NULL, n, nrow, rows, cols, scale);
+}
+
+void gan_grid_draw_bytes(uint8_t *img, const uint8_t *px, int n, int nrow, int rows, int cols,
+                         int scale)
+{
+    grid_draw(img, NULL, px, n, nrow, rows, cols, scale);
 }
 
 int gan_png_write(const char *path, const uint8_t *img, int w, int h, gan_err *err)

@@ -29,6 +29,8 @@
 #include "gan_image.h"
 #include "gan_kernel.h"
 
+#include <stb_image.h>
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -254,12 +256,81 @@ static int open_log(const gan_config *cfg, const char *out, int resume_epoch, FI
     return 0;
 }
 
+/* OUT/progress.png: the whole run at a glance, one row per epoch of the
+ * first TIMELINE_PER fixed-noise samples (those of the grids), laid out as
+ * a grid; rewritten atomically after every epoch. A resumed run takes the
+ * rows of its earlier epochs back from the file (they are its grey levels
+ * exactly); where the file is missing or of another size they stay black. */
+#define TIMELINE_PER 8
+typedef struct {
+    int per, rows, cols, scale, epochs;
+    uint8_t *px;  /* (epochs, per, rows * cols) grey levels */
+    uint8_t *img; /* the image of all epochs */
+    char path[4200];
+} timeline;
+
+static int timeline_init(timeline *tl, const gan_config *cfg, int rows, int cols, const char *out,
+                         int resume_epoch, gan_err *err)
+{
+    memset(tl, 0, sizeof *tl);
+    int n = cfg->grid * cfg->grid, w, h;
+    tl->per = n < TIMELINE_PER ? n : TIMELINE_PER;
+    tl->rows = rows;
+    tl->cols = cols;
+    tl->scale = cfg->png_scale;
+    tl->epochs = cfg->epochs;
+    snprintf(tl->path, sizeof tl->path, "%s/progress.png", out);
+    size_t P = (size_t)rows * cols;
+    gan_grid_size(tl->epochs * tl->per, tl->per, rows, cols, tl->scale, &w, &h);
+    tl->px = calloc((size_t)tl->epochs * tl->per, P);
+    tl->img = malloc((size_t)w * h);
+    if (!tl->px || !tl->img)
+        return gan_err_set(err, "out of memory for the %d x %d timeline image", w, h);
+    if (resume_epoch <= 0)
+        return 0;
+    int fw, fh, ch, ew, eh;
+    gan_grid_size(resume_epoch * tl->per, tl->per, rows, cols, tl->scale, &ew, &eh);
+    uint8_t *old = stbi_load(tl->path, &fw, &fh, &ch, 1);
+    if (old && fw == ew && fh == eh) {
+        for (int k = 0; k < resume_epoch * tl->per; k++) {
+            int y0 = (k / tl->per) * (rows + GAN_GRID_PAD) + GAN_GRID_PAD;
+            int x0 = (k % tl->per) * (cols + GAN_GRID_PAD) + GAN_GRID_PAD;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    tl->px[(size_t)k * P + (size_t)r * cols + c] =
+                        old[(size_t)(y0 + r) * tl->scale * fw + (size_t)(x0 + c) * tl->scale];
+        }
+    }
+    stbi_image_free(old);
+    return 0;
+}
+
+/* Takes epoch's row from samples (the grids' samples, (>= per, P)) and
+ * rewrites the file with rows 1..epoch. */
+static int timeline_add(timeline *tl, const float *samples, int epoch, gan_err *err)
+{
+    size_t P = (size_t)tl->rows * tl->cols;
+    int w, h;
+    gan_to_pixels(tl->px + (size_t)(epoch - 1) * tl->per * P, samples, (size_t)tl->per * P);
+    gan_grid_size(epoch * tl->per, tl->per, tl->rows, tl->cols, tl->scale, &w, &h);
+    gan_grid_draw_bytes(tl->img, tl->px, epoch * tl->per, tl->per, tl->rows, tl->cols, tl->scale);
+    return gan_png_write(tl->path, tl->img, w, h, err);
+}
+
+static void timeline_free(timeline *tl)
+{
+    free(tl->px);
+    free(tl->img);
+}
+
 static int write_grid(gan_trainer *t, const gan_config *cfg, int rows, int cols, const char *out,
-                      int epoch, uint8_t *img, gan_err *err)
+                      int epoch, uint8_t *img, timeline *tl, gan_err *err)
 {
     int n = cfg->grid * cfg->grid, w, h;
     char path[4200];
     gan_trainer_generate(t, t->samples, t->fixed_z, n);
+    if (timeline_add(tl, t->samples, epoch, err) != 0)
+        return -1;
     gan_grid_size(n, cfg->grid, rows, cols, cfg->png_scale, &w, &h);
     gan_grid_draw(img, t->samples, n, cfg->grid, rows, cols, cfg->png_scale);
     snprintf(path, sizeof path, "%s/samples/epoch-%03d.png", out, epoch);
@@ -360,8 +431,8 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
     fprintf(msg, "blas:     %s\n", blas);
     if (cfg->resume_path)
         fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);
-    fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid, checkpoint.gan); loss log: %s\n",
-            out, cfg->grid, cfg->grid, log_path);
+    fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid; progress.png; checkpoint.gan); "
+            "loss log: %s\n", out, cfg->grid, cfg->grid, log_path);
 }
 
 /* The evaluator of a run, or NULL (with a line saying why) when this data or
@@ -504,6 +575,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
     gan_trainer t;
     memset(&t, 0, sizeof t);
     gan_evaluator *ev = NULL;
+    timeline tl;
+    memset(&tl, 0, sizeof tl);
     char out[4096], log_path[4200], samples[4200], ckpt_path[4200], best_path[4200];
     if (ds.rows > 4096 || ds.cols > 4096) {
         gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes (4096 x 4096)",
@@ -543,6 +616,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
         gan_err_set(err, "out of memory for a %d x %d sample grid", w, h);
         goto done;
     }
+    if (timeline_init(&tl, cfg, (int)ds.rows, (int)ds.cols, out, resume_epoch, err) != 0)
+        goto done;
 
     if (msg)
         print_banner(msg, cfg, &ds, &t, out, log_path, resume_epoch);
@@ -596,7 +671,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
         }
         /* the grid, the CSV row, then the checkpoint: a crash before the
          * checkpoint is replaced redoes this epoch, and resuming drops its row */
-        if (write_grid(&t, cfg, (int)ds.rows, (int)ds.cols, out, e, img, err) != 0)
+        if (write_grid(&t, cfg, (int)ds.rows, (int)ds.cols, out, e, img, &tl, err) != 0)
             goto done;
         char r1col[32] = "", evcols[160];
         gan_eval_result er;
@@ -675,6 +750,7 @@ done:
         rc = gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
     free(img);
     free(ck_data);
+    timeline_free(&tl);
     gan_evaluator_free(ev);
     gan_trainer_free(&t);
     gan_dataset_free(&ds);

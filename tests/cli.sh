@@ -248,6 +248,7 @@ mkdir "$T/small" # the first 8000 digits: 00001f40 in the header
 "$BIN" --data "$T/small" --epochs 2 --resume "$T/one/checkpoint.gan" --quiet || fail "resume"
 cmp -s "$T/two/checkpoint.gan" "$T/one/checkpoint.gan" || fail "resumed checkpoint differs"
 cmp -s "$T/two/samples/epoch-002.png" "$T/one/samples/epoch-002.png" || fail "resumed grid differs"
+cmp -s "$T/two/progress.png" "$T/one/progress.png" || fail "resumed timeline progress.png differs"
 same_losses "$T/two" "$T/one" || fail "resumed CSV differs: $(cat "$T/one/losses.csv")"
 checks=$((checks + 1))
 "$BIN" --data "$T/small" --epochs 2 --resume "$T/one/checkpoint.gan" 2>"$T/err"

@@ -147,6 +147,14 @@ static void test_run(void)
     }
     snprintf(p, sizeof p, "%s/samples/epoch-004.png", a);
     CHECK(access(p, F_OK) != 0);
+    /* the timeline: a row of 8 samples per epoch, 3 rows */
+    snprintf(p, sizeof p, "%s/progress.png", a);
+    {
+        int w, h, c;
+        unsigned char *img = stbi_load(p, &w, &h, &c, 0);
+        CHECK_MSG(img && w == 8 * 10 + 2 && h == 3 * 10 + 2 && c == 1, "%s: %d x %d", p, w, h);
+        stbi_image_free(img);
+    }
 
     /* the epoch line in the seed's form */
     size_t mn;
