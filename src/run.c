@@ -181,11 +181,100 @@ static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *er
     "precision,recall\n"
 #define CSV_NEW_COLUMNS 7
 
+static void fmt_duration(char *buf, size_t len, double s)
+{
+    long v = s > 0 && s < 1e7 ? (long)(s + 0.5) : 0;
+    if (v >= 3600)
+        snprintf(buf, len, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+    else
+        snprintf(buf, len, "%ld:%02ld", v / 60, v % 60);
+}
+
+/* The end-of-run summary: extremes and last values of the losses with their
+ * epochs, the best FID, the training time, over every epoch of the run (a
+ * resumed run's earlier epochs come from its CSV). */
+typedef struct {
+    int epochs;                  /* rows seen */
+    long steps;
+    double secs;                 /* sum of the epochs' training seconds */
+    double min[2], max[2], last[2];
+    int min_e[2], max_e[2];
+    double last_fid;
+    int last_fid_e;
+} run_summary;
+
+static void summary_add(run_summary *sm, int epoch, long steps, double loss_d, double loss_g,
+                        double secs, double fid /* < 0: none */)
+{
+    double v[2] = {loss_d, loss_g};
+    for (int k = 0; k < 2; k++) {
+        if (sm->epochs == 0 || v[k] < sm->min[k]) {
+            sm->min[k] = v[k];
+            sm->min_e[k] = epoch;
+        }
+        if (sm->epochs == 0 || v[k] > sm->max[k]) {
+            sm->max[k] = v[k];
+            sm->max_e[k] = epoch;
+        }
+        sm->last[k] = v[k];
+    }
+    sm->epochs++;
+    sm->steps = steps;
+    sm->secs += secs;
+    if (fid >= 0) {
+        sm->last_fid = fid;
+        sm->last_fid_e = epoch;
+    }
+}
+
+/* A kept CSV row into the summary (rows it cannot read are left out). */
+static void summary_add_row(run_summary *sm, const char *line)
+{
+    int e;
+    long steps;
+    double ld, lg, dr, df, secs, fid = -1.0;
+    if (sscanf(line, "%d,%ld,%lf,%lf,%lf,%lf,%lf", &e, &steps, &ld, &lg, &dr, &df, &secs) != 7)
+        return;
+    const char *p = line;
+    for (int k = 0; k < 8 && p; k++) { /* the 9th column: fid */
+        p = strchr(p, ',');
+        if (p)
+            p++;
+    }
+    if (p && *p != ',' && *p != '\n' && *p)
+        fid = strtod(p, NULL);
+    summary_add(sm, e, steps, ld, lg, secs, fid);
+}
+
+static void summary_print(FILE *msg, const run_summary *sm, const gan_trainer *t, uint32_t count,
+                          const char *out, const char *log_path, int grids)
+{
+    static const char *const names[2] = {"loss_d", "loss_g"};
+    char dur[32];
+    fmt_duration(dur, sizeof dur, sm->secs);
+    fprintf(msg, "summary:  %d epoch%s, %ld steps, %s of training (%.0f samples/s)\n", sm->epochs,
+            sm->epochs == 1 ? "" : "s", sm->steps, dur, sm->secs > 0 ? (double)sm->epochs * count / sm->secs : 0.0);
+    for (int k = 0; k < 2; k++)
+        fprintf(msg, "          %s: min %.4f (epoch %d), max %.4f (epoch %d), last %.4f\n",
+                names[k], sm->min[k], sm->min_e[k], sm->max[k], sm->max_e[k], sm->last[k]);
+    if (t->track.best_epoch > 0)
+        fprintf(msg, "          FID: best %.2f (epoch %d, best.gan), last %.2f (epoch %d)\n",
+                t->track.best_fid, t->track.best_epoch, sm->last_fid, sm->last_fid_e);
+    fprintf(msg, "files:    %s (CSV)\n", log_path);
+    if (grids > 0)
+        fprintf(msg, "          %s/samples/epoch-001.png ... epoch-%03d.png (grids)\n", out,
+                grids);
+    fprintf(msg, "          %s/progress.png (timeline)\n", out);
+    fprintf(msg, "          %s/checkpoint.gan (resume: gan-train --resume)\n", out);
+    if (t->track.best_epoch > 0)
+        fprintf(msg, "          %s/best.gan (the best FID)\n", out);
+}
+
 /* On resume: keeps the header and the first `epochs` rows of an existing
  * CSV (later rows belong to epochs the checkpoint does not have), rewritten
  * atomically; 1 if the file was there, 0 if not. A log of an older
  * gan-train (CSV_HEADER_V1) gets today's header, its rows empty new columns. */
-static int keep_csv_rows(const char *path, int epochs, gan_err *err)
+static int keep_csv_rows(const char *path, int epochs, run_summary *sm, gan_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -204,7 +293,10 @@ static int keep_csv_rows(const char *path, int epochs, gan_err *err)
         } else if (n == 0 && strcmp(line, CSV_HEADER) != 0) {
             rc = gan_err_set(err, "%s: not a gan-train loss log (header differs)", path);
             break;
-        } else if (n > 0 && old) {
+        } else if (n > 0) {
+            summary_add_row(sm, line);
+        }
+        if (n > 0 && old) {
             size_t k = strlen(line);
             if (k > 0 && line[k - 1] == '\n' && k + CSV_NEW_COLUMNS < sizeof line)
                 snprintf(line + k - 1, sizeof line - (k - 1), "%.*s\n", CSV_NEW_COLUMNS,
@@ -230,7 +322,7 @@ static int keep_csv_rows(const char *path, int epochs, gan_err *err)
 }
 
 static int open_log(const gan_config *cfg, const char *out, int resume_epoch, FILE *csv_stdout,
-                    FILE **log, char *path, size_t len, gan_err *err)
+                    FILE **log, char *path, size_t len, run_summary *sm, gan_err *err)
 {
     if (cfg->log_path && strcmp(cfg->log_path, "-") == 0) {
         *log = csv_stdout;
@@ -242,7 +334,7 @@ static int open_log(const gan_config *cfg, const char *out, int resume_epoch, FI
     else
         snprintf(path, len, "%s/losses.csv", out);
     int had = 0;
-    if (resume_epoch >= 0 && (had = keep_csv_rows(path, resume_epoch, err)) < 0)
+    if (resume_epoch >= 0 && (had = keep_csv_rows(path, resume_epoch, sm, err)) < 0)
         return -1;
     /* "x": C11 exclusive create, so an existing log is never truncated */
     *log = fopen(path, had ? "a" : cfg->force || resume_epoch >= 0 ? "w" : "wx");
@@ -501,15 +593,6 @@ typedef struct {
     double secs_per_epoch;/* of the last whole epoch (0: none yet) */
 } status_line;
 
-static void fmt_duration(char *buf, size_t len, double s)
-{
-    long v = s > 0 && s < 1e7 ? (long)(s + 0.5) : 0;
-    if (v >= 3600)
-        snprintf(buf, len, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
-    else
-        snprintf(buf, len, "%ld:%02ld", v / 60, v % 60);
-}
-
 static void status_draw(void *ctx, const gan_trainer_view *v)
 {
     status_line *sl = ctx;
@@ -577,6 +660,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
     gan_evaluator *ev = NULL;
     timeline tl;
     memset(&tl, 0, sizeof tl);
+    run_summary sm;
+    memset(&sm, 0, sizeof sm);
     char out[4096], log_path[4200], samples[4200], ckpt_path[4200], best_path[4200];
     if (ds.rows > 4096 || ds.cols > 4096) {
         gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes (4096 x 4096)",
@@ -608,7 +693,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
     if (cfg->resume_path &&
         gan_checkpoint_restore(&t, &ck, ck_data, cfg->resume_path, err) != 0)
         goto done;
-    if (open_log(cfg, out, resume_epoch, csv_stdout, &log, log_path, sizeof log_path, err) != 0)
+    if (open_log(cfg, out, resume_epoch, csv_stdout, &log, log_path, sizeof log_path, &sm, err) != 0)
         goto done;
     gan_grid_size(cfg->grid * cfg->grid, cfg->grid, (int)ds.rows, (int)ds.cols, cfg->png_scale, &w, &h);
     img = malloc((size_t)w * h);
@@ -713,6 +798,7 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
         }
         if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
             goto done;
+        summary_add(&sm, e, t.step, es.loss_d, es.loss_g, secs, evaluated ? er.fid : -1.0);
         if (msg)
             fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
                     cfg->epochs, es.loss_d, es.loss_g, secs, ds.count / (secs > 0 ? secs : 1e-9));
@@ -737,6 +823,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
             goto done;
         }
     }
+    if (msg && sm.epochs > 0)
+        summary_print(msg, &sm, &t, ds.count, out, log_path, t.epoch);
     if (msg) {
         struct rusage ru;
         if (getrusage(RUSAGE_SELF, &ru) == 0)

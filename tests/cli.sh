@@ -149,6 +149,11 @@ grep -q "Epoch \[1/1\] Loss D: [0-9.]*, Loss G: [0-9.]*" "$T/err" || fail "no ep
 grep -q "640 training images of 28 x 28 (the first of 60000: --limit)" "$T/err" || fail "no data summary"
 grep -q "^recipe:   default$" "$T/err" || fail "no recipe line: $(cat "$T/err")"
 grep -q "^eval:     off (--eval-every 0)$" "$T/err" || fail "no eval line: $(cat "$T/err")"
+# the end-of-run summary and the timeline
+grep -q "^summary:  1 epoch, 10 steps, 0:0[0-9] of training ([0-9]* samples/s)$" "$T/err" &&
+    grep -q "^          loss_d: min [0-9.]* (epoch 1), max [0-9.]* (epoch 1), last [0-9.]*$" "$T/err" &&
+    grep -q "^          $T/run/progress.png (timeline)$" "$T/err" || fail "no summary: $(cat "$T/err")"
+[ "$(head -c 8 "$T/run/progress.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "no progress.png"
 grep -q "R1 penalty gamma 10 on D's logit at the real images, on one D step in 4, scaled by 4" "$T/err" ||
     fail "no R1 line: $(cat "$T/err")"
 
