@@ -65,6 +65,7 @@ typedef struct {
     int eval_every;         /* evaluate every K epochs (and after the last); 0: never */
     int eval_count;         /* samples an evaluation draws */
     int patience;           /* stop after P evaluations without a better FID; 0: never */
+    int log_every;          /* a row of OUT/steps.csv every N steps; 0: none */
     const char *cache_dir;  /* the classifier's cache (NULL: gan_eval.h's default) */
     uint64_t seed;
     int threads;            /* threads of gan-train's own pool (OpenBLAS: 1 each); 0: one
@@ -151,6 +152,9 @@ typedef struct {
     /* called by one thread between steps, at most every progress_every
      * seconds (NULL: never), for a live status line */
     void (*progress)(void *ctx, const gan_trainer_view *view);
+    /* called by one thread after every step (NULL: never): --log-every */
+    void (*on_step)(void *ctx, long step, int epoch, const gan_step_stats *st);
+    void *on_step_ctx;
     void *progress_ctx;
     double progress_every, progress_last;
     int halt;             /* why the last epoch stopped (GAN_EPOCH_*) */

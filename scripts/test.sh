@@ -4,7 +4,7 @@
 # and an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/).
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/deps.sh
+sh scripts/deps.sh gnuplot-nox # the loss plot's test
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== Release, -Werror =="

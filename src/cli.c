@@ -14,7 +14,7 @@ enum {
     OPT_DATA = 256, OPT_OUT, OPT_EPOCHS, OPT_LR, OPT_BATCH, OPT_BETA1, OPT_BETA2, OPT_ZDIM,
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
     OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY,
-    OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE
+    OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE, OPT_LOG_EVERY
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +44,7 @@ static const struct option long_opts[] = {
     {"eval-count", required_argument, NULL, OPT_EVAL_COUNT},
     {"patience", required_argument, NULL, OPT_PATIENCE},
     {"cache", required_argument, NULL, OPT_CACHE},
+    {"log-every", required_argument, NULL, OPT_LOG_EVERY},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -74,6 +75,7 @@ void gan_cli_usage(FILE *out)
             "  --out DIR           run folder; refused if it holds a run, unless --force\n"
             "                      [next free runs/NNN]\n"
             "  --log FILE|-        CSV loss log; '-' = standard output [OUT/losses.csv]\n"
+            "  --log-every N       also OUT/steps.csv, a row of means every N steps [off]\n"
             "  --grid N            samples per epoch as an N x N grid [%d]\n"
             "  --png-scale K       draw each pixel as K x K [%d]\n"
             "  --force             reuse an --out folder or --log file that exists\n"
@@ -269,6 +271,9 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             break;
         case OPT_EVAL_COUNT:
             rc = gan_cli_parse_int("eval-count", a, 10, 1000000, &cfg->eval_count, err);
+            break;
+        case OPT_LOG_EVERY:
+            rc = gan_cli_parse_int("log-every", a, 0, 1000000000, &cfg->log_every, err);
             break;
         case OPT_PATIENCE: rc = gan_cli_parse_int("patience", a, 0, 1000000, &cfg->patience, err); break;
         case OPT_CACHE:

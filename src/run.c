@@ -620,6 +620,86 @@ static void status_clear(const status_line *sl)
     }
 }
 
+/* OUT/steps.csv (--log-every N): a row of means over every N steps, for
+ * curves finer than an epoch. */
+#define STEPS_HEADER "step,epoch,loss_d,loss_g,d_real,d_fake,r1\n"
+typedef struct {
+    FILE *f;
+    int every, n, r1_n, failed;
+    double loss_d, loss_g, d_real, d_fake, r1;
+} step_log;
+
+static void step_log_add(void *ctx, long step, int epoch, const gan_step_stats *st)
+{
+    step_log *sl = ctx;
+    sl->n++;
+    sl->loss_d += st->loss_d;
+    sl->loss_g += st->loss_g;
+    sl->d_real += st->d_real;
+    sl->d_fake += st->d_fake;
+    if (st->r1_done) {
+        sl->r1_n++;
+        sl->r1 += st->r1;
+    }
+    if (sl->n < sl->every)
+        return;
+    char r1[32] = "";
+    if (sl->r1_n)
+        snprintf(r1, sizeof r1, "%.6f", sl->r1 / sl->r1_n);
+    if (fprintf(sl->f, "%ld,%d,%.6f,%.6f,%.6f,%.6f,%s\n", step, epoch, sl->loss_d / sl->n,
+                sl->loss_g / sl->n, sl->d_real / sl->n, sl->d_fake / sl->n, r1) < 0)
+        sl->failed = 1;
+    int every = sl->every;
+    FILE *f = sl->f;
+    int failed = sl->failed;
+    memset(sl, 0, sizeof *sl);
+    sl->every = every;
+    sl->f = f;
+    sl->failed = failed;
+}
+
+/* Opens OUT/steps.csv: a new one, or on resume the old one without rows
+ * after step `upto` (they belong to steps the checkpoint does not have). */
+static int step_log_open(step_log *sl, const char *out, int every, long upto, gan_err *err)
+{
+    memset(sl, 0, sizeof *sl);
+    sl->every = every;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/steps.csv", out);
+    FILE *old = upto >= 0 ? fopen(path, "rb") : NULL;
+    gan_atomic a;
+    if (gan_atomic_open(&a, path, err) != 0) {
+        if (old)
+            fclose(old);
+        return -1;
+    }
+    int rc = gan_write_all(a.f, STEPS_HEADER, strlen(STEPS_HEADER), path, err);
+    char line[512];
+    int first = 1;
+    while (rc == 0 && old && fgets(line, sizeof line, old)) {
+        if (first) {
+            first = 0;
+            if (strcmp(line, STEPS_HEADER) != 0)
+                break; /* not ours: start afresh */
+            continue;
+        }
+        if (strtol(line, NULL, 10) <= upto)
+            rc = gan_write_all(a.f, line, strlen(line), path, err);
+    }
+    if (old)
+        fclose(old);
+    if (rc != 0) {
+        gan_atomic_abort(&a);
+        return -1;
+    }
+    if (gan_atomic_commit(&a, err) != 0)
+        return -1;
+    sl->f = fopen(path, "a");
+    if (!sl->f)
+        return gan_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+    return 0;
+}
+
 /* Whether a signal now ends the process at once (no safe point to stop at). */
 static void exit_now(const gan_signals *sig, int on)
 {
@@ -662,6 +742,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
     memset(&tl, 0, sizeof tl);
     run_summary sm;
     memset(&sm, 0, sizeof sm);
+    step_log stl; /* OUT/steps.csv, with --log-every */
+    memset(&stl, 0, sizeof stl);
     char out[4096], log_path[4200], samples[4200], ckpt_path[4200], best_path[4200];
     if (ds.rows > 4096 || ds.cols > 4096) {
         gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes (4096 x 4096)",
@@ -711,6 +793,12 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
     /* from here a signal sets *interrupt and the run stops at the next safe
      * point, but for the stretches below that may block */
     exit_now(sig, 0);
+    if (cfg->log_every > 0) {
+        if (step_log_open(&stl, out, cfg->log_every, cfg->resume_path ? t.step : -1, err) != 0)
+            goto done;
+        t.on_step = step_log_add;
+        t.on_step_ctx = &stl;
+    }
     status_line sl = {NULL, cfg->epochs, (uint32_t)((ds.count + (uint32_t)cfg->batch - 1) /
                                                    (uint32_t)cfg->batch), 0, 0.0, 0.0};
     if (msg && isatty(fileno(msg))) {
@@ -728,6 +816,10 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
         int why = gan_trainer_epoch(&t, &ds, &es);
         double secs = now_seconds() - t0;
         status_clear(&sl);
+        if (stl.f && (fflush(stl.f) != 0 || stl.failed)) {
+            gan_err_set(err, "%s/steps.csv: write failed: %s", out, strerror(errno));
+            goto done;
+        }
         if (sl.pos0 == 0)
             sl.secs_per_epoch = secs;
         if (why != GAN_EPOCH_NONFINITE && !params_finite(&t)) {
@@ -834,6 +926,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
     }
     rc = 0;
 done:
+    if (stl.f && fclose(stl.f) != 0 && rc >= 0)
+        rc = gan_err_set(err, "%s/steps.csv: write failed: %s", out, strerror(errno));
     if (log && log != csv_stdout && fclose(log) != 0 && rc >= 0)
         rc = gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
     free(img);

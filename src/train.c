@@ -253,6 +253,8 @@ static void epoch_job(void *ctx, const gan_team *tm)
                 sums->r1 += st.r1;
             }
             t->pos++;
+            if (t->on_step)
+                t->on_step(t->on_step_ctx, t->step, t->epoch + 1, &st);
             if (!isfinite(st.loss_d) || !isfinite(st.loss_g)) {
                 t->halt = GAN_EPOCH_NONFINITE;
                 t->bad_step = t->step;

@@ -127,6 +127,7 @@ usage_error "--eval-every: '-1'" --eval-every -1
 usage_error "--eval-count: '5'" --eval-count 5
 usage_error "--patience: 'x'" --patience x
 usage_error "--cache: empty folder name" --cache ""
+usage_error "--log-every: '-1'" --log-every -1
 usage_error "eval: --checkpoint FILE is required" eval --data x
 usage_error "--count: '1'" eval --checkpoint x --count 1
 
