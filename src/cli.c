@@ -85,7 +85,7 @@ void gan_cli_usage(FILE *out)
             "  --z-dim N           noise size [%d]\n"
             "  --hidden N          hidden layer width of G and D [%d]\n"
             "  --activation NAME   hidden activation: relu or leaky [%s]\n"
-            "  --leaky-slope X     LeakyReLU negative slope, with leaky [%g]\n"
+            "  --leaky-slope X     LeakyReLU negative slope (alone: leaky) [%g]\n"
             "Training:\n"
             "  --epochs N          epochs [%d]\n"
             "  --batch-size N      batch size [%d]\n"
@@ -110,7 +110,10 @@ void gan_cli_usage(FILE *out)
             "  --help              this text\n"
             "  --version           the version\n"
             "\n"
-            "Exit status: 0 success, 1 runtime failure, 2 bad usage.\n",
+            "Exit status: 0 success (also when --patience stops a run), 1 runtime failure,\n"
+            "2 bad usage, 130 or 143 after SIGINT or SIGTERM (a checkpoint written where\n"
+            "training had begun), 141 when the reader of --log - has gone.\n"
+            "Manual: man gan-train\n",
             d.slope, d.beta1, d.r1_gamma, d.r1_every, seed.beta1, seed.beta2,
             gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
             d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
