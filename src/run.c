@@ -350,12 +350,15 @@ static int open_log(const gan_config *cfg, const char *out, int resume_epoch, FI
 
 /* OUT/progress.png: the whole run at a glance, one row per epoch of the
  * first TIMELINE_PER fixed-noise samples (those of the grids), laid out as
- * a grid; rewritten atomically after every epoch. A resumed run takes the
- * rows of its earlier epochs back from the file (they are its grey levels
- * exactly); where the file is missing or of another size they stay black. */
+ * a grid; rewritten atomically after every epoch. Runs of more than
+ * TIMELINE_ROWS epochs get a row every `stride` epochs, so the image (and
+ * the cost of writing it) stays bounded. A resumed run takes the rows of its
+ * earlier epochs back from the file (they are its grey levels exactly);
+ * where the file is missing or of another size they stay black. */
 #define TIMELINE_PER 8
+#define TIMELINE_ROWS 100
 typedef struct {
-    int per, rows, cols, scale, epochs;
+    int per, rows, cols, scale, epochs, stride;
     uint8_t *px;  /* (epochs, per, rows * cols) grey levels */
     uint8_t *img; /* the image of all epochs */
     char path[4200];
@@ -370,7 +373,8 @@ static int timeline_init(timeline *tl, const gan_config *cfg, int rows, int cols
     tl->rows = rows;
     tl->cols = cols;
     tl->scale = cfg->png_scale;
-    tl->epochs = cfg->epochs;
+    tl->stride = (cfg->epochs + TIMELINE_ROWS - 1) / TIMELINE_ROWS;
+    tl->epochs = cfg->epochs / tl->stride; /* rows */
     snprintf(tl->path, sizeof tl->path, "%s/progress.png", out);
     size_t P = (size_t)rows * cols;
     gan_grid_size(tl->epochs * tl->per, tl->per, rows, cols, tl->scale, &w, &h);
@@ -378,13 +382,14 @@ static int timeline_init(timeline *tl, const gan_config *cfg, int rows, int cols
     tl->img = malloc((size_t)w * h);
     if (!tl->px || !tl->img)
         return gan_err_set(err, "out of memory for the %d x %d timeline image", w, h);
-    if (resume_epoch <= 0)
+    int done_rows = resume_epoch / tl->stride;
+    if (done_rows <= 0)
         return 0;
     int fw, fh, ch, ew, eh;
-    gan_grid_size(resume_epoch * tl->per, tl->per, rows, cols, tl->scale, &ew, &eh);
+    gan_grid_size(done_rows * tl->per, tl->per, rows, cols, tl->scale, &ew, &eh);
     uint8_t *old = stbi_load(tl->path, &fw, &fh, &ch, 1);
     if (old && fw == ew && fh == eh) {
-        for (int k = 0; k < resume_epoch * tl->per; k++) {
+        for (int k = 0; k < done_rows * tl->per; k++) {
             int y0 = (k / tl->per) * (rows + GAN_GRID_PAD) + GAN_GRID_PAD;
             int x0 = (k % tl->per) * (cols + GAN_GRID_PAD) + GAN_GRID_PAD;
             for (int r = 0; r < rows; r++)
@@ -397,15 +402,17 @@ static int timeline_init(timeline *tl, const gan_config *cfg, int rows, int cols
     return 0;
 }
 
-/* Takes epoch's row from samples (the grids' samples, (>= per, P)) and
- * rewrites the file with rows 1..epoch. */
+/* Takes epoch's row (if it has one) from samples (the grids' samples,
+ * (>= per, P)) and rewrites the file with the rows so far. */
 static int timeline_add(timeline *tl, const float *samples, int epoch, gan_err *err)
 {
     size_t P = (size_t)tl->rows * tl->cols;
-    int w, h;
-    gan_to_pixels(tl->px + (size_t)(epoch - 1) * tl->per * P, samples, (size_t)tl->per * P);
-    gan_grid_size(epoch * tl->per, tl->per, tl->rows, tl->cols, tl->scale, &w, &h);
-    gan_grid_draw_bytes(tl->img, tl->px, epoch * tl->per, tl->per, tl->rows, tl->cols, tl->scale);
+    int w, h, row = epoch / tl->stride;
+    if (epoch % tl->stride != 0 || row > tl->epochs)
+        return 0;
+    gan_to_pixels(tl->px + (size_t)(row - 1) * tl->per * P, samples, (size_t)tl->per * P);
+    gan_grid_size(row * tl->per, tl->per, tl->rows, tl->cols, tl->scale, &w, &h);
+    gan_grid_draw_bytes(tl->img, tl->px, row * tl->per, tl->per, tl->rows, tl->cols, tl->scale);
     return gan_png_write(tl->path, tl->img, w, h, err);
 }
 
