@@ -50,7 +50,7 @@ args_of() {
 }
 data_of() { [ "$1" = mnist ] && echo data/mnist || echo $F; }
 mkdir -p "$out"
-echo "| data | recipe | FID | classes | IS | precision | recall | s/epoch |"
+echo "| data | recipe | FID | classes | IS | precision | recall | s/epoch (these runs) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for set in $sets; do
     for r in $recipes; do
