@@ -106,4 +106,7 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *info, const unsi
  *  shape (z_dim, hidden, hidden, rows * cols; tanh output). */
 void gan_checkpoint_generator(const gan_ckpt_info *info, const unsigned char *data, gan_mlp *G);
 
+/** The same for the discriminator (rows * cols, hidden, hidden, 1; sigmoid). */
+void gan_checkpoint_discriminator(const gan_ckpt_info *info, const unsigned char *data, gan_mlp *D);
+
 #endif

@@ -16,6 +16,7 @@
 
 #define GAN_IDX_MAGIC_IMAGES 0x00000803u
 #define GAN_IDX_MAGIC_LABELS 0x00000801u
+#define GAN_IDX_MAGIC_F32_2D 0x00000D02u /* float32 (type 0x0D), 2 dimensions */
 
 /** Largest data part the loader accepts (bytes): 16 GiB. */
 #define GAN_IDX_MAX_BYTES (16ull << 30)
@@ -43,6 +44,13 @@ void gan_idx_free(gan_idx *idx);
  *  rename. ndims is 1 to 3. */
 int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *dims,
                   const uint8_t *data, gan_err *err);
+
+/** Reads an IDX float32 matrix (magic 0x00000D02: N x D big-endian
+ *  float32, raw or gzip), e.g. latent vectors; *out (N*D, malloc'd) on
+ *  success. Every value must be finite; sizes and length are checked. */
+int gan_idx_load_f32(const char *path, uint32_t *n, uint32_t *d, float **out, gan_err *err);
+/** Writes one (atomically, raw). */
+int gan_idx_write_f32(const char *path, uint32_t n, uint32_t d, const float *v, gan_err *err);
 
 /** A set of images with their labels. */
 typedef struct {

@@ -8,6 +8,10 @@
  * grids) that any MNIST reader takes. With --interpolate K the PNG has N
  * rows, each walking the latent space in K steps from one random point to
  * another (z = (1 - a) z0 + a z1, a = 0, 1/(K-1), ..., 1).
+ * --weights G.safetensors draws from a generator's weights file instead of a
+ * checkpoint (a PyTorch-trained one, say). --z FILE takes the latent vectors
+ * from an IDX float32 file (magic 0x00000D02, N x z_dim) instead of drawing
+ * them: N samples, or with --interpolate, N/2 rows from z[2r] to z[2r+1].
  */
 #ifndef GAN_SAMPLE_H
 #define GAN_SAMPLE_H
@@ -18,7 +22,9 @@
 #include "gan_common.h"
 
 typedef struct {
-    const char *checkpoint;
+    const char *checkpoint;           /* or */
+    const char *weights;              /* a G.safetensors (gan_safetensors.h) */
+    const char *z_path;               /* latent vectors from an IDX float32 file (NULL: drawn) */
     const char *png_path, *idx_path;  /* at least one */
     int count;                        /* samples, or rows with interpolate */
     uint64_t seed;

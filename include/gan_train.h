@@ -75,6 +75,7 @@ typedef struct {
     int force;              /* reuse an --out folder / --log file that exists */
     int quiet;              /* nothing on standard error but errors */
     const char *resume_path;/* continue from this checkpoint (NULL: a new run) */
+    const char *init_from;  /* a new run starts from DIR/G.safetensors and D.safetensors */
     unsigned set;           /* GAN_SET_* bits of the settings given explicitly */
 } gan_config;
 

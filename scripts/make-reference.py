@@ -12,6 +12,11 @@ default recipe's R1 penalty (autograd through the input gradient,
 create_graph=True), on every step and lazily. Large tensors are stored as
 checksums (sum, sum of |x|, sum of squares) and sampled entries.
 
+Beside it: tests/fixtures/torch-G.safetensors, a PyTorch generator's weights
+under the seed's names (written by hand: Debian has no safetensors package),
+torch-z.idx (latent vectors, IDX float32) and torch-Gz.idx (G(z) as grey
+levels), for `gan-train sample --weights ... --z ...` in tests/cli.sh.
+
 Needs Debian's python3-torch (apt-get install python3-torch); it installs
 nothing itself and is never needed to build or test gan-train:
 
@@ -242,6 +247,63 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
     w.lines.append("end")
 
 
+def write_safetensors(path, tensors, metadata=None):
+    """safetensors by hand (Debian has no safetensors package): an 8-byte
+    little-endian header length, the JSON header (padded with spaces to a
+    multiple of 8), then each tensor's little-endian F32 data in order."""
+    import json
+    header, blobs, at = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, t in tensors:
+        a = t.detach().numpy().astype("<f4")
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [at, at + a.nbytes]}
+        blobs.append(a.tobytes())
+        at += a.nbytes
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path + ".tmp", "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+    os.replace(path + ".tmp", path)
+
+
+def write_idx(path, magic, array):
+    """IDX: big-endian magic and sizes, then the data (big-endian for float32)."""
+    a = np.ascontiguousarray(array)
+    with open(path + ".tmp", "wb") as f:
+        f.write(struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in a.shape))
+        f.write(a.astype(">f4").tobytes() if a.dtype == np.float32 else a.tobytes())
+    os.replace(path + ".tmp", path)
+
+
+def make_interop(out_dir):
+    """A generator trained nowhere but made by PyTorch (the seed's Generator
+    with `self.main`, ReLU, tanh; torch's own init from manual_seed 11, 16-64-
+    64-784), its safetensors file under the seed's state_dict names with no
+    metadata (as a PyTorch user would write it), 6 latent vectors as IDX
+    float32, and G(z) as grey levels the way save_image rounds them."""
+    torch.manual_seed(11)
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(nn.Linear(16, 64), nn.ReLU(True), nn.Linear(64, 64),
+                                      nn.ReLU(True), nn.Linear(64, 784), nn.Tanh())
+
+        def forward(self, z):
+            return self.main(z)
+
+    G = Generator()
+    z = torch.randn(6, 16)
+    with torch.no_grad():
+        x = G(z).numpy().astype(np.float32)
+    f = np.float32
+    grey = np.clip(np.floor((x + f(1)) * f(0.5) * f(255) + f(0.5)), 0, 255).astype(np.uint8)
+    write_safetensors(os.path.join(out_dir, "torch-G.safetensors"), list(G.state_dict().items()))
+    write_idx(os.path.join(out_dir, "torch-z.idx"), 0x00000D02, z.numpy().astype(np.float32))
+    write_idx(os.path.join(out_dir, "torch-Gz.idx"), 0x00000803, grey.reshape(6, 28, 28))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
@@ -271,6 +333,8 @@ def main():
         f.write("\n".join(w.lines) + "\n")
     os.replace(tmp, args.out)
     print("wrote %s (%d lines)" % (args.out, len(w.lines)))
+    make_interop(os.path.dirname(args.out))
+    print("wrote torch-G.safetensors, torch-z.idx, torch-Gz.idx beside it")
 
 
 if __name__ == "__main__":

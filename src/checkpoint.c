@@ -377,3 +377,10 @@ void gan_checkpoint_generator(const gan_ckpt_info *in, const unsigned char *data
     const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim;
     read_floats(G->params, p, G->nparams);
 }
+
+void gan_checkpoint_discriminator(const gan_ckpt_info *in, const unsigned char *data, gan_mlp *D)
+{
+    const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim +
+                             4 * 3 * (size_t)in->nparams_g;
+    read_floats(D->params, p, D->nparams);
+}

@@ -14,7 +14,8 @@ enum {
     OPT_DATA = 256, OPT_OUT, OPT_EPOCHS, OPT_LR, OPT_BATCH, OPT_BETA1, OPT_BETA2, OPT_ZDIM,
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
     OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY,
-    OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE, OPT_LOG_EVERY
+    OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE, OPT_LOG_EVERY,
+    OPT_INIT_FROM
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
     {"patience", required_argument, NULL, OPT_PATIENCE},
     {"cache", required_argument, NULL, OPT_CACHE},
     {"log-every", required_argument, NULL, OPT_LOG_EVERY},
+    {"init-from", required_argument, NULL, OPT_INIT_FROM},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -62,6 +64,7 @@ void gan_cli_usage(FILE *out)
             "Usage: gan-train [options]\n"
             "       gan-train sample --checkpoint FILE ...   (see gan-train sample --help)\n"
             "       gan-train eval --checkpoint FILE ...     (see gan-train eval --help)\n"
+            "       gan-train export --checkpoint FILE --out DIR   (safetensors for PyTorch)\n"
             "Trains the seed's MLP GAN (G z-H-H-pixels, D pixels-H-H-1) on IDX images,\n"
             "writing a sample grid, a CSV row and a checkpoint after every epoch.\n"
             "\n"
@@ -81,6 +84,8 @@ void gan_cli_usage(FILE *out)
             "  --force             reuse an --out folder or --log file that exists\n"
             "  --resume FILE       continue the run of checkpoint FILE (in its folder, or\n"
             "                      --out) up to --epochs in all; its settings are kept\n"
+            "  --init-from DIR     start from the weights DIR/G.safetensors, D.safetensors\n"
+            "                      (gan-train export's, or PyTorch's); fresh Adam state\n"
             "Model:\n"
             "  --z-dim N           noise size [%d]\n"
             "  --hidden N          hidden layer width of G and D [%d]\n"
@@ -275,6 +280,11 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
         case OPT_EVAL_COUNT:
             rc = gan_cli_parse_int("eval-count", a, 10, 1000000, &cfg->eval_count, err);
             break;
+        case OPT_INIT_FROM:
+            if (!*a)
+                rc = gan_err_set(err, "--init-from: empty folder name");
+            cfg->init_from = a;
+            break;
         case OPT_LOG_EVERY:
             rc = gan_cli_parse_int("log-every", a, 0, 1000000000, &cfg->log_every, err);
             break;
@@ -319,6 +329,10 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
     if (optind < argc) {
         gan_err_set(err, "'%s': unexpected argument (options start with --; see --help)",
                     argv[optind]);
+        return GAN_CLI_USAGE;
+    }
+    if (cfg->init_from && cfg->resume_path) {
+        gan_err_set(err, "--init-from starts a new run, --resume continues one: give one of them");
         return GAN_CLI_USAGE;
     }
     /* --leaky-slope alone means LeakyReLU; --activation relu wins over it */

@@ -9,6 +9,7 @@
 #include "gan_idx.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,4 +325,86 @@ void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float 
         for (size_t j = 0; j < p; j++)
             dst[j] = lut[src[j]];
     }
+}
+
+int gan_idx_load_f32(const char *path, uint32_t *n, uint32_t *d, float **out, gan_err *err)
+{
+    *out = NULL;
+    idx_reader r;
+    if (reader_open(&r, path, err) != 0)
+        return -1;
+    unsigned char hdr[12];
+    int rc = 0;
+    long long got = reader_read(&r, hdr, sizeof hdr, err);
+    if (got < 0)
+        rc = -1;
+    else if (got >= 4 && be32(hdr) != GAN_IDX_MAGIC_F32_2D)
+        rc = gan_err_set(err, "%s: not an IDX float32 matrix (magic 0x%08x, expected 0x%08x)", path,
+                         be32(hdr), GAN_IDX_MAGIC_F32_2D);
+    else if (got < 12)
+        rc = gan_err_set(err, "%s: truncated header (%lld of 12 bytes)", path, got);
+    uint64_t count = 0;
+    if (rc == 0) {
+        *n = be32(hdr + 4);
+        *d = be32(hdr + 8);
+        count = (uint64_t)*n * *d;
+        if (*n == 0 || *d == 0 || count > (64u << 20))
+            rc = gan_err_set(err, "%s: sizes %u x %u out of range (1 to 64 Mi values)", path, *n,
+                             *d);
+    }
+    unsigned char *raw = rc == 0 ? malloc((size_t)count * 4 + 1) : NULL;
+    float *v = rc == 0 ? malloc(sizeof(float) * (size_t)count) : NULL;
+    if (rc == 0 && (!raw || !v))
+        rc = gan_err_set(err, "%s: out of memory", path);
+    if (rc == 0) {
+        /* one byte more than announced: trailing data is an error */
+        got = reader_read(&r, raw, (size_t)count * 4 + 1, err);
+        if (got < 0)
+            rc = -1;
+        else if ((uint64_t)got < count * 4)
+            rc = gan_err_set(err, "%s: truncated: header announces %llu values, file holds %lld bytes",
+                             path, (unsigned long long)count, got);
+        else if ((uint64_t)got > count * 4)
+            rc = gan_err_set(err, "%s: trailing bytes after the %llu values", path,
+                             (unsigned long long)count);
+    }
+    for (uint64_t i = 0; rc == 0 && i < count; i++) {
+        uint32_t u = be32(raw + 4 * i);
+        memcpy(&v[i], &u, 4);
+        if (!isfinite(v[i]))
+            rc = gan_err_set(err, "%s: value %llu is not finite", path, (unsigned long long)i);
+    }
+    reader_close(&r);
+    free(raw);
+    if (rc != 0) {
+        free(v);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int gan_idx_write_f32(const char *path, uint32_t n, uint32_t d, const float *v, gan_err *err)
+{
+    unsigned char hdr[12];
+    uint32_t h[3] = {GAN_IDX_MAGIC_F32_2D, n, d};
+    for (int k = 0; k < 3; k++)
+        for (int b = 0; b < 4; b++)
+            hdr[4 * k + b] = (unsigned char)(h[k] >> (24 - 8 * b));
+    gan_atomic a;
+    if (gan_atomic_open(&a, path, err) != 0)
+        return -1;
+    int rc = gan_write_all(a.f, hdr, sizeof hdr, path, err);
+    for (size_t i = 0; rc == 0 && i < (size_t)n * d; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        unsigned char b[4] = {(unsigned char)(u >> 24), (unsigned char)(u >> 16),
+                              (unsigned char)(u >> 8), (unsigned char)u};
+        rc = gan_write_all(a.f, b, 4, path, err);
+    }
+    if (rc != 0) {
+        gan_atomic_abort(&a);
+        return -1;
+    }
+    return gan_atomic_commit(&a, err);
 }

@@ -12,6 +12,7 @@
 #include "gan_cli.h"
 #include "gan_eval.h"
 #include "gan_kernel.h"
+#include "gan_safetensors.h"
 #include "gan_sample.h"
 #include "gan_train.h"
 
@@ -53,10 +54,14 @@ int main(int argc, char **argv)
         if (argc > 2 && strcmp(argv[2], "--help") == 0) {
             printf("Usage: gan-train sample --checkpoint FILE [--count N (64)] [--seed S (1)]\n"
                    "         [--png FILE] [--idx FILE] [--grid N] [--interpolate K] [--png-scale K]\n"
+                   "         [--weights G.safetensors (instead of --checkpoint)] [--z FILE]\n"
                    "Draws N samples from the generator of a checkpoint: a PNG grid (--grid images\n"
                    "a row, about sqrt(N) by default) and/or an IDX3 uint8 file that MNIST readers\n"
                    "take. --interpolate K: N rows, each walking from one random z to another in\n"
-                   "K steps.\n");
+                   "K steps. --weights: the generator of a safetensors file (gan-train export's,\n"
+                   "or PyTorch's under the seed's names). --z FILE: the latent vectors from an\n"
+                   "IDX float32 file (magic 0x00000D02, N x z_dim) instead of drawn ones; with\n"
+                   "--interpolate, N/2 rows from z[2r] to z[2r+1].\n");
             return fflush(stdout) == 0 ? 0 : 1;
         }
         if (gan_sample_parse(&s, argc - 1, argv + 1, &err) != 0) {
@@ -64,6 +69,21 @@ int main(int argc, char **argv)
             return 2;
         }
         if (gan_sample_run(&s, stderr, &err) != 0) {
+            fprintf(stderr, "gan-train: %s\n", err.msg);
+            return 1;
+        }
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "export") == 0) {
+        gan_export_cmd x;
+        int prc = gan_export_parse(&x, argc - 1, argv + 1, stdout, &err);
+        if (prc == 1)
+            return fflush(stdout) == 0 ? 0 : 1;
+        if (prc != 0) {
+            fprintf(stderr, "gan-train: %s\n", err.msg);
+            return 2;
+        }
+        if (gan_export_run(&x, stderr, &err) != 0) {
             fprintf(stderr, "gan-train: %s\n", err.msg);
             return 1;
         }

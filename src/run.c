@@ -27,6 +27,7 @@
 #include "gan_eval.h"
 #include "gan_file.h"
 #include "gan_image.h"
+#include "gan_safetensors.h"
 #include "gan_kernel.h"
 
 #include <stb_image.h>
@@ -530,6 +531,9 @@ static void print_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds
     fprintf(msg, "blas:     %s\n", blas);
     if (cfg->resume_path)
         fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);
+    if (cfg->init_from)
+        fprintf(msg, "init:     G and D from %s/G.safetensors and D.safetensors; Adam afresh\n",
+                cfg->init_from);
     fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid; progress.png; checkpoint.gan); "
             "loss log: %s\n", out, cfg->grid, cfg->grid, log_path);
 }
@@ -707,6 +711,26 @@ static int step_log_open(step_log *sl, const char *out, int every, long upto, ga
     return 0;
 }
 
+/* --init-from DIR: G and D from DIR/G.safetensors and D.safetensors (their
+ * shapes must be the run's; Adam starts afresh, as after gan_mlp_reset). */
+static int init_from(gan_trainer *t, const char *dir, gan_err *err)
+{
+    char path[4200];
+    gan_mlp *nets[2] = {&t->G, &t->D};
+    const char *names[2] = {"G", "D"};
+    for (int k = 0; k < 2; k++) {
+        gan_st_file f;
+        snprintf(path, sizeof path, "%s/%s.safetensors", dir, names[k]);
+        if (gan_st_read(&f, path, err) != 0)
+            return -1;
+        int rc = gan_st_to_mlp(&f, nets[k], path, err);
+        gan_st_free(&f);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Whether a signal now ends the process at once (no safe point to stop at). */
 static void exit_now(const gan_signals *sig, int on)
 {
@@ -781,6 +805,8 @@ int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_sig
         goto done;
     if (cfg->resume_path &&
         gan_checkpoint_restore(&t, &ck, ck_data, cfg->resume_path, err) != 0)
+        goto done;
+    if (cfg->init_from && init_from(&t, cfg->init_from, err) != 0)
         goto done;
     if (open_log(cfg, out, resume_epoch, csv_stdout, &log, log_path, sizeof log_path, &sm, err) != 0)
         goto done;

@@ -14,6 +14,7 @@
 #include "gan_image.h"
 #include "gan_model.h"
 #include "gan_pool.h"
+#include "gan_safetensors.h"
 
 void gan_sample_default(gan_sample_config *s)
 {
@@ -30,6 +31,7 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
         {"seed", required_argument, NULL, 's'},       {"png", required_argument, NULL, 'p'},
         {"idx", required_argument, NULL, 'i'},        {"grid", required_argument, NULL, 'g'},
         {"interpolate", required_argument, NULL, 'k'}, {"png-scale", required_argument, NULL, 'x'},
+        {"weights", required_argument, NULL, 'w'},    {"z", required_argument, NULL, 'z'},
         {NULL, 0, NULL, 0},
     };
     gan_sample_default(s);
@@ -40,6 +42,8 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
         const char *a = optarg;
         switch (c) {
         case 'c': s->checkpoint = a; break;
+        case 'w': s->weights = a; break;
+        case 'z': s->z_path = a; break;
         case 'p': s->png_path = a; break;
         case 'i': s->idx_path = a; break;
         case 'n': rc = gan_cli_parse_int("count", a, 1, 100000, &s->count, err); break;
@@ -55,8 +59,12 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
     }
     if (rc == 0 && optind < argc)
         rc = gan_err_set(err, "sample: '%s': unexpected argument", argv[optind]);
-    if (rc == 0 && (!s->checkpoint || !*s->checkpoint))
-        rc = gan_err_set(err, "sample: --checkpoint FILE is required");
+    if (rc == 0 && s->checkpoint && s->weights)
+        rc = gan_err_set(err, "sample: give --checkpoint FILE or --weights G.safetensors, not both");
+    if (rc == 0 && (s->checkpoint ? !*s->checkpoint : s->weights ? !*s->weights : 1))
+        rc = gan_err_set(err, "sample: --checkpoint FILE (or --weights G.safetensors) is required");
+    if (rc == 0 && s->z_path && !*s->z_path)
+        rc = gan_err_set(err, "--z: empty file name");
     if (rc == 0 && !s->png_path && !s->idx_path)
         rc = gan_err_set(err, "sample: give --png FILE and/or --idx FILE");
     if (rc == 0 && s->interpolate && !s->png_path)
@@ -68,51 +76,110 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
     return rc;
 }
 
-int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
+/* The generator of a checkpoint or of a weights file, and its image shape. */
+static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int *cols,
+                          gan_err *err)
 {
+    if (s->weights) {
+        gan_st_file f;
+        if (gan_st_read(&f, s->weights, err) != 0)
+            return -1;
+        int rc = gan_st_generator(&f, G, 256, rows, cols, s->weights, err);
+        gan_st_free(&f);
+        return rc;
+    }
     gan_ckpt_info in;
     unsigned char *data;
     size_t size;
     if (gan_checkpoint_read(s->checkpoint, &in, &data, &size, err) != 0)
         return -1;
-    int rc = -1, K = s->interpolate, n = K ? s->count * K : s->count;
-    int Z = (int)in.z_dim, P = (int)(in.rows * in.cols), rows = (int)in.rows, cols = (int)in.cols;
-    gan_mlp G;
-    float *z = NULL, *x = NULL;
-    uint8_t *img = NULL;
-    if (gan_mlp_init(&G, Z, (int)in.hidden, (int)in.hidden, P, in.activation ? in.slope : 0.0f,
-                     GAN_ACT_TANH, 256, err) != 0) {
+    *rows = (int)in.rows;
+    *cols = (int)in.cols;
+    if (gan_mlp_init(G, (int)in.z_dim, (int)in.hidden, (int)in.hidden, (int)(in.rows * in.cols),
+                     in.activation ? in.slope : 0.0f, GAN_ACT_TANH, 256, err) != 0) {
         free(data);
         return -1;
     }
-    gan_checkpoint_generator(&in, data, &G);
-    openblas_set_num_threads(1); /* the same bits on any machine */
-    z = malloc(sizeof(float) * (size_t)n * Z);
-    x = malloc(sizeof(float) * (size_t)n * P);
-    if (!z || !x) {
-        gan_err_set(err, "out of memory for %d samples", n);
-        goto done;
+    gan_checkpoint_generator(&in, data, G);
+    free(data);
+    return 0;
+}
+
+/* z (n, Z): the file's vectors (n = its count, or pairs walked with K),
+ * else drawn from stream 4 of the seed. *zp is malloc'd. */
+static int make_z(const gan_sample_config *s, int Z, float **zp, int *np, gan_err *err)
+{
+    int K = s->interpolate, rows_n = s->count;
+    float *ends = NULL;
+    uint32_t fn = 0, fd = 0;
+    if (s->z_path) {
+        if (gan_idx_load_f32(s->z_path, &fn, &fd, &ends, err) != 0)
+            return -1;
+        if ((int)fd != Z) {
+            free(ends);
+            return gan_err_set(err, "%s: latent vectors of %u values; the generator takes %d",
+                               s->z_path, fd, Z);
+        }
+        if (K && fn % 2 != 0) {
+            free(ends);
+            return gan_err_set(err, "%s: %u vectors; --interpolate walks pairs of them (z[2r] to "
+                               "z[2r+1]), so it needs an even number", s->z_path, fn);
+        }
+        rows_n = K ? (int)fn / 2 : (int)fn;
+    }
+    int n = K ? rows_n * K : rows_n;
+    float *z = malloc(sizeof(float) * (size_t)n * Z);
+    if (!z) {
+        free(ends);
+        return gan_err_set(err, "out of memory for %d samples", n);
     }
     gan_rng rng;
     gan_rng_seed(&rng, s->seed, 4);
-    if (!K) {
+    if (!K && ends) {
+        memcpy(z, ends, sizeof(float) * (size_t)n * Z);
+    } else if (!K) {
         gan_rng_normal_fill(&rng, z, (size_t)n * Z);
     } else {
-        float *ends = malloc(sizeof(float) * 2 * (size_t)Z);
-        if (!ends) {
-            gan_err_set(err, "out of memory");
-            goto done;
-        }
-        for (int r = 0; r < s->count; r++) {
-            gan_rng_normal_fill(&rng, ends, 2 * (size_t)Z);
+        float pair[2 * 4096], *e = pair;
+        for (int r = 0; r < rows_n; r++) {
+            if (ends)
+                e = ends + (size_t)2 * r * Z;
+            else if (Z <= 4096)
+                gan_rng_normal_fill(&rng, pair, 2 * (size_t)Z);
             for (int k = 0; k < K; k++) {
                 float a = (float)k / (float)(K - 1);
                 float *zz = z + ((size_t)r * K + k) * Z;
                 for (int j = 0; j < Z; j++)
-                    zz[j] = (1.0f - a) * ends[j] + a * ends[Z + j];
+                    zz[j] = (1.0f - a) * e[j] + a * e[Z + j];
             }
         }
-        free(ends);
+    }
+    free(ends);
+    *zp = z;
+    *np = n;
+    return 0;
+}
+
+int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
+{
+    int rows, cols, rc = -1, K = s->interpolate, n = 0;
+    gan_mlp G;
+    float *z = NULL, *x = NULL;
+    uint8_t *img = NULL;
+    if (load_generator(s, &G, &rows, &cols, err) != 0)
+        return -1;
+    int Z = G.dims[0], P = G.dims[3];
+    if (!s->z_path && K && Z > 4096) {
+        gan_err_set(err, "--interpolate takes z of at most 4096 values (this generator: %d)", Z);
+        goto done;
+    }
+    openblas_set_num_threads(1); /* the same bits on any machine */
+    if (make_z(s, Z, &z, &n, err) != 0)
+        goto done;
+    x = malloc(sizeof(float) * (size_t)n * P);
+    if (!x) {
+        gan_err_set(err, "out of memory for %d samples", n);
+        goto done;
     }
     for (int s0 = 0; s0 < n; s0 += G.cap) {
         int b = n - s0 < G.cap ? n - s0 : G.cap;
@@ -152,7 +219,6 @@ done:
     free(img);
     free(z);
     free(x);
-    free(data);
     gan_mlp_free(&G);
     return rc;
 }

@@ -433,10 +433,46 @@ checks=$((checks + 1))
 "$BIN" sample --checkpoint "$T/whole/checkpoint.gan" --count 4 --seed 9 --idx "$T/s3.idx" 2>/dev/null
 cmp -s "$T/s2.idx" "$T/s3.idx" || fail "sample: one seed, other samples"
 usage_error "give --png FILE and/or --idx FILE" sample --checkpoint "$T/whole/checkpoint.gan"
-usage_error "--checkpoint FILE is required" sample --png "$T/x.png"
+usage_error "--checkpoint FILE (or --weights G.safetensors) is required" sample --png "$T/x.png"
 usage_error "--interpolate: '1'" sample --checkpoint x --png y --interpolate 1
 "$BIN" sample --checkpoint "$T/s.png" --png "$T/x.png" 2>"$T/err"
 [ $? -eq 1 ] && grep -q "not a gan-train checkpoint" "$T/err" || fail "sample of a PNG: $(cat "$T/err")"
+
+# Interop: export writes safetensors under the seed's names; sampling from
+# them equals sampling from the checkpoint; a PyTorch generator's file and its
+# z (tests/fixtures, from scripts/make-reference.py) give torch's images to the
+# grey level; --init-from starts from given weights, and refuses other shapes.
+checks=$((checks + 1))
+"$BIN" export --checkpoint "$T/whole/checkpoint.gan" --out "$T/st" 2>"$T/err" || fail "export: $(cat "$T/err")"
+[ "$(head -c 8 "$T/st/G.safetensors" | od -An -tu1 | tr -s ' ' | sed 's/^ //')" != "" ] || fail "no G.safetensors"
+grep -q '"main.4.bias"' "$T/st/G.safetensors" && grep -q '"activation":"leaky_relu"' "$T/st/D.safetensors" ||
+    fail "export: names or metadata"
+"$BIN" export --checkpoint "$T/whole/checkpoint.gan" --out "$T/st" 2>"$T/err"
+[ $? -eq 1 ] && grep -q "holds G.safetensors or D.safetensors; choose another --out or add --force" "$T/err" ||
+    fail "export over files: $(cat "$T/err")"
+"$BIN" sample --checkpoint "$T/whole/checkpoint.gan" --count 5 --idx "$T/c.idx" 2>/dev/null
+"$BIN" sample --weights "$T/st/G.safetensors" --count 5 --idx "$T/w.idx" 2>/dev/null
+cmp -s "$T/c.idx" "$T/w.idx" || fail "sample --weights differs from the checkpoint's samples"
+checks=$((checks + 1))
+"$BIN" sample --weights "$SRC/tests/fixtures/torch-G.safetensors" --z "$SRC/tests/fixtures/torch-z.idx" \
+    --idx "$T/torch.idx" 2>"$T/err" || fail "sample of the PyTorch generator: $(cat "$T/err")"
+cmp -s "$T/torch.idx" "$SRC/tests/fixtures/torch-Gz.idx" || fail "PyTorch's G(z) not reproduced to the grey level"
+"$BIN" sample --weights "$SRC/tests/fixtures/torch-G.safetensors" --z "$SRC/tests/fixtures/torch-z.idx" \
+    --interpolate 4 --png "$T/walk.png" 2>/dev/null || fail "--z with --interpolate"
+"$BIN" sample --weights "$SRC/tests/fixtures/torch-G.safetensors" --z "$SRC/tests/fixtures/torch-Gz.idx" \
+    --idx "$T/x.idx" 2>"$T/err"
+[ $? -eq 1 ] && grep -q "not an IDX float32 matrix" "$T/err" || fail "--z of images: $(cat "$T/err")"
+"$BIN" sample --weights "$T/st/G.safetensors" --z "$SRC/tests/fixtures/torch-z.idx" --idx "$T/x.idx" 2>"$T/err"
+[ $? -eq 1 ] && grep -q "latent vectors of 16 values; the generator takes 100" "$T/err" || fail "--z size: $(cat "$T/err")"
+usage_error "give --checkpoint FILE or --weights G.safetensors, not both" sample --checkpoint a --weights b --png c
+checks=$((checks + 1))
+"$BIN" --data "$T/small" --epochs 1 --batch-size 256 --out "$T/init" --init-from "$T/st" --threads 1 2>"$T/err" ||
+    fail "--init-from: $(cat "$T/err")"
+grep -q "^init:     G and D from $T/st/G.safetensors and D.safetensors; Adam afresh$" "$T/err" || fail "no init line: $(cat "$T/err")"
+"$BIN" --data "$T/small" --epochs 1 --out "$T/init2" --init-from "$T/st" --hidden 32 2>"$T/err"
+[ $? -eq 1 ] && grep -q "G.safetensors: tensor main.0.weight has shape \[256, 100\], this model needs \[32, 100\]" "$T/err" ||
+    fail "--init-from, other shape: $(cat "$T/err")"
+usage_error "--init-from starts a new run, --resume continues one" --init-from "$T/st" --resume x.gan
 
 echo "cli.sh: $checks checks, $fails failed"
 [ $fails -eq 0 ]

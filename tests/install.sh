@@ -24,7 +24,7 @@ cmake --install "$BUILD" --prefix "$T/prefix" >"$T/log" 2>&1 || fail "cmake --in
 
 # the options of each --help, and those of the manual ("\-\-name" in roff)
 checks=$((checks + 1))
-{ "$BIN" --help; "$BIN" sample --help; "$BIN" eval --help; } 2>&1 |
+{ "$BIN" --help; "$BIN" sample --help; "$BIN" eval --help; "$BIN" export --help; } 2>&1 |
     grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/help"
 sed 's/\\-/-/g' "$MAN" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/man"
 missing=$(comm -23 "$T/help" "$T/man" | tr '\n' ' ')
@@ -34,7 +34,8 @@ extra=$(comm -13 "$T/help" "$T/man" | tr '\n' ' ')
 [ "$(wc -l <"$T/help")" -ge 35 ] || fail "too few options found in --help: $(cat "$T/help")"
 # the sections a manual has, and it renders without warnings where man is installed
 checks=$((checks + 1))
-for sec in NAME SYNOPSIS DESCRIPTION OPTIONS '"SAMPLE OPTIONS"' '"EVAL OPTIONS"' FILES '"EXIT STATUS"' EXAMPLES; do
+for sec in NAME SYNOPSIS DESCRIPTION OPTIONS '"SAMPLE OPTIONS"' '"EVAL OPTIONS"' '"EXPORT OPTIONS"' FILES \
+    '"EXIT STATUS"' EXAMPLES; do
     grep -q "^\.SH $sec" "$MAN" || fail "the manual has no section $sec"
 done
 if command -v groff >/dev/null 2>&1; then
