@@ -738,236 +738,291 @@ static void exit_now(const gan_signals *sig, int on)
         *sig->exit_now = on;
 }
 
+/* Everything one run holds, from run_open to run_close. */
+typedef struct {
+    gan_config cfg;              /* the settings (a resumed run: its checkpoint's) */
+    FILE *msg, *csv_stdout;
+    const gan_signals *sig;
+    const volatile sig_atomic_t *interrupt;
+    gan_ckpt_info ck;            /* with --resume */
+    unsigned char *ck_data;
+    int resume_epoch;            /* -1: a new run */
+    gan_dataset ds;
+    gan_trainer t;
+    gan_evaluator *ev;           /* NULL: no evaluation */
+    FILE *log;
+    uint8_t *img;                /* the sample grid */
+    timeline tl;
+    run_summary sm;
+    step_log stl;                /* OUT/steps.csv, with --log-every */
+    status_line sl;
+    char out[4096], log_path[4200], ckpt_path[4200], best_path[4200];
+} run_state;
+
+/* Returns from the phases beside 0, -1 and GAN_RUN_*: */
+enum { RUN_NOTHING_TO_DO = 10, RUN_STOPPED_EARLY = 11 };
+
+/* Phase 1: the checkpoint to resume, the data, the output folder, the
+ * trainer (restored or initialised), the log, the images, the banner, the
+ * evaluator, and the hooks of the step loop. */
+static int run_open(run_state *rs, const gan_config *given, gan_err *err)
+{
+    gan_config *cfg = &rs->cfg;
+    *cfg = *given;
+    rs->resume_epoch = -1;
+    if (cfg->resume_path) {
+        size_t ck_size;
+        if (gan_checkpoint_read(cfg->resume_path, &rs->ck, &rs->ck_data, &ck_size, err) != 0)
+            return -1;
+        gan_checkpoint_config(&rs->ck, cfg);
+        if (check_resume_conflicts(given, cfg, cfg->resume_path, err) != 0)
+            return -1;
+        rs->resume_epoch = (int)rs->ck.epoch;
+    }
+    gan_dataset *ds = &rs->ds;
+    if (gan_dataset_load(ds, cfg->data_dir, "train", (uint32_t)cfg->limit,
+                         GAN_DATA_LABELS_OPTIONAL, err) != 0)
+        return -1;
+    if (ds->rows > 4096 || ds->cols > 4096)
+        return gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes "
+                           "(4096 x 4096)", cfg->data_dir, ds->rows, ds->cols);
+    if (cfg->resume_path && (ds->rows != rs->ck.rows || ds->cols != rs->ck.cols ||
+                             ds->count != rs->ck.count))
+        return gan_err_set(err, "%s: the checkpoint was trained on %u images of %u x %u, %s has "
+                           "%u of %u x %u", cfg->resume_path, rs->ck.count, rs->ck.rows,
+                           rs->ck.cols, cfg->data_dir, ds->count, ds->rows, ds->cols);
+    if (cfg->resume_path && rs->resume_epoch >= cfg->epochs) {
+        if (rs->msg)
+            fprintf(rs->msg, "%s: already at epoch %d of %d; nothing to do (raise --epochs)\n",
+                    cfg->resume_path, rs->resume_epoch, cfg->epochs);
+        return RUN_NOTHING_TO_DO;
+    }
+    char samples[4200];
+    if (prepare_out(cfg, rs->out, sizeof rs->out, err) != 0)
+        return -1;
+    snprintf(samples, sizeof samples, "%s/samples", rs->out);
+    snprintf(rs->ckpt_path, sizeof rs->ckpt_path, "%s/checkpoint.gan", rs->out);
+    snprintf(rs->best_path, sizeof rs->best_path, "%s/best.gan", rs->out);
+    if (make_dirs(samples, err) != 0)
+        return -1;
+    gan_trainer *t = &rs->t;
+    if (gan_trainer_init(t, cfg, (int)(ds->rows * ds->cols), ds->count, err) != 0)
+        return -1;
+    if (cfg->resume_path &&
+        gan_checkpoint_restore(t, &rs->ck, rs->ck_data, cfg->resume_path, err) != 0)
+        return -1;
+    if (cfg->init_from && init_from(t, cfg->init_from, err) != 0)
+        return -1;
+    if (open_log(cfg, rs->out, rs->resume_epoch, rs->csv_stdout, &rs->log, rs->log_path,
+                 sizeof rs->log_path, &rs->sm, err) != 0)
+        return -1;
+    int w, h;
+    gan_grid_size(cfg->grid * cfg->grid, cfg->grid, (int)ds->rows, (int)ds->cols, cfg->png_scale,
+                  &w, &h);
+    rs->img = malloc((size_t)w * h);
+    if (!rs->img)
+        return gan_err_set(err, "out of memory for a %d x %d sample grid", w, h);
+    if (timeline_init(&rs->tl, cfg, (int)ds->rows, (int)ds->cols, rs->out, rs->resume_epoch,
+                      err) != 0)
+        return -1;
+    if (rs->msg)
+        print_banner(rs->msg, cfg, ds, t, rs->out, rs->log_path, rs->resume_epoch);
+    rs->ev = eval_open(cfg, ds, t, rs->msg);
+    t->interrupt = rs->interrupt;
+    /* from here a signal sets *interrupt and the run stops at the next safe
+     * point, but for the stretches that may block (exit_now around them) */
+    exit_now(rs->sig, 0);
+    if (cfg->log_every > 0) {
+        if (step_log_open(&rs->stl, rs->out, cfg->log_every, cfg->resume_path ? t->step : -1,
+                          err) != 0)
+            return -1;
+        t->on_step = step_log_add;
+        t->on_step_ctx = &rs->stl;
+    }
+    rs->sl.epochs = cfg->epochs;
+    rs->sl.steps = (ds->count + (uint32_t)cfg->batch - 1) / (uint32_t)cfg->batch;
+    if (rs->msg && isatty(fileno(rs->msg))) {
+        rs->sl.out = rs->msg;
+        t->progress = status_draw;
+        t->progress_ctx = &rs->sl;
+        t->progress_every = 0.25;
+    }
+    return 0;
+}
+
+/* Phase 2, per epoch: the steps (or what is left of them after a resume).
+ * Stopped by a signal: a checkpoint of exactly there, GAN_RUN_INTERRUPTED. */
+static int run_train_epoch(run_state *rs, int e, gan_epoch_stats *es, double *secs, gan_err *err)
+{
+    gan_trainer *t = &rs->t;
+    double t0 = now_seconds();
+    rs->sl.t0 = t0;
+    rs->sl.pos0 = t->pos;
+    t->progress_last = t0;
+    int why = gan_trainer_epoch(t, &rs->ds, es);
+    *secs = now_seconds() - t0;
+    status_clear(&rs->sl);
+    if (rs->stl.f && (fflush(rs->stl.f) != 0 || rs->stl.failed))
+        return gan_err_set(err, "%s/steps.csv: write failed: %s", rs->out, strerror(errno));
+    if (rs->sl.pos0 == 0)
+        rs->sl.secs_per_epoch = *secs;
+    if (why != GAN_EPOCH_NONFINITE && !params_finite(t)) {
+        /* a loss can stay finite (BCE clamps) while a weight is not */
+        why = GAN_EPOCH_NONFINITE;
+        t->bad_step = t->step;
+    }
+    if (why == GAN_EPOCH_NONFINITE) {
+        int saved = e > 1 || rs->cfg.resume_path;
+        return gan_err_set(err, "epoch %d, step %ld: a loss or parameter is not finite (NaN or "
+                           "Inf); stopped%s%s", e, t->bad_step,
+                           saved ? ", the last good checkpoint is kept: " : " before any checkpoint",
+                           saved ? rs->ckpt_path : "");
+    }
+    if (why == GAN_EPOCH_INTERRUPTED) {
+        /* between two steps: a checkpoint of exactly here */
+        if (gan_checkpoint_save(t, &rs->cfg, (int)rs->ds.rows, (int)rs->ds.cols, rs->ckpt_path,
+                                err) != 0)
+            return -1;
+        if (rs->msg) {
+            fprintf(rs->msg, "interrupted in epoch %d after step %ld; ", e, t->step);
+            print_resume_hint(rs->msg, &rs->cfg, rs->ckpt_path);
+        }
+        return GAN_RUN_INTERRUPTED;
+    }
+    return 0;
+}
+
+/* Phase 3, per finished epoch: the grid and timeline, the evaluation, the CSV
+ * row, then the checkpoint (a crash before the checkpoint is replaced redoes
+ * this epoch, and resuming drops its row), the epoch's lines; then whether to
+ * stop (--patience, a signal, the reader of --log - gone). */
+static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, double secs,
+                             gan_err *err)
+{
+    gan_config *cfg = &rs->cfg;
+    gan_trainer *t = &rs->t;
+    int rows = (int)rs->ds.rows, cols = (int)rs->ds.cols;
+    FILE *msg = rs->msg;
+    if (write_grid(t, cfg, rows, cols, rs->out, e, rs->img, &rs->tl, err) != 0)
+        return -1;
+    char r1col[32] = "", evcols[160];
+    gan_eval_result er;
+    double te = now_seconds();
+    int evaluated = 0;
+    if (!(rs->interrupt && *rs->interrupt)) { /* a stop asked for skips the evaluation */
+        exit_now(rs->sig, 1);
+        evaluated = eval_epoch(rs->ev, cfg, t, e, rs->best_path, rows, cols, evcols,
+                               sizeof evcols, &er, err);
+        exit_now(rs->sig, 0);
+    }
+    if (evaluated < 0)
+        return -1;
+    te = now_seconds() - te;
+    if (!evaluated)
+        snprintf(evcols, sizeof evcols, ",,,,,");
+    if (es->r1_steps)
+        snprintf(r1col, sizeof r1col, "%.6f", es->r1);
+    exit_now(rs->sig, rs->log == rs->csv_stdout); /* a stream's reader may stall */
+    int wrote = fprintf(rs->log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s\n", e, t->step,
+                        es->loss_d, es->loss_g, es->d_real, es->d_fake, secs, r1col,
+                        evcols) >= 0 && fflush(rs->log) == 0;
+    int werr = errno;
+    exit_now(rs->sig, 0);
+    if (!wrote && rs->log == rs->csv_stdout && werr == EPIPE) {
+        /* the reader of --log - has gone: keep the epoch, then stop */
+        if (gan_checkpoint_save(t, cfg, rows, cols, rs->ckpt_path, err) != 0)
+            return -1;
+        if (msg) {
+            fprintf(msg, "standard output closed by its reader after epoch %d; ", e);
+            print_resume_hint(msg, cfg, rs->ckpt_path);
+        }
+        return GAN_RUN_PIPE_CLOSED;
+    }
+    if (!wrote)
+        return gan_err_set(err, "%s: write failed: %s", rs->log_path, strerror(werr));
+    if (gan_checkpoint_save(t, cfg, rows, cols, rs->ckpt_path, err) != 0)
+        return -1;
+    summary_add(&rs->sm, e, t->step, es->loss_d, es->loss_g, secs, evaluated ? er.fid : -1.0);
+    if (msg)
+        fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
+                cfg->epochs, es->loss_d, es->loss_g, secs,
+                rs->ds.count / (secs > 0 ? secs : 1e-9));
+    if (msg && evaluated)
+        fprintf(msg, "          FID %.2f%s, %d classes, IS %.2f, precision %.3f, recall %.3f  "
+                "(%.2f s)\n", er.fid, t->track.best_epoch == e ? " (best so far: best.gan)" : "",
+                er.classes_covered, er.inception_score, er.precision, er.recall, te);
+    if (evaluated && cfg->patience > 0 && t->track.since_best >= cfg->patience &&
+        e < cfg->epochs) {
+        if (msg)
+            fprintf(msg, "stopped early after epoch %d: %d evaluations without a better FID "
+                    "than %.2f (epoch %d, %s); --patience %d\n", e, t->track.since_best,
+                    t->track.best_fid, t->track.best_epoch, rs->best_path, cfg->patience);
+        return RUN_STOPPED_EARLY;
+    }
+    if (rs->interrupt && *rs->interrupt && e < cfg->epochs) {
+        if (msg) {
+            fprintf(msg, "interrupted after epoch %d; ", e);
+            print_resume_hint(msg, cfg, rs->ckpt_path);
+        }
+        return GAN_RUN_INTERRUPTED;
+    }
+    return 0;
+}
+
+/* Phase 4: the summary and the last line of a finished run, then every file
+ * closed (a failed close is an error) and everything freed. */
+static int run_close(run_state *rs, int rc, int finished, gan_err *err)
+{
+    FILE *msg = rs->msg;
+    if (finished && msg && rs->sm.epochs > 0)
+        summary_print(msg, &rs->sm, &rs->t, rs->ds.count, rs->out, rs->log_path, rs->t.epoch);
+    if (finished && msg) {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+            fprintf(msg, "done: %s (peak memory %.1f MB)\n", rs->out,
+                    (double)ru.ru_maxrss / 1024.0);
+        else
+            fprintf(msg, "done: %s\n", rs->out);
+    }
+    if (rs->stl.f && fclose(rs->stl.f) != 0 && rc >= 0)
+        rc = gan_err_set(err, "%s/steps.csv: write failed: %s", rs->out, strerror(errno));
+    if (rs->log && rs->log != rs->csv_stdout && fclose(rs->log) != 0 && rc >= 0)
+        rc = gan_err_set(err, "%s: write failed: %s", rs->log_path, strerror(errno));
+    free(rs->img);
+    free(rs->ck_data);
+    timeline_free(&rs->tl);
+    gan_evaluator_free(rs->ev);
+    gan_trainer_free(&rs->t);
+    gan_dataset_free(&rs->ds);
+    return rc;
+}
+
 int gan_run(const gan_config *cfg_in, FILE *msg, FILE *csv_stdout, const gan_signals *sig,
             gan_err *err)
 {
-    const volatile sig_atomic_t *interrupt = sig ? sig->stop : NULL;
-    gan_config cfg_store = *cfg_in;
-    gan_config *cfg = &cfg_store;
-    gan_ckpt_info ck;
-    unsigned char *ck_data = NULL;
-    size_t ck_size = 0;
-    int resume_epoch = -1;
-    if (cfg->resume_path) {
-        if (gan_checkpoint_read(cfg->resume_path, &ck, &ck_data, &ck_size, err) != 0)
-            return -1;
-        gan_checkpoint_config(&ck, cfg);
-        if (check_resume_conflicts(cfg_in, cfg, cfg->resume_path, err) != 0) {
-            free(ck_data);
-            return -1;
-        }
-        resume_epoch = (int)ck.epoch;
-    }
-    gan_dataset ds;
-    if (gan_dataset_load(&ds, cfg->data_dir, "train", (uint32_t)cfg->limit, GAN_DATA_LABELS_OPTIONAL, err) != 0) {
-        free(ck_data);
-        return -1;
-    }
-    int rc = -1, pixels = (int)(ds.rows * ds.cols), w, h;
-    FILE *log = NULL;
-    uint8_t *img = NULL;
-    gan_trainer t;
-    memset(&t, 0, sizeof t);
-    gan_evaluator *ev = NULL;
-    timeline tl;
-    memset(&tl, 0, sizeof tl);
-    run_summary sm;
-    memset(&sm, 0, sizeof sm);
-    step_log stl; /* OUT/steps.csv, with --log-every */
-    memset(&stl, 0, sizeof stl);
-    char out[4096], log_path[4200], samples[4200], ckpt_path[4200], best_path[4200];
-    if (ds.rows > 4096 || ds.cols > 4096) {
-        gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes (4096 x 4096)",
-                    cfg->data_dir, ds.rows, ds.cols);
-        goto done;
-    }
-    if (cfg->resume_path && (ds.rows != ck.rows || ds.cols != ck.cols || ds.count != ck.count)) {
-        gan_err_set(err, "%s: the checkpoint was trained on %u images of %u x %u, %s has %u of %u x %u",
-                    cfg->resume_path, ck.count, ck.rows, ck.cols, cfg->data_dir, ds.count,
-                    ds.rows, ds.cols);
-        goto done;
-    }
-    if (cfg->resume_path && resume_epoch >= cfg->epochs) {
-        if (msg)
-            fprintf(msg, "%s: already at epoch %d of %d; nothing to do (raise --epochs)\n",
-                    cfg->resume_path, resume_epoch, cfg->epochs);
+    run_state *rs = calloc(1, sizeof *rs);
+    if (!rs)
+        return gan_err_set(err, "out of memory");
+    rs->msg = msg;
+    rs->csv_stdout = csv_stdout;
+    rs->sig = sig;
+    rs->interrupt = sig ? sig->stop : NULL;
+    int rc = run_open(rs, cfg_in, err), finished = 0;
+    if (rc == RUN_NOTHING_TO_DO) {
         rc = 0;
-        goto done;
+    } else if (rc == 0) {
+        for (int e = rs->t.epoch + 1; e <= rs->cfg.epochs && rc == 0; e++) {
+            gan_epoch_stats es;
+            double secs;
+            rc = run_train_epoch(rs, e, &es, &secs, err);
+            if (rc == 0)
+                rc = run_epoch_outputs(rs, e, &es, secs, err);
+        }
+        if (rc == RUN_STOPPED_EARLY)
+            rc = 0;
+        finished = rc == 0;
     }
-    if (prepare_out(cfg, out, sizeof out, err) != 0)
-        goto done;
-    snprintf(samples, sizeof samples, "%s/samples", out);
-    snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.gan", out);
-    snprintf(best_path, sizeof best_path, "%s/best.gan", out);
-    if (make_dirs(samples, err) != 0)
-        goto done;
-    if (gan_trainer_init(&t, cfg, pixels, ds.count, err) != 0)
-        goto done;
-    if (cfg->resume_path &&
-        gan_checkpoint_restore(&t, &ck, ck_data, cfg->resume_path, err) != 0)
-        goto done;
-    if (cfg->init_from && init_from(&t, cfg->init_from, err) != 0)
-        goto done;
-    if (open_log(cfg, out, resume_epoch, csv_stdout, &log, log_path, sizeof log_path, &sm, err) != 0)
-        goto done;
-    gan_grid_size(cfg->grid * cfg->grid, cfg->grid, (int)ds.rows, (int)ds.cols, cfg->png_scale, &w, &h);
-    img = malloc((size_t)w * h);
-    if (!img) {
-        gan_err_set(err, "out of memory for a %d x %d sample grid", w, h);
-        goto done;
-    }
-    if (timeline_init(&tl, cfg, (int)ds.rows, (int)ds.cols, out, resume_epoch, err) != 0)
-        goto done;
-
-    if (msg)
-        print_banner(msg, cfg, &ds, &t, out, log_path, resume_epoch);
-    ev = eval_open(cfg, &ds, &t, msg);
-    t.interrupt = interrupt;
-    /* from here a signal sets *interrupt and the run stops at the next safe
-     * point, but for the stretches below that may block */
-    exit_now(sig, 0);
-    if (cfg->log_every > 0) {
-        if (step_log_open(&stl, out, cfg->log_every, cfg->resume_path ? t.step : -1, err) != 0)
-            goto done;
-        t.on_step = step_log_add;
-        t.on_step_ctx = &stl;
-    }
-    status_line sl = {NULL, cfg->epochs, (uint32_t)((ds.count + (uint32_t)cfg->batch - 1) /
-                                                   (uint32_t)cfg->batch), 0, 0.0, 0.0};
-    if (msg && isatty(fileno(msg))) {
-        sl.out = msg;
-        t.progress = status_draw;
-        t.progress_ctx = &sl;
-        t.progress_every = 0.25;
-    }
-    for (int e = t.epoch + 1; e <= cfg->epochs; e++) {
-        double t0 = now_seconds();
-        gan_epoch_stats es;
-        sl.t0 = t0;
-        sl.pos0 = t.pos;
-        t.progress_last = t0;
-        int why = gan_trainer_epoch(&t, &ds, &es);
-        double secs = now_seconds() - t0;
-        status_clear(&sl);
-        if (stl.f && (fflush(stl.f) != 0 || stl.failed)) {
-            gan_err_set(err, "%s/steps.csv: write failed: %s", out, strerror(errno));
-            goto done;
-        }
-        if (sl.pos0 == 0)
-            sl.secs_per_epoch = secs;
-        if (why != GAN_EPOCH_NONFINITE && !params_finite(&t)) {
-            /* a loss can stay finite (BCE clamps) while a weight is not */
-            why = GAN_EPOCH_NONFINITE;
-            t.bad_step = t.step;
-        }
-        if (why == GAN_EPOCH_NONFINITE) {
-            int saved = e > 1 || cfg->resume_path;
-            gan_err_set(err, "epoch %d, step %ld: a loss or parameter is not finite (NaN or Inf); "
-                        "stopped%s%s", e, t.bad_step,
-                        saved ? ", the last good checkpoint is kept: " : " before any checkpoint",
-                        saved ? ckpt_path : "");
-            goto done;
-        }
-        if (why == GAN_EPOCH_INTERRUPTED) {
-            /* between two steps: a checkpoint of exactly here */
-            if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
-                goto done;
-            if (msg) {
-                fprintf(msg, "interrupted in epoch %d after step %ld; ", e, t.step);
-                print_resume_hint(msg, cfg, ckpt_path);
-            }
-            rc = GAN_RUN_INTERRUPTED;
-            goto done;
-        }
-        /* the grid, the CSV row, then the checkpoint: a crash before the
-         * checkpoint is replaced redoes this epoch, and resuming drops its row */
-        if (write_grid(&t, cfg, (int)ds.rows, (int)ds.cols, out, e, img, &tl, err) != 0)
-            goto done;
-        char r1col[32] = "", evcols[160];
-        gan_eval_result er;
-        double te = now_seconds();
-        int evaluated = 0;
-        if (!(interrupt && *interrupt)) { /* a stop asked for skips the evaluation */
-            exit_now(sig, 1);
-            evaluated = eval_epoch(ev, cfg, &t, e, best_path, (int)ds.rows, (int)ds.cols, evcols,
-                                   sizeof evcols, &er, err);
-            exit_now(sig, 0);
-        }
-        if (evaluated < 0)
-            goto done;
-        te = now_seconds() - te;
-        if (!evaluated)
-            snprintf(evcols, sizeof evcols, ",,,,,");
-        if (es.r1_steps)
-            snprintf(r1col, sizeof r1col, "%.6f", es.r1);
-        exit_now(sig, log == csv_stdout); /* a stream's reader may stall */
-        int wrote = fprintf(log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s\n", e, t.step,
-                            es.loss_d, es.loss_g, es.d_real, es.d_fake, secs, r1col,
-                            evcols) >= 0 && fflush(log) == 0;
-        int werr = errno;
-        exit_now(sig, 0);
-        if (!wrote && log == csv_stdout && werr == EPIPE) {
-            /* the reader of --log - has gone: keep the epoch, then stop */
-            if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
-                goto done;
-            if (msg) {
-                fprintf(msg, "standard output closed by its reader after epoch %d; ", e);
-                print_resume_hint(msg, cfg, ckpt_path);
-            }
-            rc = GAN_RUN_PIPE_CLOSED;
-            goto done;
-        }
-        if (!wrote) {
-            gan_err_set(err, "%s: write failed: %s", log_path, strerror(werr));
-            goto done;
-        }
-        if (gan_checkpoint_save(&t, cfg, (int)ds.rows, (int)ds.cols, ckpt_path, err) != 0)
-            goto done;
-        summary_add(&sm, e, t.step, es.loss_d, es.loss_g, secs, evaluated ? er.fid : -1.0);
-        if (msg)
-            fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
-                    cfg->epochs, es.loss_d, es.loss_g, secs, ds.count / (secs > 0 ? secs : 1e-9));
-        if (msg && evaluated)
-            fprintf(msg, "          FID %.2f%s, %d classes, IS %.2f, precision %.3f, recall %.3f  "
-                    "(%.2f s)\n", er.fid, t.track.best_epoch == e ? " (best so far: best.gan)" : "",
-                    er.classes_covered, er.inception_score, er.precision, er.recall, te);
-        if (evaluated && cfg->patience > 0 && t.track.since_best >= cfg->patience &&
-            e < cfg->epochs) {
-            if (msg)
-                fprintf(msg, "stopped early after epoch %d: %d evaluations without a better FID "
-                        "than %.2f (epoch %d, %s); --patience %d\n", e, t.track.since_best,
-                        t.track.best_fid, t.track.best_epoch, best_path, cfg->patience);
-            break;
-        }
-        if (interrupt && *interrupt && e < cfg->epochs) {
-            if (msg) {
-                fprintf(msg, "interrupted after epoch %d; ", e);
-                print_resume_hint(msg, cfg, ckpt_path);
-            }
-            rc = GAN_RUN_INTERRUPTED;
-            goto done;
-        }
-    }
-    if (msg && sm.epochs > 0)
-        summary_print(msg, &sm, &t, ds.count, out, log_path, t.epoch);
-    if (msg) {
-        struct rusage ru;
-        if (getrusage(RUSAGE_SELF, &ru) == 0)
-            fprintf(msg, "done: %s (peak memory %.1f MB)\n", out, (double)ru.ru_maxrss / 1024.0);
-        else
-            fprintf(msg, "done: %s\n", out);
-    }
-    rc = 0;
-done:
-    if (stl.f && fclose(stl.f) != 0 && rc >= 0)
-        rc = gan_err_set(err, "%s/steps.csv: write failed: %s", out, strerror(errno));
-    if (log && log != csv_stdout && fclose(log) != 0 && rc >= 0)
-        rc = gan_err_set(err, "%s: write failed: %s", log_path, strerror(errno));
-    free(img);
-    free(ck_data);
-    timeline_free(&tl);
-    gan_evaluator_free(ev);
-    gan_trainer_free(&t);
-    gan_dataset_free(&ds);
+    rc = run_close(rs, rc, finished, err);
+    free(rs);
     return rc;
 }
