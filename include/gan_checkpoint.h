@@ -102,11 +102,13 @@ void gan_checkpoint_config(const gan_ckpt_info *info, gan_config *cfg);
 int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *info, const unsigned char *data,
                            const char *path, gan_err *err);
 
-/** Copies the generator's parameters into G, made with the checkpoint's
- *  shape (z_dim, hidden, hidden, rows * cols; tanh output). */
-void gan_checkpoint_generator(const gan_ckpt_info *info, const unsigned char *data, gan_mlp *G);
-
+/** Makes G of the checkpoint's shape (z_dim, hidden, hidden, rows * cols;
+ *  its activation; tanh output; workspace for cap rows) with its parameters
+ *  (gan_mlp_free it); -1 (err) only when out of memory. */
+int gan_checkpoint_generator(const gan_ckpt_info *info, const unsigned char *data, int cap,
+                             gan_mlp *G, gan_err *err);
 /** The same for the discriminator (rows * cols, hidden, hidden, 1; sigmoid). */
-void gan_checkpoint_discriminator(const gan_ckpt_info *info, const unsigned char *data, gan_mlp *D);
+int gan_checkpoint_discriminator(const gan_ckpt_info *info, const unsigned char *data, int cap,
+                                 gan_mlp *D, gan_err *err);
 
 #endif

@@ -372,15 +372,31 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
     return 0;
 }
 
-void gan_checkpoint_generator(const gan_ckpt_info *in, const unsigned char *data, gan_mlp *G)
+/* Makes network k (0: G, 1: D) of the checkpoint's shape and reads its
+ * parameters (they follow the fixed noise; D's follow G's and G's Adam moments). */
+static int make_net(const gan_ckpt_info *in, const unsigned char *data, int k, int cap,
+                    gan_mlp *m, gan_err *err)
 {
-    const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim;
-    read_floats(G->params, p, G->nparams);
+    int P = (int)(in->rows * in->cols), H = (int)in->hidden;
+    float slope = in->activation ? in->slope : 0.0f;
+    int rc = k == 0 ? gan_mlp_init(m, (int)in->z_dim, H, H, P, slope, GAN_ACT_TANH, cap, err)
+                    : gan_mlp_init(m, P, H, H, 1, slope, GAN_ACT_SIGMOID, cap, err);
+    if (rc != 0)
+        return -1;
+    const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim +
+                             (k == 0 ? 0 : 4 * 3 * (size_t)in->nparams_g);
+    read_floats(m->params, p, m->nparams);
+    return 0;
 }
 
-void gan_checkpoint_discriminator(const gan_ckpt_info *in, const unsigned char *data, gan_mlp *D)
+int gan_checkpoint_generator(const gan_ckpt_info *in, const unsigned char *data, int cap,
+                             gan_mlp *G, gan_err *err)
 {
-    const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim +
-                             4 * 3 * (size_t)in->nparams_g;
-    read_floats(D->params, p, D->nparams);
+    return make_net(in, data, 0, cap, G, err);
+}
+
+int gan_checkpoint_discriminator(const gan_ckpt_info *in, const unsigned char *data, int cap,
+                                 gan_mlp *D, gan_err *err)
+{
+    return make_net(in, data, 1, cap, D, err);
 }

@@ -71,17 +71,14 @@ int gan_eval_cmd_run(const gan_eval_cmd *c, FILE *out, FILE *msg, gan_err *err)
     size_t size;
     if (gan_checkpoint_read(c->checkpoint, &in, &data, &size, err) != 0)
         return -1;
-    int rc = -1, P = (int)(in.rows * in.cols);
+    int rc = -1;
     gan_mlp G;
     gan_pool *pool = NULL;
     gan_evaluator *ev = NULL;
-    if (gan_mlp_init(&G, (int)in.z_dim, (int)in.hidden, (int)in.hidden, P,
-                     in.activation ? in.slope : 0.0f, GAN_ACT_TANH, 500, err) != 0) {
-        free(data);
-        return -1;
-    }
-    gan_checkpoint_generator(&in, data, &G);
+    int made_g = gan_checkpoint_generator(&in, data, 500, &G, err);
     free(data);
+    if (made_g != 0)
+        return -1;
     openblas_set_num_threads(1);
     if (gan_pool_init(&pool, c->threads ? c->threads : gan_pool_default_threads(), err) != 0)
         goto done;

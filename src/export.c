@@ -60,18 +60,14 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
     size_t size;
     if (gan_checkpoint_read(c->checkpoint, &in, &data, &size, err) != 0)
         return -1;
-    int P = (int)(in.rows * in.cols), H = (int)in.hidden, Z = (int)in.z_dim, rc = -1;
+    int H = (int)in.hidden, Z = (int)in.z_dim, rc = -1;
     float slope = in.activation ? in.slope : 0.0f;
     gan_mlp G, D;
+    memset(&G, 0, sizeof G);
     memset(&D, 0, sizeof D);
-    if (gan_mlp_init(&G, Z, H, H, P, slope, GAN_ACT_TANH, 1, err) != 0) {
-        free(data);
-        return -1;
-    }
-    if (gan_mlp_init(&D, P, H, H, 1, slope, GAN_ACT_SIGMOID, 1, err) != 0)
+    if (gan_checkpoint_generator(&in, data, 1, &G, err) != 0 ||
+        gan_checkpoint_discriminator(&in, data, 1, &D, err) != 0)
         goto done;
-    gan_checkpoint_generator(&in, data, &G);
-    gan_checkpoint_discriminator(&in, data, &D);
     if (mkdir(c->out_dir, 0777) != 0 && errno != EEXIST) {
         gan_err_set(err, "%s: cannot create folder: %s", c->out_dir, strerror(errno));
         goto done;

@@ -95,14 +95,9 @@ static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int
         return -1;
     *rows = (int)in.rows;
     *cols = (int)in.cols;
-    if (gan_mlp_init(G, (int)in.z_dim, (int)in.hidden, (int)in.hidden, (int)(in.rows * in.cols),
-                     in.activation ? in.slope : 0.0f, GAN_ACT_TANH, 256, err) != 0) {
-        free(data);
-        return -1;
-    }
-    gan_checkpoint_generator(&in, data, G);
+    int rc = gan_checkpoint_generator(&in, data, 256, G, err);
     free(data);
-    return 0;
+    return rc;
 }
 
 /* z (n, Z): the file's vectors (n = its count, or pairs walked with K),
