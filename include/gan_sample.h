@@ -35,8 +35,9 @@ typedef struct {
 
 void gan_sample_default(gan_sample_config *s);
 
-/** Parses `sample`'s options (argv[0] is "sample"); 0, or -1 with err. */
-int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err);
+/** Parses `sample`'s options (argv[0] is "sample"): 0, 1 after --help
+ *  (printed to out), or -1 with err. */
+int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan_err *err);
 
 /** Loads the checkpoint's G and writes what s asks for; msg may be NULL. */
 int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err);

@@ -41,6 +41,19 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
+/* A subcommand's exit status from its parse (0 run, 1 --help printed, -1 bad
+ * usage) and its run (0, or -1 with err): 0, 1 (runtime failure) or 2. */
+static int subcommand_status(int parsed, int ran, const gan_err *err)
+{
+    if (parsed == 1)
+        return fflush(stdout) == 0 ? 0 : 1;
+    if (parsed != 0 || ran != 0) {
+        fprintf(stderr, "gan-train: %s\n", err->msg);
+        return parsed != 0 ? 2 : 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     gan_config cfg;
@@ -49,60 +62,22 @@ int main(int argc, char **argv)
      * picked an older or slower one (gan_kernel.h); returns only if it did not */
     if (gan_kernel_restart(argv, &err) != 0)
         fprintf(stderr, "gan-train: warning: %s\n", err.msg);
+    /* the subcommands: their parser returns 0 (run), 1 (--help printed) or -1 */
     if (argc > 1 && strcmp(argv[1], "sample") == 0) {
-        gan_sample_config s;
-        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
-            printf("Usage: gan-train sample --checkpoint FILE [--count N (64)] [--seed S (1)]\n"
-                   "         [--png FILE] [--idx FILE] [--grid N] [--interpolate K] [--png-scale K]\n"
-                   "         [--weights G.safetensors (instead of --checkpoint)] [--z FILE]\n"
-                   "Draws N samples from the generator of a checkpoint: a PNG grid (--grid images\n"
-                   "a row, about sqrt(N) by default) and/or an IDX3 uint8 file that MNIST readers\n"
-                   "take. --interpolate K: N rows, each walking from one random z to another in\n"
-                   "K steps. --weights: the generator of a safetensors file (gan-train export's,\n"
-                   "or PyTorch's under the seed's names). --z FILE: the latent vectors from an\n"
-                   "IDX float32 file (magic 0x00000D02, N x z_dim) instead of drawn ones; with\n"
-                   "--interpolate, N/2 rows from z[2r] to z[2r+1].\n");
-            return fflush(stdout) == 0 ? 0 : 1;
-        }
-        if (gan_sample_parse(&s, argc - 1, argv + 1, &err) != 0) {
-            fprintf(stderr, "gan-train: %s\n", err.msg);
-            return 2;
-        }
-        if (gan_sample_run(&s, stderr, &err) != 0) {
-            fprintf(stderr, "gan-train: %s\n", err.msg);
-            return 1;
-        }
-        return 0;
+        gan_sample_config c;
+        int prc = gan_sample_parse(&c, argc - 1, argv + 1, stdout, &err);
+        return subcommand_status(prc, prc == 0 ? gan_sample_run(&c, stderr, &err) : 0, &err);
     }
     if (argc > 1 && strcmp(argv[1], "export") == 0) {
-        gan_export_cmd x;
-        int prc = gan_export_parse(&x, argc - 1, argv + 1, stdout, &err);
-        if (prc == 1)
-            return fflush(stdout) == 0 ? 0 : 1;
-        if (prc != 0) {
-            fprintf(stderr, "gan-train: %s\n", err.msg);
-            return 2;
-        }
-        if (gan_export_run(&x, stderr, &err) != 0) {
-            fprintf(stderr, "gan-train: %s\n", err.msg);
-            return 1;
-        }
-        return 0;
+        gan_export_cmd c;
+        int prc = gan_export_parse(&c, argc - 1, argv + 1, stdout, &err);
+        return subcommand_status(prc, prc == 0 ? gan_export_run(&c, stderr, &err) : 0, &err);
     }
     if (argc > 1 && strcmp(argv[1], "eval") == 0) {
-        gan_eval_cmd e;
-        int prc = gan_eval_cmd_parse(&e, argc - 1, argv + 1, stdout, &err);
-        if (prc == 1)
-            return fflush(stdout) == 0 ? 0 : 1;
-        if (prc != 0) {
-            fprintf(stderr, "gan-train: %s\n", err.msg);
-            return 2;
-        }
-        if (gan_eval_cmd_run(&e, stdout, stderr, &err) != 0) {
-            fprintf(stderr, "gan-train: %s\n", err.msg);
-            return 1;
-        }
-        return 0;
+        gan_eval_cmd c;
+        int prc = gan_eval_cmd_parse(&c, argc - 1, argv + 1, stdout, &err);
+        return subcommand_status(prc, prc == 0 ? gan_eval_cmd_run(&c, stdout, stderr, &err) : 0,
+                                 &err);
     }
     gan_cli_result r = gan_cli_parse(&cfg, argc, argv, stdout, &err);
     if (r == GAN_CLI_DONE)

@@ -24,7 +24,7 @@ void gan_sample_default(gan_sample_config *s)
     s->png_scale = 1;
 }
 
-int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
+int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan_err *err)
 {
     static const struct option opts[] = {
         {"checkpoint", required_argument, NULL, 'c'}, {"count", required_argument, NULL, 'n'},
@@ -32,7 +32,7 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
         {"idx", required_argument, NULL, 'i'},        {"grid", required_argument, NULL, 'g'},
         {"interpolate", required_argument, NULL, 'k'}, {"png-scale", required_argument, NULL, 'x'},
         {"weights", required_argument, NULL, 'w'},    {"z", required_argument, NULL, 'z'},
-        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     gan_sample_default(s);
     optind = 0;
@@ -43,6 +43,19 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, gan_err *err)
         switch (c) {
         case 'c': s->checkpoint = a; break;
         case 'w': s->weights = a; break;
+        case 'h':
+            fprintf(out,
+                    "Usage: gan-train sample --checkpoint FILE [--count N (64)] [--seed S (1)]\n"
+                    "         [--png FILE] [--idx FILE] [--grid N] [--interpolate K] [--png-scale K]\n"
+                    "         [--weights G.safetensors (instead of --checkpoint)] [--z FILE]\n"
+                    "Draws N samples from the generator of a checkpoint: a PNG grid (--grid images\n"
+                    "a row, about sqrt(N) by default) and/or an IDX3 uint8 file that MNIST readers\n"
+                    "take. --interpolate K: N rows, each walking from one random z to another in\n"
+                    "K steps. --weights: the generator of a safetensors file (gan-train export's,\n"
+                    "or PyTorch's under the seed's names). --z FILE: the latent vectors from an\n"
+                    "IDX float32 file (magic 0x00000D02, N x z_dim) instead of drawn ones; with\n"
+                    "--interpolate, N/2 rows from z[2r] to z[2r+1].\n");
+            return 1;
         case 'z': s->z_path = a; break;
         case 'p': s->png_path = a; break;
         case 'i': s->idx_path = a; break;

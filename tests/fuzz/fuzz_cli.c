@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (!e.checkpoint || !*e.checkpoint || e.count < 10 || !e.data_dir || e.threads < 0))
         abort();
     gan_sample_config s;
-    if (argc > 1 && gan_sample_parse(&s, argc - 1, argv + 1, &err) == 0 &&
+    if (argc > 1 && gan_sample_parse(&s, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
         (!s.checkpoint || s.count < 1 || (!s.png_path && !s.idx_path)))
         abort();
     if (out)
