@@ -28,6 +28,10 @@ int gan_atomic_commit(gan_atomic *a, gan_err *err);
 /** Closes and removes the temporary file (after an error elsewhere). */
 void gan_atomic_abort(gan_atomic *a);
 
+/** mkdir -p: creates the folder path and its missing parents (err names
+ *  the one that could not be made, or a part that is not a folder). */
+int gan_make_dirs(const char *path, gan_err *err);
+
 /** Writes n bytes; on a short write fills err naming `path`. */
 int gan_write_all(FILE *f, const void *buf, size_t n, const char *path, gan_err *err);
 

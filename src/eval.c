@@ -423,17 +423,8 @@ static int cache_load(gan_evaluator *ev, const char *path, uint64_t hash)
 static int cache_save(const gan_evaluator *ev, const char *dir, const char *path, uint64_t hash,
                       gan_err *err)
 {
-    /* the folder and its parent (~/.cache) */
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", dir);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir(parent, 0777) != 0 && errno != EEXIST)
-            return gan_err_set(err, "%s: cannot create folder: %s", parent, strerror(errno));
-    }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return gan_err_set(err, "%s: cannot create folder: %s", dir, strerror(errno));
+    if (gan_make_dirs(dir, err) != 0) /* ~/.cache may be missing too */
+        return -1;
     size_t n = ev->clf.nparams, size = CLF_HEADER + 4 * n + 4;
     unsigned char *buf = calloc(size, 1);
     if (!buf)

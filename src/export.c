@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gan_checkpoint.h"
+#include "gan_file.h"
 #include "gan_train.h"
 
 int gan_export_parse(gan_export_cmd *c, int argc, char **argv, FILE *out, gan_err *err)
@@ -68,10 +69,8 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
     if (gan_checkpoint_generator(&in, data, 1, &G, err) != 0 ||
         gan_checkpoint_discriminator(&in, data, 1, &D, err) != 0)
         goto done;
-    if (mkdir(c->out_dir, 0777) != 0 && errno != EEXIST) {
-        gan_err_set(err, "%s: cannot create folder: %s", c->out_dir, strerror(errno));
+    if (gan_make_dirs(c->out_dir, err) != 0)
         goto done;
-    }
     char gpath[4200], dpath[4200];
     snprintf(gpath, sizeof gpath, "%s/G.safetensors", c->out_dir);
     snprintf(dpath, sizeof dpath, "%s/D.safetensors", c->out_dir);

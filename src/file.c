@@ -82,3 +82,26 @@ int gan_write_all(FILE *f, const void *buf, size_t n, const char *path, gan_err 
         return gan_err_set(err, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
     return 0;
 }
+
+/* mkdir -p: creates path and its missing parents. */
+int gan_make_dirs(const char *path, gan_err *err)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf)
+        return gan_err_set(err, "%s: bad folder name", path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return gan_err_set(err, "%s: cannot create folder: %s", buf, strerror(errno));
+        struct stat st;
+        if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+            return gan_err_set(err, "%s: exists and is not a folder", buf);
+        buf[i] = c;
+    }
+    return 0;
+}

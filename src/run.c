@@ -39,29 +39,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* mkdir -p: creates path and its missing parents. */
-static int make_dirs(const char *path, gan_err *err)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf)
-        return gan_err_set(err, "%s: bad folder name", path);
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char c = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return gan_err_set(err, "%s: cannot create folder: %s", buf, strerror(errno));
-        struct stat st;
-        if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-            return gan_err_set(err, "%s: exists and is not a folder", buf);
-        buf[i] = c;
-    }
-    return 0;
-}
-
 static int path_exists(const char *path)
 {
     struct stat st;
@@ -71,7 +48,7 @@ static int path_exists(const char *path)
 /* Creates runs/NNN, one more than the highest number there. */
 static int make_numbered_run(char *out, size_t len, gan_err *err)
 {
-    if (make_dirs("runs", err) != 0)
+    if (gan_make_dirs("runs", err) != 0)
         return -1;
     DIR *d = opendir("runs");
     if (!d)
@@ -152,7 +129,7 @@ static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *er
             snprintf(home, sizeof home, ".");
         if (!cfg->out_dir || same_folder(cfg->out_dir, home)) {
             snprintf(out, len, "%s", cfg->out_dir ? cfg->out_dir : home);
-            return make_dirs(out, err);
+            return gan_make_dirs(out, err);
         }
         /* elsewhere: --out's usual rule */
     }
@@ -169,7 +146,7 @@ static int prepare_out(const gan_config *cfg, char *out, size_t len, gan_err *er
             return gan_err_set(err, "%s: holds an earlier run (%s); choose another --out or add --force",
                                out, marks[i]);
     }
-    if (make_dirs(out, err) != 0)
+    if (gan_make_dirs(out, err) != 0)
         return -1;
     return cfg->force ? clear_run_outputs(out, err) : 0;
 }
@@ -803,7 +780,7 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
     snprintf(samples, sizeof samples, "%s/samples", rs->out);
     snprintf(rs->ckpt_path, sizeof rs->ckpt_path, "%s/checkpoint.gan", rs->out);
     snprintf(rs->best_path, sizeof rs->best_path, "%s/best.gan", rs->out);
-    if (make_dirs(samples, err) != 0)
+    if (gan_make_dirs(samples, err) != 0)
         return -1;
     gan_trainer *t = &rs->t;
     if (gan_trainer_init(t, cfg, (int)(ds->rows * ds->cols), ds->count, err) != 0)
