@@ -613,37 +613,35 @@ static void status_clear(const status_line *sl)
 #define STEPS_HEADER "step,epoch,loss_d,loss_g,d_real,d_fake,r1\n"
 typedef struct {
     FILE *f;
-    int every, n, r1_n, failed;
-    double loss_d, loss_g, d_real, d_fake, r1;
+    int every, failed;
+    struct {
+        int n, r1_n;
+        double loss_d, loss_g, d_real, d_fake, r1;
+    } acc; /* sums over the steps since the last row */
 } step_log;
 
 static void step_log_add(void *ctx, long step, int epoch, const gan_step_stats *st)
 {
     step_log *sl = ctx;
-    sl->n++;
-    sl->loss_d += st->loss_d;
-    sl->loss_g += st->loss_g;
-    sl->d_real += st->d_real;
-    sl->d_fake += st->d_fake;
+    sl->acc.n++;
+    sl->acc.loss_d += st->loss_d;
+    sl->acc.loss_g += st->loss_g;
+    sl->acc.d_real += st->d_real;
+    sl->acc.d_fake += st->d_fake;
     if (st->r1_done) {
-        sl->r1_n++;
-        sl->r1 += st->r1;
+        sl->acc.r1_n++;
+        sl->acc.r1 += st->r1;
     }
-    if (sl->n < sl->every)
+    if (sl->acc.n < sl->every)
         return;
+    int n = sl->acc.n;
     char r1[32] = "";
-    if (sl->r1_n)
-        snprintf(r1, sizeof r1, "%.6f", sl->r1 / sl->r1_n);
-    if (fprintf(sl->f, "%ld,%d,%.6f,%.6f,%.6f,%.6f,%s\n", step, epoch, sl->loss_d / sl->n,
-                sl->loss_g / sl->n, sl->d_real / sl->n, sl->d_fake / sl->n, r1) < 0)
+    if (sl->acc.r1_n)
+        snprintf(r1, sizeof r1, "%.6f", sl->acc.r1 / sl->acc.r1_n);
+    if (fprintf(sl->f, "%ld,%d,%.6f,%.6f,%.6f,%.6f,%s\n", step, epoch, sl->acc.loss_d / n,
+                sl->acc.loss_g / n, sl->acc.d_real / n, sl->acc.d_fake / n, r1) < 0)
         sl->failed = 1;
-    int every = sl->every;
-    FILE *f = sl->f;
-    int failed = sl->failed;
-    memset(sl, 0, sizeof *sl);
-    sl->every = every;
-    sl->f = f;
-    sl->failed = failed;
+    memset(&sl->acc, 0, sizeof sl->acc);
 }
 
 /* Opens OUT/steps.csv: a new one, or on resume the old one without rows
