@@ -10,16 +10,9 @@ SRC=$2
 OLD=$3
 # AddressSanitizer wants its runtime loaded first; the stand-in comes first
 ASAN_OLD="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
-T=$(mktemp -d /tmp/gan-test-cli-XXXXXX)
 CG=/sys/fs/cgroup/cpu/gan-test-$$ # a cgroup of the test's own, where it can make one
-trap 'rm -rf "$T"; rmdir "$CG" 2>/dev/null' EXIT
-fails=0
-checks=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
+. "$SRC/tests/lib.sh"
+test_begin cli 'rmdir "$CG" 2>/dev/null'
 
 # same_losses RUN_A RUN_B: their CSVs agree but for the seconds column
 same_losses() {
@@ -154,7 +147,7 @@ grep -q "^eval:     off (--eval-every 0)$" "$T/err" || fail "no eval line: $(cat
 grep -q "^summary:  1 epoch, 10 steps, 0:0[0-9] of training ([0-9]* samples/s)$" "$T/err" &&
     grep -q "^          loss_d: min [0-9.]* (epoch 1), max [0-9.]* (epoch 1), last [0-9.]*$" "$T/err" &&
     grep -q "^          $T/run/progress.png (timeline)$" "$T/err" || fail "no summary: $(cat "$T/err")"
-[ "$(head -c 8 "$T/run/progress.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "no progress.png"
+is_png "$T/run/progress.png" || fail "no progress.png"
 grep -q "R1 penalty gamma 10 on D's logit at the real images, on one D step in 4, scaled by 4" "$T/err" ||
     fail "no R1 line: $(cat "$T/err")"
 
@@ -366,8 +359,6 @@ done
 # Stopping always works, also where there is no step to stop after: blocked
 # in open on a FIFO as the data file (SIGTERM, SIGINT), blocked writing --log -
 # into a pipe nobody reads; each ends within a second with its usual status.
-# elapsed_ms START: milliseconds since START (from date +%s%N)
-elapsed_ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 checks=$((checks + 1))
 mkdir "$T/fifo"
 mkfifo "$T/fifo/train-images-idx3-ubyte"
@@ -422,7 +413,7 @@ grep -q "standard output closed by its reader after epoch 2; checkpoint $T/epipe
 checks=$((checks + 1))
 "$BIN" sample --checkpoint "$T/whole/checkpoint.gan" --count 16 --png "$T/s.png" --idx "$T/s.idx" \
     2>"$T/err" || fail "sample: $(cat "$T/err")"
-[ "$(head -c 8 "$T/s.png" | od -An -tx1 | tr -d ' ')" = "89504e470d0a1a0a" ] || fail "sample: not a PNG"
+is_png "$T/s.png" || fail "sample: not a PNG"
 [ "$(head -c 16 "$T/s.idx" | od -An -tx1 | tr -d ' ')" = "00000803000000100000001c0000001c" ] ||
     [ "$(head -c 16 "$T/s.idx" | od -An -tx1 | tr -d ' \n')" = "00000803000000100000001c0000001c" ] ||
     fail "sample: IDX header $(head -c 16 "$T/s.idx" | od -An -tx1)"
@@ -474,5 +465,4 @@ grep -q "^init:     G and D from $T/st/G.safetensors and D.safetensors; Adam afr
     fail "--init-from, other shape: $(cat "$T/err")"
 usage_error "--init-from starts a new run, --resume continues one" --init-from "$T/st" --resume x.gan
 
-echo "cli.sh: $checks checks, $fails failed"
-[ $fails -eq 0 ]
+test_end cli.sh

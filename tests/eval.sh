@@ -8,16 +8,9 @@
 set -u
 BIN=$1
 SRC=$2
-T=$(mktemp -d /tmp/gan-test-eval-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+. "$SRC/tests/lib.sh"
+test_begin eval
 export XDG_CACHE_HOME="$T/xdg"
-fails=0
-checks=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
 
 # field N of CSV row R (1 = header) of FILE
 field() { sed -n "$2p" "$3" | cut -d, -f"$1"; }
@@ -93,7 +86,7 @@ t0=$(date +%s%N)
 kill -TERM $pid
 wait $pid
 rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
+ms=$(elapsed_ms "$t0")
 [ $rc -eq 143 ] && [ "$ms" -lt 1000 ] || fail "SIGTERM during an evaluation: exit $rc after $ms ms: $(cat "$T/err")"
 grep -q "^Epoch \[1/3\]" "$T/err" && fail "epoch 1 ended: the signal came after the evaluation: $(cat "$T/err")"
 
@@ -118,5 +111,4 @@ grep -q "^eval:     off: $T/nl has no training labels" "$T/err" || fail "no labe
 [ $? -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "has no training labels" "$T/err" ||
     fail "eval without labels: $(cat "$T/err")"
 
-echo "eval.sh: $checks checks, $fails failed"
-[ $fails -eq 0 ]
+test_end eval.sh

@@ -6,14 +6,8 @@ set -u
 BIN=$1
 BUILD=$2
 SRC=$3
-T=$(mktemp -d /tmp/gan-test-install-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
+. "$SRC/tests/lib.sh"
+test_begin install
 MAN=$SRC/src/gan-train.1
 
 checks=$((checks + 1))
@@ -42,5 +36,4 @@ if command -v groff >/dev/null 2>&1; then
     groff -man -Tutf8 -ww -z "$MAN" 2>"$T/groff" && [ ! -s "$T/groff" ] || fail "groff: $(cat "$T/groff")"
 fi
 
-echo "install.sh: $checks checks, $fails failed"
-[ $fails -eq 0 ]
+test_end install.sh

@@ -6,15 +6,8 @@ set -u
 BIN=$1
 SRC=$2
 PLOT=$SRC/scripts/plot-losses.sh
-T=$(mktemp -d /tmp/gan-test-plot-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
-is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+. "$SRC/tests/lib.sh"
+test_begin plot
 
 "$BIN" --data "$SRC/data/mnist" --limit 640 --epochs 3 --eval-every 0 --log-every 4 --out "$T/run" \
     --quiet || fail "training run"
@@ -41,5 +34,4 @@ printf 'a,b\n1,2\n' | sh "$PLOT" -o "$T/bad.png" 2>"$T/err"
 sh "$PLOT" "$T/none.csv" 2>"$T/err"
 [ $? -eq 1 ] && grep -q "none.csv: cannot read" "$T/err" || fail "missing file: $(cat "$T/err")"
 
-echo "plot.sh: $checks checks, $fails failed"
-[ $fails -eq 0 ]
+test_end plot.sh
