@@ -15,7 +15,9 @@
 # scaled to an epoch) and real epochs (medians of 5 rounds; epoch/floor is
 # the median of each round's ratio); gan-train then trains one epoch for its
 # peak memory. PyTorch (data preloaded) is timed on 1 and 2 threads, and the
-# faster is the one compared against.
+# faster is the one compared against. A second table says where a thread's
+# time goes in an epoch: the GEMMs (against the floor), waiting at barriers,
+# Adam, the bias and activation passes, the batch and z, the rest.
 # --quick: the embedded MNIST digits, PyTorch only where installed, shorter
 # timing; under a minute.
 # --kernels: gan-bench's floor and epoch (1 and 2 threads) on each x86-64
@@ -142,6 +144,17 @@ for t in 1 2; do
     printf '| %s | %s | %s | %s | %s | %s |\n' "$t" "$e" "$(val samples_per_s "$tmp/bench$t")" \
         "$(val floor_epoch_s "$tmp/bench$t")" "$(val epoch_over_floor "$tmp/bench$t")" "$vs"
 done
+# where a thread's time goes in gan-bench's median epoch
+printf '\n| threads | epoch s | GEMMs s (/floor) | barrier waits | Adam | bias+activation | batch+z | rest |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- | --- |\n'
+for t in 1 2; do
+    f=$tmp/bench$t
+    printf '| %s | %.3f | %.3f (%s) | %.3f | %.3f | %.3f | %.3f | %.3f |\n' "$t" "$(val spent_epoch_s "$f")" \
+        "$(val spent_gemm_s "$f")" "$(val spent_gemm_over_floor "$f")" "$(val spent_wait_s "$f")" \
+        "$(val spent_adam_s "$f")" "$(val spent_act_s "$f")" "$(val spent_data_s "$f")" \
+        "$(val spent_other_s "$f")"
+done
+echo "(seconds of one epoch, the round with the median epoch, mean over the threads)"
 echo
 if [ -n "$torch_s" ]; then
     echo "PyTorch $(val torch_version "$tmp/torch1"), data preloaded, OpenBLAS kernel $(val torch_kernel "$tmp/torch1"): $t1 s/epoch on 1 thread, $t2 on 2 (compared: $torch_t)"

@@ -13,6 +13,10 @@
  * medians of both and of each round's epoch/floor ratio (the machine's speed
  * drifts: a ratio is only fair within one round), and last, for comparison,
  * the 22 whole products of a step replayed by OpenBLAS's own threads.
+ * During the epochs it also adds up, per thread, where the time goes: the
+ * GEMMs, the waits at barriers, Adam, the bias and activation passes, the
+ * batch and z (the library's calls to those functions are wrapped the same
+ * way: -Wl,--wrap=gan_team_barrier and so on, see CMakeLists.txt).
  * The recording state is file-static: a --wrap hook has no other way to reach
  * it, and this is a measuring tool, not the library.
  */
@@ -25,6 +29,7 @@
 
 #include "gan_idx.h"
 #include "gan_kernel.h"
+#include "gan_layers.h"
 #include "gan_train.h"
 
 void __real_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
@@ -57,6 +62,79 @@ typedef struct {
 static _Atomic int recording;
 static _Thread_local sgemm_trace trace;
 
+/* Where a thread's epoch goes: seconds in each kind of call, added up by
+ * every thread for itself while `timing` is set; the rest is everything
+ * else (the losses, the loop, calls not listed). */
+enum { SPENT_GEMM, SPENT_WAIT, SPENT_ADAM, SPENT_ACT, SPENT_DATA, SPENT_KINDS };
+static const char *const spent_name[SPENT_KINDS] = {"gemm", "wait", "adam", "act", "data"};
+static _Atomic int timing;
+static _Thread_local double spent[SPENT_KINDS];
+
+static double now(void);
+
+/* __wrap_NAME: __real_NAME(ARGS), its time added to spent[KIND] while timing */
+#define TIMED(kind, call)                                                                          \
+    do {                                                                                           \
+        if (!timing) {                                                                             \
+            call;                                                                                  \
+        } else {                                                                                   \
+            double t0_ = now();                                                                    \
+            call;                                                                                  \
+            spent[kind] += now() - t0_;                                                            \
+        }                                                                                          \
+    } while (0)
+
+void __real_gan_team_barrier(const gan_team *team);
+void __wrap_gan_team_barrier(const gan_team *team);
+void __wrap_gan_team_barrier(const gan_team *team)
+{
+    TIMED(SPENT_WAIT, __real_gan_team_barrier(team));
+}
+
+void __real_gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
+                          const gan_adam_cfg *cfg);
+void __wrap_gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
+                          const gan_adam_cfg *cfg);
+void __wrap_gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
+                          const gan_adam_cfg *cfg)
+{
+    TIMED(SPENT_ADAM, __real_gan_adam_step(param, grad, m, v, n, t, cfg));
+}
+
+void __real_gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi,
+                                 gan_act act, float slope);
+void __wrap_gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi,
+                                 gan_act act, float slope);
+void __wrap_gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi,
+                                 gan_act act, float slope)
+{
+    TIMED(SPENT_ACT, __real_gan_bias_act_forward(x, bias, B, OC, lo, hi, act, slope));
+}
+
+void __real_gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC, int lo,
+                                  int hi, gan_act act, float slope);
+void __wrap_gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC, int lo,
+                                  int hi, gan_act act, float slope);
+void __wrap_gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC, int lo,
+                                  int hi, gan_act act, float slope)
+{
+    TIMED(SPENT_ACT, __real_gan_act_bias_backward(d, dbias, y, B, OC, lo, hi, act, slope));
+}
+
+void __real_gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out);
+void __wrap_gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out);
+void __wrap_gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out)
+{
+    TIMED(SPENT_DATA, __real_gan_dataset_batch(ds, idx, n, out));
+}
+
+void __real_gan_rng_normal_fill(gan_rng *rng, float *out, size_t n);
+void __wrap_gan_rng_normal_fill(gan_rng *rng, float *out, size_t n);
+void __wrap_gan_rng_normal_fill(gan_rng *rng, float *out, size_t n)
+{
+    TIMED(SPENT_DATA, __real_gan_rng_normal_fill(rng, out, n));
+}
+
 void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
                         const enum CBLAS_TRANSPOSE tb, const blasint M, const blasint N,
                         const blasint K, const float alpha, const float *A, const blasint lda,
@@ -66,7 +144,8 @@ void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE
     if (recording && trace.n < MAX_CALLS)
         trace.calls[trace.n++] =
             (sgemm_call){order, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
-    __real_cblas_sgemm(order, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    TIMED(SPENT_GEMM,
+          __real_cblas_sgemm(order, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
 }
 
 static double now(void)
@@ -93,11 +172,22 @@ static void replay(const sgemm_trace *tr, int reps)
         }
 }
 
+#define MAX_THREADS 64
+
 typedef struct {
     gan_trainer *t;
     int reps;
     double flops;
+    double spent[MAX_THREADS][SPENT_KINDS]; /* each thread's, from collect_job */
 } job;
+
+/* Each thread hands over its sums of `spent` and starts again from zero. */
+static void collect_job(void *ctx, const gan_team *tm)
+{
+    job *j = ctx;
+    memcpy(j->spent[tm->part], spent, sizeof spent);
+    memset(spent, 0, sizeof spent);
+}
 
 static void record_job(void *ctx, const gan_team *tm)
 {
@@ -166,7 +256,7 @@ int main(int argc, char **argv)
     }
     if (cfg.threads == 0)
         cfg.threads = gan_pool_default_threads();
-    if (cfg.threads < 1 || cfg.threads > 64 || reps < 1 || epochs < 1 || epochs > 31) {
+    if (cfg.threads < 1 || cfg.threads > MAX_THREADS || reps < 1 || epochs < 1 || epochs > 31) {
         fprintf(stderr, "gan-bench: --threads 1 to 64, --epochs 1 to 31, --reps positive\n");
         return 2;
     }
@@ -214,7 +304,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < trace.n; i++)
         flops += 2.0 * trace.calls[i].M * trace.calls[i].N * trace.calls[i].K;
     /* ... and the products each of our threads makes in a step */
-    job j = {&tn, reps, 0.0};
+    static job j; /* (its per-thread table is 10 KB) */
+    j = (job){.t = &tn, .reps = reps};
     for (int w = 0; w < 20; w++)
         gan_trainer_step(&tn, cfg.batch, &st);
     gan_pool_run(tn.pool, record_job, &j);
@@ -227,6 +318,7 @@ int main(int argc, char **argv)
      * machine: the GEMM floor (the products our threads make in a step,
      * replayed alone by the same threads), then one training epoch. */
     double vs[32], ve[32], vb[32], t0;
+    double where[32][SPENT_KINDS]; /* each round: a thread's seconds, mean over the threads */
     double spe = (double)((ds.count + (uint32_t)cfg.batch - 1) / (uint32_t)cfg.batch);
     int verbose = getenv("GAN_BENCH_VERBOSE") != NULL;
     for (int k = 0; k < epochs; k++) {
@@ -237,11 +329,27 @@ int main(int argc, char **argv)
         gan_pool_run(tn.pool, replay_job, &j);
         vs[k] = (now() - t0) / reps;
         gan_epoch_stats es;
+        gan_pool_run(tn.pool, collect_job, &j); /* from zero */
+        timing = 1;
         t0 = now();
         gan_trainer_epoch(&tn, &ds, &es);
         ve[k] = now() - t0;
-        if (verbose)
+        timing = 0;
+        gan_pool_run(tn.pool, collect_job, &j);
+        for (int c = 0; c < SPENT_KINDS; c++) {
+            where[k][c] = 0.0;
+            for (int p = 0; p < threads; p++)
+                where[k][c] += j.spent[p][c] / threads;
+        }
+        if (verbose) {
             fprintf(stderr, "round %d: floor %.3f s, epoch %.3f s\n", k + 1, vs[k] * spe, ve[k]);
+            for (int p = 0; p < threads; p++) {
+                fprintf(stderr, "  thread %d:", p);
+                for (int c = 0; c < SPENT_KINDS; c++)
+                    fprintf(stderr, " %s %.3f", spent_name[c], j.spent[p][c]);
+                fprintf(stderr, "\n");
+            }
+        }
     }
     /* For comparison, last (its idle threads spin a while and would disturb
      * ours): the 22 whole products replayed by OpenBLAS's own threads. */
@@ -253,9 +361,18 @@ int main(int argc, char **argv)
         vb[k] = (now() - t0) / reps;
     }
     openblas_set_num_threads(1);
-    double ratio[32];
-    for (int k = 0; k < epochs; k++)
+    double ratio[32], order[32];
+    for (int k = 0; k < epochs; k++) {
         ratio[k] = ve[k] / (vs[k] * spe); /* each round's epoch against its own floor */
+        order[k] = ve[k];
+    }
+    /* the breakdown of the round whose epoch is the median (its parts add up
+     * to its epoch, which medians of each part would not) */
+    double mid = median(order, epochs);
+    int km = 0;
+    while (ve[km] != mid)
+        km++;
+    double km_epoch = ve[km], km_floor = vs[km] * spe; /* (median() sorts ve and vs) */
     double floor_s = median(vs, epochs), floor_blas = median(vb, epochs);
     double epoch_s = median(ve, epochs), epoch_over_floor = median(ratio, epochs);
     char blas[512];
@@ -275,6 +392,16 @@ int main(int argc, char **argv)
     printf("epoch_s=%.3f\n", epoch_s);
     printf("samples_per_s=%.0f\n", ds.count / epoch_s);
     printf("epoch_over_floor=%.3f\n", epoch_over_floor);
+    /* spent_*: seconds of that epoch a thread spent in each kind of call
+     * (mean over the threads); spent_other_s: the rest of the epoch */
+    double rest = km_epoch;
+    for (int c = 0; c < SPENT_KINDS; c++) {
+        printf("spent_%s_s=%.4f\n", spent_name[c], where[km][c]);
+        rest -= where[km][c];
+    }
+    printf("spent_other_s=%.4f\n", rest);
+    printf("spent_epoch_s=%.4f\n", km_epoch);
+    printf("spent_gemm_over_floor=%.3f\n", where[km][SPENT_GEMM] / km_floor);
     free(idx);
     gan_trainer_free(&tn);
     gan_trainer_free(&t1);

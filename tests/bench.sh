@@ -1,0 +1,50 @@
+#!/bin/sh
+# bench.sh GAN_BENCH SRC: gan-bench (scripts/bench.sh's measuring tool) on a
+# 2,000-digit slice: its report is complete and consistent, and where an
+# epoch goes adds up: every kind of call took some time, and the kinds
+# together never exceed the epoch (a call timed twice would). Times are
+# not judged: that is scripts/bench.sh's job, on demand.
+BIN=$1 SRC=$2
+. "$SRC/tests/lib.sh"
+test_begin bench
+
+mkdir "$T/slice" # the first 2000 digits: 000007d0 in the header
+{ printf '\000\000\010\003\000\000\007\320\000\000\000\034\000\000\000\034'
+  gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | tail -c +17 | head -c 1568000; } >"$T/slice/train-images-idx3-ubyte"
+
+val() { sed -n "s/^$1=//p" "$2"; }
+# positive KEY FILE: the value is a number above zero
+positive() { awk -v v="$(val "$1" "$2")" 'BEGIN { exit !(v ~ /^[0-9.]+$/ && v + 0 > 0) }'; }
+
+for t in 1 2; do
+    checks=$((checks + 1))
+    if ! GAN_BENCH_VERBOSE=1 "$BIN" --data "$T/slice" --threads $t --epochs 3 --reps 3 \
+        >"$T/out$t" 2>"$T/err$t"; then
+        fail "$t threads: exit $?: $(cat "$T/err$t")"
+        continue
+    fi
+    [ "$(val threads "$T/out$t")" = $t ] || fail "$t threads: threads=$(val threads "$T/out$t")"
+    [ "$(val images "$T/out$t")" = 2000 ] || fail "$t threads: images=$(val images "$T/out$t")"
+    [ "$(val steps_per_epoch "$T/out$t")" = 32 ] || fail "$t threads: steps_per_epoch"
+    [ "$(val sgemm_calls_per_step "$T/out$t")" = 22 ] || fail "$t threads: sgemm_calls_per_step"
+    [ -n "$(val kernel "$T/out$t")" ] || fail "$t threads: no kernel"
+    for k in floor_epoch_s epoch_s epoch_over_floor spent_gemm_s spent_adam_s spent_act_s \
+        spent_data_s spent_epoch_s spent_gemm_over_floor; do
+        positive $k "$T/out$t" || fail "$t threads: $k=$(val $k "$T/out$t")"
+    done
+    # barrier waits: none can be negative; the rest of the epoch neither
+    # (rounded to 0.1 ms, as printed)
+    awk -v w="$(val spent_wait_s "$T/out$t")" -v o="$(val spent_other_s "$T/out$t")" \
+        'BEGIN { exit !(w >= 0 && o >= -0.0001) }' ||
+        fail "$t threads: wait $(val spent_wait_s "$T/out$t"), other $(val spent_other_s "$T/out$t")"
+    # one line per thread per round in the verbose report
+    [ "$(grep -c '^  thread [0-9]*: gemm ' "$T/err$t")" = $((3 * t)) ] ||
+        fail "$t threads: per-thread lines: $(cat "$T/err$t")"
+done
+
+checks=$((checks + 1))
+"$BIN" --threads 65 >/dev/null 2>"$T/err"
+rc=$?
+[ $rc = 2 ] && grep -q "threads 1 to 64" "$T/err" || fail "--threads 65: exit $rc, $(cat "$T/err")"
+
+test_end bench
