@@ -17,7 +17,8 @@
 # peak memory. PyTorch (data preloaded) is timed on 1 and 2 threads, and the
 # faster is the one compared against. A second table says where a thread's
 # time goes in an epoch: the GEMMs (against the floor), waiting at barriers,
-# Adam, the bias and activation passes, the batch and z, the rest.
+# Adam, the bias and activation passes, the batch and z, the rest; and Adam
+# alone, with its arrays in cache and from memory, against Adam in training.
 # --quick: the embedded MNIST digits, PyTorch only where installed, shorter
 # timing; under a minute.
 # --kernels: gan-bench's floor and epoch (1 and 2 threads) on each x86-64
@@ -155,6 +156,10 @@ for t in 1 2; do
         "$(val spent_other_s "$f")"
 done
 echo "(seconds of one epoch, the round with the median epoch, mean over the threads)"
+for t in 1 2; do
+    f=$tmp/bench$t
+    echo "Adam on both networks, $t thread(s), ms a step: $(val adam_hot_ms "$f") alone with its arrays in cache, $(val adam_cold_ms "$f") alone from memory (a 64 MB sweep before each step), $(val adam_epoch_ms "$f") in the epoch above"
+done
 echo
 if [ -n "$torch_s" ]; then
     echo "PyTorch $(val torch_version "$tmp/torch1"), data preloaded, OpenBLAS kernel $(val torch_kernel "$tmp/torch1"): $t1 s/epoch on 1 thread, $t2 on 2 (compared: $torch_t)"

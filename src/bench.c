@@ -218,6 +218,36 @@ static void replay_job(void *ctx, const gan_team *tm)
     }
 }
 
+/* Adam on both networks alone, `reps` times: with its arrays in cache (hot)
+ * or, with a sweep of j->sweep (each thread its share) before every step,
+ * from memory; part 0 adds up the seconds of the Adam steps themselves. */
+typedef struct {
+    gan_trainer *t;
+    int reps;
+    unsigned char *sweep; /* NULL: hot */
+    size_t sweep_len;
+    double seconds;
+} adam_job_ctx;
+
+static void adam_job(void *ctx, const gan_team *tm)
+{
+    adam_job_ctx *a = ctx;
+    for (int r = 0; r < a->reps; r++) {
+        if (a->sweep) {
+            size_t lo, hi;
+            gan_team_range(tm, a->sweep_len, 64, &lo, &hi);
+            for (size_t i = lo; i < hi; i += 64)
+                a->sweep[i]++;
+        }
+        gan_team_barrier(tm);
+        double t0 = now();
+        gan_mlp_adam(&a->t->D, &a->t->adam, tm);
+        gan_mlp_adam(&a->t->G, &a->t->adam, tm); /* ends with a barrier */
+        if (tm->part == 0)
+            a->seconds += now() - t0;
+    }
+}
+
 static double median(double *v, int rounds)
 {
     qsort(v, (size_t)rounds, sizeof *v, cmp_double);
@@ -351,6 +381,19 @@ int main(int argc, char **argv)
             }
         }
     }
+    /* Adam alone, hot and cold (after the rounds: it moves the parameters) */
+    adam_job_ctx aj = {.t = &tn, .reps = 200};
+    gan_pool_run(tn.pool, adam_job, &aj);
+    double adam_hot = aj.seconds / aj.reps;
+    aj.sweep_len = (size_t)64 << 20; /* 64 MB, twice a server's L3 share */
+    aj.sweep = calloc(aj.sweep_len, 1);
+    aj.seconds = 0.0;
+    double adam_cold = 0.0;
+    if (aj.sweep) {
+        gan_pool_run(tn.pool, adam_job, &aj);
+        adam_cold = aj.seconds / aj.reps;
+        free(aj.sweep);
+    }
     /* For comparison, last (its idle threads spin a while and would disturb
      * ours): the 22 whole products replayed by OpenBLAS's own threads. */
     openblas_set_num_threads(threads);
@@ -402,6 +445,11 @@ int main(int argc, char **argv)
     printf("spent_other_s=%.4f\n", rest);
     printf("spent_epoch_s=%.4f\n", km_epoch);
     printf("spent_gemm_over_floor=%.3f\n", where[km][SPENT_GEMM] / km_floor);
+    /* Adam on both networks, ms a step: alone with its arrays in cache, alone
+     * from memory, and in that epoch */
+    printf("adam_hot_ms=%.3f\n", adam_hot * 1e3);
+    printf("adam_cold_ms=%.3f\n", adam_cold * 1e3);
+    printf("adam_epoch_ms=%.3f\n", where[km][SPENT_ADAM] / spe * 1e3);
     free(idx);
     gan_trainer_free(&tn);
     gan_trainer_free(&t1);

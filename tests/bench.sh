@@ -2,8 +2,9 @@
 # bench.sh GAN_BENCH SRC: gan-bench (scripts/bench.sh's measuring tool) on a
 # 2,000-digit slice: its report is complete and consistent, and where an
 # epoch goes adds up: every kind of call took some time, and the kinds
-# together never exceed the epoch (a call timed twice would). Times are
-# not judged: that is scripts/bench.sh's job, on demand.
+# together never exceed the epoch (a call timed twice would); Adam alone,
+# hot and cold, was timed. Times are not judged: that is scripts/bench.sh's
+# job, on demand.
 BIN=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 test_begin bench
@@ -29,7 +30,7 @@ for t in 1 2; do
     [ "$(val sgemm_calls_per_step "$T/out$t")" = 22 ] || fail "$t threads: sgemm_calls_per_step"
     [ -n "$(val kernel "$T/out$t")" ] || fail "$t threads: no kernel"
     for k in floor_epoch_s epoch_s epoch_over_floor spent_gemm_s spent_adam_s spent_act_s \
-        spent_data_s spent_epoch_s spent_gemm_over_floor; do
+        spent_data_s spent_epoch_s spent_gemm_over_floor adam_hot_ms adam_cold_ms adam_epoch_ms; do
         positive $k "$T/out$t" || fail "$t threads: $k=$(val $k "$T/out$t")"
     done
     # barrier waits: none can be negative; the rest of the epoch neither
