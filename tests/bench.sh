@@ -9,9 +9,7 @@ BIN=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 test_begin bench
 
-mkdir "$T/slice" # the first 2000 digits: 000007d0 in the header
-{ printf '\000\000\010\003\000\000\007\320\000\000\000\034\000\000\000\034'
-  gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | tail -c +17 | head -c 1568000; } >"$T/slice/train-images-idx3-ubyte"
+mnist_slice 2000 "$T/slice"
 
 val() { sed -n "s/^$1=//p" "$2"; }
 # positive KEY FILE: the value is a number above zero

@@ -238,9 +238,7 @@ grep -q "train-images-idx3-ubyte: truncated: header announces 47040000 data byte
 # Resume: 2 epochs in one go and 1 + 1 resumed give the same checkpoint,
 # grid and CSV loss columns; the CSV is appended, not restarted.
 checks=$((checks + 1))
-mkdir "$T/small" # the first 8000 digits: 00001f40 in the header
-{ printf '\000\000\010\003\000\000\037\100\000\000\000\034\000\000\000\034'
-  gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | tail -c +17 | head -c 6272000; } >"$T/small/train-images-idx3-ubyte"
+mnist_slice 8000 "$T/small" # the first 8000 digits
 # no labels: these runs train without evaluation (tests/eval.sh tests it)
 "$BIN" --data "$T/small" --epochs 2 --out "$T/two" --quiet --batch-size 256 || fail "two epochs"
 "$BIN" --data "$T/small" --epochs 1 --out "$T/one" --quiet --batch-size 256 || fail "one epoch"
@@ -366,11 +364,7 @@ for s in TERM:143 INT:130; do
     "$BIN" --data "$T/fifo" --out "$T/fifo-run" --force 2>"$T/err" &
     pid=$!
     sleep 0.5
-    t0=$(date +%s%N)
-    kill -"${s%:*}" $pid
-    wait $pid
-    rc=$?
-    ms=$(elapsed_ms "$t0")
+    signal_wait "${s%:*}" $pid
     [ $rc -eq "${s#*:}" ] && [ "$ms" -lt 1000 ] || fail "SIG${s%:*} while blocked in open: exit $rc after $ms ms: $(cat "$T/err")"
 done
 checks=$((checks + 1))
@@ -387,11 +381,7 @@ for i in $(seq 1 120); do # until the checkpoint stops changing: blocked writing
     [ -n "$cur" ] && [ "$cur" = "$prev" ] && break
     prev=$cur
 done
-t0=$(date +%s%N)
-kill -TERM $pid
-wait $pid
-rc=$?
-ms=$(elapsed_ms "$t0")
+signal_wait TERM $pid
 [ $rc -eq 143 ] && [ "$ms" -lt 1000 ] || fail "SIGTERM while blocked writing: exit $rc after $ms ms: $(cat "$T/err")"
 kill $reader 2>/dev/null
 "$BIN" --data "$SRC/tests/fixtures/v1" --resume "$T/blocked/checkpoint.gan" --out "$T/blocked-probe" --epochs 1 \

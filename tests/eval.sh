@@ -84,22 +84,15 @@ for i in $(seq 1 100); do
     sleep 0.2
 done
 sleep 1.5 # ten steps of training, then into the evaluation of epoch 1
-t0=$(date +%s%N)
-kill -TERM $pid
-wait $pid
-rc=$?
-ms=$(elapsed_ms "$t0")
+signal_wait TERM $pid
 [ $rc -eq 143 ] && [ "$ms" -lt 1000 ] || fail "SIGTERM during an evaluation: exit $rc after $ms ms: $(cat "$T/err")"
 grep -q "^Epoch \[1/3\]" "$T/err" && fail "epoch 1 ended: the signal came after the evaluation: $(cat "$T/err")"
 
 # No test files: the reference is held out of the training split. No labels:
 # no evaluation, and the run trains all the same; eval refuses with one line.
 checks=$((checks + 1))
-mkdir "$T/nt" "$T/nl"
-{ printf '\000\000\010\003\000\000\037\100\000\000\000\034\000\000\000\034'
-  gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | tail -c +17 | head -c 6272000; } >"$T/nt/train-images-idx3-ubyte"
-{ printf '\000\000\010\001\000\000\037\100'
-  gzip -dc "$SRC/data/mnist/train-labels-idx1-ubyte.gz" | tail -c +9 | head -c 8000; } >"$T/nt/train-labels-idx1-ubyte"
+mnist_slice 8000 "$T/nt" labels
+mkdir "$T/nl"
 cp "$T/nt/train-images-idx3-ubyte" "$T/nl/"
 "$BIN" --data "$T/nt" --limit 640 --epochs 1 --eval-count 300 --out "$T/r-nt" 2>"$T/err" ||
     fail "run without test files: $(cat "$T/err")"

@@ -2,8 +2,11 @@
 # [CLEANUP] makes the scratch folder $T (removed at exit, after CLEANUP) and
 # zeroes the counters; fail counts and reports a failed check; is_png FILE
 # looks at the PNG signature; elapsed_ms START gives the milliseconds since
-# START (from date +%s%N); test_end NAME prints the count and is the exit
-# status.
+# START (from date +%s%N); signal_wait SIG PID sends signal SIG to PID,
+# waits for it and sets $rc (its status) and $ms (how long it took); mnist_slice
+# N DIR [labels] writes the first N images of $SRC/data/mnist (and their
+# labels) into DIR as raw IDX files; test_end NAME prints the count and is
+# the exit status.
 
 test_begin() {
     T=$(mktemp -d "/tmp/gan-test-$1-XXXXXX")
@@ -21,6 +24,33 @@ fail() {
 is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 
 elapsed_ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+signal_wait() {
+    signal_t0=$(date +%s%N)
+    kill -"$1" "$2"
+    wait "$2"
+    rc=$?
+    ms=$(elapsed_ms "$signal_t0")
+}
+
+# be32 N: N as 4 big-endian bytes
+be32() {
+    for bits in 24 16 8 0; do
+        # shellcheck disable=SC2059 # the format is the octal escape itself
+        printf "\\$(printf %03o $(($1 >> bits & 255)))"
+    done
+}
+
+mnist_slice() {
+    mkdir -p "$2"
+    { printf '\000\000\010\003'; be32 "$1"; be32 28; be32 28
+      gzip -dc "$SRC/data/mnist/train-images-idx3-ubyte.gz" | tail -c +17 | head -c $(($1 * 784)); } \
+        >"$2/train-images-idx3-ubyte"
+    [ "${3:-}" = labels ] || return 0
+    { printf '\000\000\010\001'; be32 "$1"
+      gzip -dc "$SRC/data/mnist/train-labels-idx1-ubyte.gz" | tail -c +9 | head -c "$1"; } \
+        >"$2/train-labels-idx1-ubyte"
+}
 
 test_end() {
     echo "$1: $checks checks, $fails failed"

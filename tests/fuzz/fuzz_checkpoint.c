@@ -13,12 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > (1u << 20))
-        return 0;
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = fuzz_copy(data, size); /* (its CRC may be rewritten) */
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
     if (size >= 5 && (data[size - 1] & 1)) {
         uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(size - 4));
         for (int i = 0; i < 4; i++)

@@ -9,6 +9,8 @@
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -30,6 +32,18 @@ static inline int fuzz_file(const uint8_t *data, size_t size, char *path, size_t
     }
     snprintf(path, len, "/proc/self/fd/%d", fd);
     return fd;
+}
+
+/* A malloc'd copy of exactly `size` bytes (so that the sanitizer sees any
+ * read past them), or NULL for an input over 1 MiB or no memory: skip it. */
+static inline uint8_t *fuzz_copy(const uint8_t *data, size_t size)
+{
+    if (size > (1u << 20))
+        return NULL;
+    uint8_t *buf = malloc(size ? size : 1);
+    if (buf)
+        memcpy(buf, data, size);
+    return buf;
 }
 
 #endif

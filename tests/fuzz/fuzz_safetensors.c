@@ -12,13 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > (1u << 20))
-        return 0;
-    /* a copy of exactly `size` bytes, so that the sanitizer sees any overread */
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = fuzz_copy(data, size);
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
     gan_st_file f;
     gan_err err = {""};
     if (gan_st_parse(&f, buf, size, "fuzz", &err) != 0) {
