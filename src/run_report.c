@@ -1,0 +1,114 @@
+/*
+ * run_report.c: what a run tells the person watching it: the start banner,
+ * the live status line on a terminal, the command that resumes a stopped
+ * run, and the clock and durations they show.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "gan_run.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "gan_kernel.h"
+
+double gan_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void gan_fmt_duration(char *buf, size_t len, double s)
+{
+    long v = s > 0 && s < 1e7 ? (long)(s + 0.5) : 0;
+    if (v >= 3600)
+        snprintf(buf, len, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+    else
+        snprintf(buf, len, "%ld:%02ld", v / 60, v % 60);
+}
+
+void gan_resume_hint(FILE *msg, const gan_config *cfg, const char *ckpt_path)
+{
+    int other_data = strcmp(cfg->data_dir, "data/mnist") != 0;
+    fprintf(msg, "checkpoint %s\nresume with: gan-train --resume %s --epochs %d%s%s\n", ckpt_path,
+            ckpt_path, cfg->epochs, other_data ? " --data " : "", other_data ? cfg->data_dir : "");
+}
+
+void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
+                    const gan_trainer *t, const char *out, const char *log_path,
+                    int resume_epoch)
+{
+    int steps = (int)((ds->count + (uint32_t)cfg->batch - 1) / (uint32_t)cfg->batch);
+    int pixels = (int)(ds->rows * ds->cols);
+    const char *act = cfg->slope > 0.0f ? "leaky" : "relu";
+    int threads = gan_pool_size(t->pool);
+    char blas[512];
+    gan_kernel_describe(blas, sizeof blas);
+    char recipe[512];
+    gan_recipe_describe(cfg, recipe, sizeof recipe);
+    fprintf(msg, "gan-train %s\n", GAN_VERSION);
+    if (ds->count < ds->total)
+        fprintf(msg, "data:     %s: %u training images of %u x %u (the first of %u: --limit), "
+                "scaled to [-1, 1]\n", cfg->data_dir, ds->count, ds->rows, ds->cols, ds->total);
+    else
+        fprintf(msg, "data:     %s: %u training images of %u x %u, scaled to [-1, 1]\n",
+                cfg->data_dir, ds->count, ds->rows, ds->cols);
+    fprintf(msg, "recipe:   %s\n", recipe);
+    fprintf(msg, "model:    G %d-%d-%d-%d (%s, tanh), D %d-%d-%d-1 (%s, sigmoid); %zu + %zu parameters\n",
+            cfg->z_dim, cfg->hidden, cfg->hidden, pixels, act, pixels, cfg->hidden,
+            cfg->hidden, act, t->G.nparams, t->D.nparams);
+    if (cfg->slope > 0.0f)
+        fprintf(msg, "          LeakyReLU negative slope %g\n", cfg->slope);
+    fprintf(msg, "training: %d epochs x %d steps, batch %d, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
+            cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
+            (unsigned long long)cfg->seed, threads, threads == 1 ? "" : "s");
+    if (cfg->r1_gamma > 0.0 && cfg->r1_every > 1)
+        fprintf(msg, "          R1 penalty gamma %g on D's logit at the real images, on one D "
+                "step in %d, scaled by %d\n", cfg->r1_gamma, cfg->r1_every, cfg->r1_every);
+    else if (cfg->r1_gamma > 0.0)
+        fprintf(msg, "          R1 penalty gamma %g on D's logit at the real images, every D step\n",
+                cfg->r1_gamma);
+
+    int cpus = gan_pool_cpus();
+    if (threads > cpus)
+        fprintf(msg, "          note: %d threads on %d CPU%s wait for each other at every "
+                "barrier, several times slower than --threads %d\n", threads, cpus,
+                cpus == 1 ? "" : "s", cpus);
+    fprintf(msg, "blas:     %s\n", blas);
+    if (cfg->resume_path)
+        fprintf(msg, "resume:   %s, after epoch %d\n", cfg->resume_path, resume_epoch);
+    if (cfg->init_from)
+        fprintf(msg, "init:     G and D from %s/G.safetensors and D.safetensors; Adam afresh\n",
+                cfg->init_from);
+    fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid; progress.png; checkpoint.gan); "
+            "loss log: %s\n", out, cfg->grid, cfg->grid, log_path);
+}
+
+void gan_status_draw(void *ctx, const gan_trainer_view *v)
+{
+    gan_status_line *sl = ctx;
+    double el = gan_now_seconds() - sl->t0, rate = el > 0 ? (v->pos - sl->pos0) / el : 0;
+    if (rate <= 0)
+        return;
+    double left_epoch = (sl->steps - v->pos) / rate;
+    double left_run = left_epoch + (sl->epochs - v->epoch) *
+                      (sl->secs_per_epoch > 0 ? sl->secs_per_epoch : sl->steps / rate);
+    char a[32], b[32];
+    gan_fmt_duration(a, sizeof a, left_epoch);
+    gan_fmt_duration(b, sizeof b, left_run);
+    int n = v->sums->steps > 0 ? v->sums->steps : 1;
+    fprintf(sl->out, "\r  epoch %d/%d %3.0f%%  %.0f steps/s  D %.4f  G %.4f  ETA %s, run %s\033[K",
+            v->epoch, sl->epochs, 100.0 * v->pos / sl->steps, rate, v->sums->loss_d / n,
+            v->sums->loss_g / n, a, b);
+    fflush(sl->out);
+}
+
+void gan_status_clear(const gan_status_line *sl)
+{
+    if (sl->out) {
+        fputs("\r\033[K", sl->out);
+        fflush(sl->out);
+    }
+}
+
