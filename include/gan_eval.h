@@ -116,6 +116,7 @@ double gan_knn_coverage(const float *q, const float *qnorms, int nq, const float
 typedef struct {
     const char *checkpoint, *data_dir, *cache_dir;
     int count, threads, csv;
+    int data_given;          /* --data given (else the caller may put gan_data_default) */
 } gan_eval_cmd;
 
 /** Parses eval's options (argv[0] is "eval"): 0, 1 after --help (printed to

@@ -52,6 +52,20 @@ int gan_idx_load_f32(const char *path, uint32_t *n, uint32_t *d, float **out, ga
 /** Writes one (atomically, raw). */
 int gan_idx_write_f32(const char *path, uint32_t n, uint32_t d, const float *v, gan_err *err);
 
+/** The data folder a command uses without --data. */
+#define GAN_DATA_DEFAULT "data/mnist"
+
+/**
+ * The default data folder into buf: ./data/mnist where it is a folder (a
+ * clone of the project), else the copy of it that `cmake --install` puts in
+ * PREFIX/share/gan-train/mnist, looked for beside the running command
+ * (../share/gan-train/mnist from its folder, so a moved install or one made
+ * with --prefix finds its own) and then at the prefix compiled in; else
+ * "data/mnist", whose absence the loader reports. *installed says whether it
+ * is the installed copy. Returns buf.
+ */
+const char *gan_data_default(char *buf, size_t len, int *installed);
+
 /** A set of images with their labels. */
 typedef struct {
     uint32_t count, rows, cols;

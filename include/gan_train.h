@@ -40,7 +40,7 @@ enum {
     GAN_SET_BATCH = 1u << 3, GAN_SET_LR = 1u << 4, GAN_SET_BETA1 = 1u << 5,
     GAN_SET_BETA2 = 1u << 6, GAN_SET_SEED = 1u << 7, GAN_SET_GRID = 1u << 8,
     GAN_SET_R1 = 1u << 9, GAN_SET_R1_EVERY = 1u << 10, GAN_SET_PRESET = 1u << 11,
-    GAN_SET_LIMIT = 1u << 12
+    GAN_SET_LIMIT = 1u << 12, GAN_SET_DATA = 1u << 13
 };
 
 /* Presets: named recipes (the settings a GAN_SET_RECIPE flag covers). */
@@ -53,6 +53,7 @@ typedef enum {
 /** Everything a run is told; gan_config_default gives the seed's values. */
 typedef struct {
     const char *data_dir;   /* folder with train-images/labels IDX files */
+    int data_installed;     /* data_dir is the installed copy (gan_data_default) */
     const char *out_dir;    /* NULL: next free numbered folder under runs/ */
     const char *log_path;   /* NULL: OUT/losses.csv; "-": standard output */
     int epochs, batch, z_dim, hidden;

@@ -222,6 +222,42 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     return 0;
 }
 
+/* Every float of the file is a number (a sound CRC says only that the file is
+ * as written, and a training run stops before it saves a NaN), and Adam's
+ * second moments are not negative; else err names the tensor, under the
+ * safetensors names of gan_safetensors.h. */
+static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const char *path,
+                        gan_err *err)
+{
+    static const char *const names[6] = {"main.0.weight", "main.0.bias", "main.2.weight",
+                                         "main.2.bias", "main.4.weight", "main.4.bias"};
+    static const char *const parts[3] = {"", " (Adam m)", " (Adam v)"};
+    const unsigned char *p = buf + in->header;
+    for (size_t i = 0; i < (size_t)in->nfixed * in->z_dim; i++, p += 4)
+        if (!isfinite(gan_getf32(p)))
+            return gan_err_set(err, "%s: corrupt checkpoint (the fixed noise holds a value that "
+                               "is not finite)", path);
+    uint64_t pixels = (uint64_t)in->rows * in->cols;
+    uint64_t dims[2][4] = {{in->z_dim, in->hidden, in->hidden, pixels},
+                           {pixels, in->hidden, in->hidden, 1}};
+    for (int net = 0; net < 2; net++)
+        for (int part = 0; part < 3; part++)
+            for (int k = 0; k < 6; k++) {
+                int l = k / 2;
+                uint64_t n = k % 2 == 0 ? dims[net][l + 1] * dims[net][l] : dims[net][l + 1];
+                for (uint64_t i = 0; i < n; i++, p += 4) {
+                    float v = gan_getf32(p);
+                    if (!isfinite(v) || (part == 2 && v < 0.0f))
+                        return gan_err_set(err, "%s: %s's %s%s holds a value that is %s at "
+                                           "index %llu; refusing these weights", path,
+                                           net ? "D" : "G", names[k], parts[part],
+                                           isfinite(v) ? "negative" : "not finite (NaN or Inf)",
+                                           (unsigned long long)i);
+                }
+            }
+    return 0;
+}
+
 int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **data,
                         size_t *size, gan_err *err)
 {
@@ -295,6 +331,10 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
     if ((uint32_t)crc != gan_get32(buf + want - 4)) {
         free(buf);
         return gan_err_set(err, "%s: corrupt checkpoint (CRC mismatch)", path);
+    }
+    if (check_values(info, buf, path, err) != 0) {
+        free(buf);
+        return -1;
     }
     *data = buf;
     *size = (size_t)want;

@@ -206,6 +206,7 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             if (!*a)
                 rc = gan_err_set(err, "--data: empty folder name");
             cfg->data_dir = a;
+            cfg->set |= GAN_SET_DATA;
             break;
         case OPT_OUT:
             if (!*a)

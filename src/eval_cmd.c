@@ -43,7 +43,7 @@ int gan_eval_cmd_parse(gan_eval_cmd *c, int argc, char **argv, FILE *out, gan_er
         const char *a = optarg;
         switch (o) {
         case 'c': c->checkpoint = a; break;
-        case 'd': c->data_dir = a; break;
+        case 'd': c->data_dir = a; c->data_given = 1; break;
         case 'k': c->cache_dir = a; break;
         case 'n': rc = gan_cli_parse_int("count", a, 10, 1000000, &c->count, err); break;
         case 't': rc = gan_cli_parse_int("threads", a, 1, 256, &c->threads, err); break;

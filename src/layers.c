@@ -90,20 +90,22 @@ static inline float leaky_grad(float y, float slope)
  * degree-7 Taylor polynomial of expm1 (truncation < 6e-9; for k = 0, e = p(r)
  * directly, keeping the relative accuracy of small arguments); then
  * tanh(a) = -e / (2 + e), and the sign of x. Error a few float ulps
- * (test_layers measures it against libm). NaN stays NaN. */
+ * (test_layers measures it against libm). NaN stays NaN, without any
+ * undefined conversion or shift on the way (a NaN's a is taken as 10). */
 static inline float tanh_fast(float x)
 {
     float a = fabsf(x);
-    a = a > 10.0f ? 10.0f : a;
+    a = a <= 10.0f ? a : 10.0f; /* NaN too: the arithmetic below stays defined */
     float y = -2.0f * a;
     float kf = (y * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(y / ln2) */
     float r = (y - kf * 0.693359375f) - kf * -2.12194440e-4f;
     float p = r * (1.0f + r * (0.5f + r * (1.66666667e-1f + r * (4.16666667e-2f +
               r * (8.33333333e-3f + r * (1.38888889e-3f + r * 1.98412698e-4f))))));
-    union { float f; int32_t i; } two_k;
-    two_k.i = ((int32_t)kf + 127) << 23;
+    union { float f; uint32_t u; } two_k; /* kf in [-29, 0]: a normal power of two */
+    two_k.u = (uint32_t)((int32_t)kf + 127) << 23;
     float e = kf == 0.0f ? p : two_k.f * (1.0f + p) - 1.0f;
-    return copysignf(-e / (2.0f + e), x);
+    float t = copysignf(-e / (2.0f + e), x);
+    return x == x ? t : x; /* NaN in, NaN out */
 }
 
 static inline float sigmoid(float x)

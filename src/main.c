@@ -58,6 +58,8 @@ int main(int argc, char **argv)
 {
     gan_config cfg;
     gan_err err = {""};
+    char data_buf[4096]; /* the default data folder, where no --data is given */
+    int installed;
     /* first of all: restart on the CPU's OpenBLAS kernel where the library
      * picked an older or slower one (gan_kernel.h); returns only if it did not */
     if (gan_kernel_restart(argv, &err) != 0)
@@ -76,6 +78,8 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "eval") == 0) {
         gan_eval_cmd c;
         int prc = gan_eval_cmd_parse(&c, argc - 1, argv + 1, stdout, &err);
+        if (prc == 0 && !c.data_given)
+            c.data_dir = gan_data_default(data_buf, sizeof data_buf, &installed);
         return subcommand_status(prc, prc == 0 ? gan_eval_cmd_run(&c, stdout, stderr, &err) : 0,
                                  &err);
     }
@@ -86,6 +90,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "gan-train: %s\n", err.msg);
         return 2;
     }
+    if (!(cfg.set & GAN_SET_DATA))
+        cfg.data_dir = gan_data_default(data_buf, sizeof data_buf, &cfg.data_installed);
     struct sigaction sa;
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);

@@ -205,8 +205,14 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
     }
     gan_dataset *ds = &rs->ds;
     if (gan_dataset_load(ds, cfg->data_dir, "train", (uint32_t)cfg->limit,
-                         GAN_DATA_LABELS_OPTIONAL, err) != 0)
+                         GAN_DATA_LABELS_OPTIONAL, err) != 0) {
+        if (!(cfg->set & GAN_SET_DATA) && !cfg->data_installed) {
+            char m[sizeof err->msg];
+            snprintf(m, sizeof m, "%s", err->msg);
+            gan_err_set(err, "%s (no installed copy either; --data DIR names a data folder)", m);
+        }
         return -1;
+    }
     if (ds->rows > 4096 || ds->cols > 4096)
         return gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes "
                            "(4096 x 4096)", cfg->data_dir, ds->rows, ds->cols);

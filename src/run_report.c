@@ -30,7 +30,7 @@ void gan_fmt_duration(char *buf, size_t len, double s)
 
 void gan_resume_hint(FILE *msg, const gan_config *cfg, const char *ckpt_path)
 {
-    int other_data = strcmp(cfg->data_dir, "data/mnist") != 0;
+    int other_data = strcmp(cfg->data_dir, GAN_DATA_DEFAULT) != 0 && !cfg->data_installed;
     fprintf(msg, "checkpoint %s\nresume with: gan-train --resume %s --epochs %d%s%s\n", ckpt_path,
             ckpt_path, cfg->epochs, other_data ? " --data " : "", other_data ? cfg->data_dir : "");
 }
@@ -48,6 +48,9 @@ void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
     char recipe[512];
     gan_recipe_describe(cfg, recipe, sizeof recipe);
     fprintf(msg, "gan-train %s\n", GAN_VERSION);
+    if (cfg->data_installed)
+        fprintf(msg, "data:     the installed copy of MNIST (no ./%s here; --data DIR for "
+                "another)\n", GAN_DATA_DEFAULT);
     if (ds->count < ds->total)
         fprintf(msg, "data:     %s: %u training images of %u x %u (the first of %u: --limit), "
                 "scaled to [-1, 1]\n", cfg->data_dir, ds->count, ds->rows, ds->cols, ds->total);

@@ -218,6 +218,14 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
     if (rc == 0)
         for (int k = 0; k < 6; k++)
             f->data[k] = buf + 8 + hlen + off[k][0];
+    /* weights that are not numbers make nothing but NaN images: refused */
+    for (int k = 0; k < 6 && rc == 0; k++) {
+        long long n = (off[k][1] - off[k][0]) / 4;
+        for (long long i = 0; i < n && rc == 0; i++)
+            if (!isfinite(gan_getf32(f->data[k] + 4 * i)))
+                rc = gan_err_set(err, "%s: tensor %s holds a value that is not finite (NaN or "
+                                 "Inf) at index %lld; refusing these weights", path, NAMES[k], i);
+    }
     cJSON_Delete(root);
     return rc;
 }

@@ -155,7 +155,7 @@ grep -q "R1 penalty gamma 10 on D's logit at the real images, on one D step in 4
 # line redrawn in place; without one, the same run has no control characters.
 checks=$((checks + 1))
 if command -v script >/dev/null 2>&1; then
-    script -qec "\"$BIN\" --data \"$SRC/data/mnist\" --epochs 1 --limit 6400 --eval-every 0 --out \"$T/tty\"" \
+    script -qec "\"$BIN\" --data \"$SRC/data/mnist\" --epochs 1 --limit 25600 --eval-every 0 --out \"$T/tty\"" \
         "$T/tty.log" >/dev/null 2>&1 || fail "run on a pseudo-terminal: $(cat "$T/tty.log")"
     grep -q "$(printf '\r')  epoch 1/1 *[0-9]*%  [0-9]* steps/s  D [0-9.]*  G [0-9.]*  ETA [0-9:]*, run [0-9:]*" \
         "$T/tty.log" || fail "no status line on a terminal: $(cat -v "$T/tty.log")"
@@ -454,5 +454,18 @@ grep -q "^init:     G and D from $T/st/G.safetensors and D.safetensors; Adam afr
 [ $? -eq 1 ] && grep -q "G.safetensors: tensor main.0.weight has shape \[256, 100\], this model needs \[32, 100\]" "$T/err" ||
     fail "--init-from, other shape: $(cat "$T/err")"
 usage_error "--init-from starts a new run, --resume continues one" --init-from "$T/st" --resume x.gan
+# weights that are not numbers are refused where they enter, naming the tensor:
+# the last float of G.safetensors (main.4.bias) made a NaN
+checks=$((checks + 1))
+mkdir -p "$T/nan" && cp "$T/st/G.safetensors" "$T/st/D.safetensors" "$T/nan/"
+size=$(wc -c <"$T/nan/G.safetensors")
+printf '\000\000\300\177' | dd of="$T/nan/G.safetensors" bs=1 seek=$((size - 4)) conv=notrunc 2>/dev/null
+for cmd in "sample --weights $T/nan/G.safetensors --count 2 --idx $T/nan.idx" \
+    "--data $T/small --epochs 1 --out $T/nanrun --init-from $T/nan"; do
+    # shellcheck disable=SC2086 # the words of each command
+    "$BIN" $cmd 2>"$T/err"
+    [ $? -eq 1 ] && grep -q "G.safetensors: tensor main.4.bias holds a value that is not finite (NaN or Inf) at index 783; refusing these weights" "$T/err" ||
+        fail "NaN weights ($cmd): $(cat "$T/err")"
+done
 
 test_end cli.sh

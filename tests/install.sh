@@ -15,6 +15,30 @@ cmake --install "$BUILD" --prefix "$T/prefix" >"$T/log" 2>&1 || fail "cmake --in
 [ -x "$T/prefix/bin/gan-train" ] || fail "no bin/gan-train: $(cat "$T/log")"
 [ -s "$T/prefix/share/man/man1/gan-train.1" ] || fail "no share/man/man1/gan-train.1: $(cat "$T/log")"
 "$T/prefix/bin/gan-train" --version >/dev/null || fail "the installed gan-train does not run"
+for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz \
+    t10k-labels-idx1-ubyte.gz PROVENANCE.md; do
+    cmp -s "$T/prefix/share/gan-train/mnist/$f" "$SRC/data/mnist/$f" || fail "share/gan-train/mnist/$f not installed"
+done
+
+# the installed command trains on its embedded data from any folder, and
+# says so; a ./data/mnist where it runs comes first
+checks=$((checks + 1))
+mkdir -p "$T/home/data"
+(cd "$T/home" && "$T/prefix/bin/gan-train" --epochs 1 --limit 256 --eval-every 0 --out run --threads 1 \
+    2>"$T/err") || fail "installed gan-train from another folder: $(cat "$T/err")"
+grep -q "^data:     the installed copy of MNIST (no ./data/mnist here; --data DIR for another)$" "$T/err" &&
+    grep -q "^data:     $T/prefix/share/gan-train/mnist: 256 training images of 28 x 28" "$T/err" ||
+    fail "no banner line naming the installed data: $(cat "$T/err")"
+[ -s "$T/home/run/samples/epoch-001.png" ] || fail "no grid from the installed data"
+mkdir -p "$T/home/data/mnist" && cp "$T/prefix/share/gan-train/mnist/train-images-idx3-ubyte.gz" "$T/home/data/mnist/"
+(cd "$T/home" && "$T/prefix/bin/gan-train" --epochs 1 --limit 256 --eval-every 0 --out run2 --threads 1 \
+    2>"$T/err") || fail "installed gan-train with ./data/mnist: $(cat "$T/err")"
+grep -q "^data:     data/mnist: 256 training images" "$T/err" && ! grep -q "installed copy" "$T/err" ||
+    fail "./data/mnist does not come first: $(cat "$T/err")"
+rm -rf "$T/prefix/share/gan-train" "$T/home/data"
+(cd "$T/home" && "$T/prefix/bin/gan-train" --epochs 1 --out run3 2>"$T/err")
+[ $? -eq 1 ] && grep -q "data/mnist: data folder not found: No such file or directory (no installed copy either; --data DIR names a data folder)" "$T/err" ||
+    fail "no data anywhere: $(cat "$T/err")"
 
 # the options of each --help, and those of the manual ("\-\-name" in roff)
 checks=$((checks + 1))

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "gan_checkpoint.h"
+#include "gan_file.h"
 #include "test_util.h"
 
 static char dir[64];
@@ -161,6 +163,25 @@ int main(void)
     copy[220] = 7; /* no such preset */
     spit(bad, copy, n);
     expect_bad(bad, "settings out of range");
+    /* values that are not numbers, behind a sound CRC: the tensor named */
+    {
+        /* fixed noise 4 x 5, then G (5-12-12-24: 540 parameters) and its
+         * moments, then D (24-12-12-1: 469) and its moments */
+        size_t g_w2 = 256 + 4 * (20 + 60 + 12 + 5), d_v_b1 = 256 + 4 * (20 + 3 * 540 + 2 * 469 + 288 + 3);
+        size_t at[3] = {g_w2, d_v_b1, 256 + 4 * 7};
+        float val[3] = {NAN, -1.0f, INFINITY};
+        const char *want[3] = {"G's main.2.weight holds a value that is not finite (NaN or Inf) "
+                               "at index 5; refusing these weights",
+                               "D's main.0.bias (Adam v) holds a value that is negative at index 3",
+                               "the fixed noise holds a value that is not finite"};
+        for (int k = 0; k < 3; k++) {
+            memcpy(copy, good, n);
+            gan_putf32(copy + at[k], val[k]);
+            gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+            spit(bad, copy, n);
+            expect_bad(bad, want[k]);
+        }
+    }
     size_t cuts[] = {5, 40, GAN_CKPT_HEADER, GAN_CKPT_HEADER + 3, n / 2, n - 1};
     for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
         spit(bad, good, cuts[k]);

@@ -316,6 +316,37 @@ static void test_init(void)
         CHECK(fabsf(b[j]) <= bound);
 }
 
+/* Every float input is defined behaviour (UBSan watches the ASan build): NaN
+ * in, NaN out, for each activation alone and fused with a bias; the
+ * infinities go to the activations' limits. (A NaN once reached tanh's
+ * exponent bits as a shift of a negative number.) */
+static void test_nonfinite(void)
+{
+    enum { N = 6 };
+    const float inf = INFINITY;
+    float x[N] = {NAN, -NAN, inf, -inf, 0.0f, 1e30f}, y[N], zero[N] = {0};
+    gan_tanh_forward(y, x, N);
+    CHECK(isnan(y[0]) && isnan(y[1]) && y[2] == 1.0f && y[3] == -1.0f && y[4] == 0.0f &&
+          y[5] == 1.0f);
+    gan_sigmoid_forward(y, x, N);
+    CHECK(isnan(y[0]) && isnan(y[1]) && y[2] == 1.0f && y[3] == 0.0f && y[4] == 0.5f);
+    for (int k = 0; k < 2; k++) { /* ReLU and LeakyReLU */
+        float slope = k ? 0.2f : 0.0f;
+        gan_leaky_forward(y, x, N, slope);
+        CHECK(isnan(y[0]) && isnan(y[1]) && y[2] == inf && y[4] == 0.0f);
+    }
+    const gan_act acts[4] = {GAN_ACT_LEAKY, GAN_ACT_TANH, GAN_ACT_SIGMOID, GAN_ACT_NONE};
+    for (int a = 0; a < 4; a++) {
+        float row[N];
+        memcpy(row, x, sizeof row);
+        gan_bias_act_forward(row, zero, 1, N, 0, N, acts[a], 0.2f);
+        CHECK_MSG(isnan(row[0]) && isnan(row[1]), "activation %d", a);
+        memcpy(row, zero, sizeof row);
+        gan_bias_act_forward(row, x, 1, N, 0, N, acts[a], 0.0f); /* NaN in the bias */
+        CHECK_MSG(isnan(row[0]), "activation %d, NaN bias", a);
+    }
+}
+
 int main(void)
 {
     gan_rng_seed(&rng, 12345, 7);
@@ -328,5 +359,6 @@ int main(void)
     test_softmax_ce();
     test_adam();
     test_init();
+    test_nonfinite();
     TEST_MAIN_END();
 }

@@ -123,6 +123,15 @@ static void test_bad(void)
     gan_err err = {""};
     CHECK_MSG(gan_st_parse(&f, buf, n, "x", &err) == 0, "%s", err.msg);
     CHECK(f.dims[0] == 2 && f.dims[3] == 1);
+    /* weights that are not numbers: the tensor and the index named */
+    gan_putf32(buf + n - 28 + 12, NAN); /* main.2.weight [0, 0] */
+    expect_bad(buf, n, "tensor main.2.weight holds a value that is not finite (NaN or Inf) at "
+                       "index 0; refusing these weights");
+    gan_putf32(buf + n - 28 + 12, 0.5f);
+    gan_putf32(buf + n - 28 + 4, -INFINITY); /* main.0.weight [0, 1] */
+    expect_bad(buf, n, "tensor main.0.weight holds a value that is not finite (NaN or Inf) at "
+                       "index 1");
+    gan_putf32(buf + n - 28 + 4, 0.0f);
 
     expect_bad(buf, 5, "too short for a safetensors file");
     gan_put64(buf, 1ull << 40);

@@ -1,11 +1,13 @@
-/* fuzz_cli.c: the argument parsers (training and `sample`) on any argument
- * lists: the input is split at NUL bytes into argv. */
+/* fuzz_cli.c: the argument parsers (training, `sample`, `eval`, `export`) on
+ * any argument lists: the input is split at NUL bytes into argv; each
+ * parser's accepted settings must be ones its command can run with. */
 #include "fuzz_common.h" /* first: it sets _GNU_SOURCE */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gan_cli.h"
 #include "gan_eval.h"
+#include "gan_safetensors.h"
 #include "gan_sample.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,8 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (!e.checkpoint || !*e.checkpoint || e.count < 10 || !e.data_dir || e.threads < 0))
         abort();
     gan_sample_config s;
+    /* a sample run has exactly one source of weights: a checkpoint or a G.safetensors */
     if (argc > 1 && gan_sample_parse(&s, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
-        (!s.checkpoint || s.count < 1 || (!s.png_path && !s.idx_path)))
+        (!s.checkpoint == !s.weights || s.count < 1 || (!s.png_path && !s.idx_path) ||
+         s.interpolate < 0 || s.png_scale < 1 || s.grid < 0))
+        abort();
+    gan_export_cmd x;
+    if (argc > 1 && gan_export_parse(&x, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
+        (!x.checkpoint || !x.out_dir))
         abort();
     if (out)
         fclose(out);
