@@ -26,6 +26,10 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
  *  a number in range, else err names the flag and the value. */
 int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err);
 int gan_cli_parse_u64(const char *flag, const char *s, uint64_t *out, gan_err *err);
+/** A finite number with lo < value < hi, or lo <= value where lo_incl (hi
+ *  likewise). */
+int gan_cli_parse_real(const char *flag, const char *s, double lo, int lo_incl, double hi,
+                       int hi_incl, double *out, gan_err *err);
 
 /** Puts the recipe of `preset` into cfg, but for the settings cfg->set says
  *  were given explicitly. */

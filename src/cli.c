@@ -138,8 +138,8 @@ int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *ou
 }
 
 /* lo < value < hi, or lo <= value when lo_incl (likewise hi) */
-static int parse_real(const char *flag, const char *s, double lo, int lo_incl, double hi,
-                      int hi_incl, double *out, gan_err *err)
+int gan_cli_parse_real(const char *flag, const char *s, double lo, int lo_incl, double hi,
+                       int hi_incl, double *out, gan_err *err)
 {
     char *end;
     errno = 0;
@@ -233,18 +233,18 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             cfg->set |= GAN_SET_GRID;
             break;
         case OPT_SCALE: rc = gan_cli_parse_int("png-scale", a, 1, 16, &cfg->png_scale, err); break;
-        case OPT_LR: rc = parse_real("lr", a, 0.0, 0, 10.0, 1, &cfg->lr, err);
+        case OPT_LR: rc = gan_cli_parse_real("lr", a, 0.0, 0, 10.0, 1, &cfg->lr, err);
             cfg->set |= GAN_SET_LR;
             break;
-        case OPT_BETA1: rc = parse_real("beta1", a, 0.0, 1, 1.0, 0, &cfg->beta1, err);
+        case OPT_BETA1: rc = gan_cli_parse_real("beta1", a, 0.0, 1, 1.0, 0, &cfg->beta1, err);
             cfg->set |= GAN_SET_BETA1;
             break;
-        case OPT_BETA2: rc = parse_real("beta2", a, 0.0, 1, 1.0, 0, &cfg->beta2, err);
+        case OPT_BETA2: rc = gan_cli_parse_real("beta2", a, 0.0, 1, 1.0, 0, &cfg->beta2, err);
             cfg->set |= GAN_SET_BETA2;
             break;
         case OPT_SLOPE:
             cfg->set |= GAN_SET_ACT;
-            rc = parse_real("leaky-slope", a, 0.0, 0, 1.0, 0, &v, err);
+            rc = gan_cli_parse_real("leaky-slope", a, 0.0, 0, 1.0, 0, &v, err);
             slope = v;
             slope_given = 1;
             break;
@@ -266,7 +266,7 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
                 rc = gan_err_set(err, "--preset: '%s' is not default or seed", a);
             cfg->set |= GAN_SET_PRESET;
             break;
-        case OPT_R1: rc = parse_real("r1", a, 0.0, 1, 1e6, 1, &cfg->r1_gamma, err);
+        case OPT_R1: rc = gan_cli_parse_real("r1", a, 0.0, 1, 1e6, 1, &cfg->r1_gamma, err);
             cfg->set |= GAN_SET_R1;
             break;
         case OPT_R1_EVERY: rc = gan_cli_parse_int("r1-every", a, 1, 1000000, &cfg->r1_every, err);

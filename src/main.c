@@ -11,6 +11,7 @@
 
 #include "gan_cli.h"
 #include "gan_eval.h"
+#include "gan_import.h"
 #include "gan_kernel.h"
 #include "gan_safetensors.h"
 #include "gan_sample.h"
@@ -39,6 +40,19 @@ static void on_signal(int sig)
         _exit(sig == SIGINT ? 130 : 143);
     }
     stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM to on_signal; a closed pipe (--log -) is an EPIPE to
+ * handle, not a death. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 /* A subcommand's exit status from its parse (0 run, 1 --help printed, -1 bad
@@ -83,6 +97,18 @@ int main(int argc, char **argv)
         return subcommand_status(prc, prc == 0 ? gan_eval_cmd_run(&c, stdout, stderr, &err) : 0,
                                  &err);
     }
+    if (argc > 1 && strcmp(argv[1], "import") == 0) {
+        gan_import_config c;
+        int prc = gan_import_parse(&c, argc - 1, argv + 1, stdout, &err);
+        if (prc != 0)
+            return subcommand_status(prc, 0, &err);
+        catch_signals();
+        exit_now = 0; /* the import stops between two files and removes what it wrote */
+        int rc = gan_import_run(&c, stderr, &stop_signal, &err);
+        if (rc == 1)
+            return stop_signal == SIGTERM ? 143 : 130;
+        return subcommand_status(0, rc, &err);
+    }
     gan_cli_result r = gan_cli_parse(&cfg, argc, argv, stdout, &err);
     if (r == GAN_CLI_DONE)
         return fflush(stdout) == 0 ? 0 : 1;
@@ -92,14 +118,7 @@ int main(int argc, char **argv)
     }
     if (!(cfg.set & GAN_SET_DATA))
         cfg.data_dir = gan_data_default(data_buf, sizeof data_buf, &cfg.data_installed);
-    struct sigaction sa;
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    /* a closed --log - pipe is an EPIPE to handle, not a death */
-    signal(SIGPIPE, SIG_IGN);
+    catch_signals();
     gan_signals sigs = {&stop_signal, &exit_now};
     int rc = gan_run(&cfg, cfg.quiet ? NULL : stderr, stdout, &sigs, &err);
     if (rc == GAN_RUN_PIPE_CLOSED)

@@ -1,0 +1,409 @@
+/* import_walk.c: finding the images of `gan-train import` (gan_import.h):
+ * class folders, a recursive walk that follows links but enters no folder
+ * twice and opens no FIFO or device, and reading one file. */
+#define _POSIX_C_SOURCE 200809L
+#include "gan_import.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The folders entered so far, by device and inode. */
+typedef struct {
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } *v;
+    size_t n, cap;
+} dir_set;
+
+/* 1 if the folder was entered before; else records it and returns 0 (-1: no memory). */
+static int seen_before(dir_set *s, const struct stat *st)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
+            return 1;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        void *v = realloc(s->v, cap * sizeof *s->v);
+        if (!v)
+            return -1;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n].dev = st->st_dev;
+    s->v[s->n].ino = st->st_ino;
+    s->n++;
+    return 0;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+int gan_import_skip_add(gan_import_list *l, const char *path, const char *why)
+{
+    if (l->nskipped == l->cap_skipped) {
+        size_t cap = l->cap_skipped ? 2 * l->cap_skipped : 16;
+        void *v = realloc(l->skipped, cap * sizeof *l->skipped);
+        if (!v)
+            return -1;
+        l->skipped = v;
+        l->cap_skipped = cap;
+    }
+    gan_import_skip *s = &l->skipped[l->nskipped];
+    s->path = dup_str(path);
+    s->why = dup_str(why);
+    if (!s->path || !s->why) {
+        free(s->path);
+        free(s->why);
+        return -1;
+    }
+    l->nskipped++;
+    return 0;
+}
+
+static int file_add(gan_import_list *l, const char *path, int label)
+{
+    if (l->nfiles == l->cap_files) {
+        size_t cap = l->cap_files ? 2 * l->cap_files : 256;
+        void *v = realloc(l->files, cap * sizeof *l->files);
+        if (!v)
+            return -1;
+        l->files = v;
+        l->cap_files = cap;
+    }
+    l->files[l->nfiles].path = dup_str(path);
+    if (!l->files[l->nfiles].path)
+        return -1;
+    l->files[l->nfiles].label = label;
+    l->nfiles++;
+    return 0;
+}
+
+static const char *kind_of(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+           : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* The names in folder `path` that are not hidden, sorted bytewise (a
+ * malloc'd array of malloc'd strings in *names); -1 with errno. */
+static int list_dir(const char *path, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    size_t cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    errno = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 32;
+            char **v = realloc(*names, cap * sizeof **names);
+            if (!v) {
+                rc = -1;
+                break;
+            }
+            *names = v;
+        }
+        if (!((*names)[*n] = dup_str(e->d_name))) {
+            rc = -1;
+            break;
+        }
+        (*n)++;
+        errno = 0;
+    }
+    if (rc == 0 && errno != 0)
+        rc = -1;
+    int saved = errno ? errno : ENOMEM;
+    closedir(d);
+    if (rc != 0) {
+        for (size_t i = 0; i < *n; i++)
+            free((*names)[i]);
+        free(*names);
+        *names = NULL;
+        *n = 0;
+        errno = saved;
+    }
+    return rc;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Every regular file below folder `path` (already entered) with `label`;
+ * what cannot be used is skipped with its reason. -1: out of memory. */
+static int walk(gan_import_list *l, dir_set *seen, const char *path, int label)
+{
+    char **names;
+    size_t n;
+    if (list_dir(path, &names, &n) != 0)
+        return errno == ENOMEM ? -1 : gan_import_skip_add(l, path, strerror(errno));
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char full[4096];
+        if (snprintf(full, sizeof full, "%s/%s", path, names[i]) >= (int)sizeof full) {
+            rc = gan_import_skip_add(l, names[i], "path too long");
+            continue;
+        }
+        struct stat st;
+        if (stat(full, &st) != 0) { /* a dangling link, a loop of links, no permission */
+            rc = gan_import_skip_add(l, full, strerror(errno));
+        } else if (S_ISDIR(st.st_mode)) {
+            int s = seen_before(seen, &st);
+            rc = s < 0 ? -1
+                 : s ? gan_import_skip_add(l, full, "a folder walked already (a link to it, or a loop)")
+                     : walk(l, seen, full, label);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = file_add(l, full, label);
+        } else {
+            rc = gan_import_skip_add(l, full, kind_of(st.st_mode)); /* never opened */
+        }
+    }
+    free_names(names, n);
+    return rc;
+}
+
+/* Whether every character of s is a digit (and there are 1 to 18). */
+static int whole_number(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 18)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int cmp_bytes(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_numeric(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    long long u = strtoll(x, NULL, 10), v = strtoll(y, NULL, 10);
+    return u < v ? -1 : u > v ? 1 : strcmp(x, y);
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+    const gan_import_file *x = a, *y = b;
+    if (x->label != y->label)
+        return x->label < y->label ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+/* Adds name to the classes unless there; -1: out of memory. */
+static int class_add(gan_import_list *l, const char *name, size_t *cap)
+{
+    for (int i = 0; i < l->nclasses; i++)
+        if (strcmp(l->classes[i], name) == 0)
+            return 0;
+    if ((size_t)l->nclasses == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        char **v = realloc(l->classes, *cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->classes = v;
+    }
+    if (!(l->classes[l->nclasses] = dup_str(name)))
+        return -1;
+    l->nclasses++;
+    return 0;
+}
+
+static int class_label(const gan_import_list *l, const char *name)
+{
+    for (int i = 0; i < l->nclasses; i++)
+        if (strcmp(l->classes[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Whether src/name is a folder (following links). */
+static int is_dir_at(const char *src, const char *name)
+{
+    char full[4096];
+    struct stat st;
+    snprintf(full, sizeof full, "%s/%s", src, name);
+    return stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The classes: the subfolder names of every SRC, numbered in name order. */
+static int find_classes(gan_import_list *l, const char *const *src, int nsrc, gan_err *err)
+{
+    size_t cap = 0;
+    int with = -1, without = -1;
+    for (int s = 0; s < nsrc; s++) {
+        char **names;
+        size_t n;
+        if (list_dir(src[s], &names, &n) != 0)
+            return gan_err_set(err, "%s: cannot list: %s", src[s], strerror(errno));
+        int dirs = 0, rc = 0;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            if (is_dir_at(src[s], names[i])) {
+                dirs++;
+                rc = class_add(l, names[i], &cap);
+            }
+        free_names(names, n);
+        if (rc != 0)
+            return gan_err_set(err, "out of memory");
+        *(dirs ? &with : &without) = s;
+    }
+    if (with >= 0 && without >= 0)
+        return gan_err_set(err, "%s has class folders and %s has none: a data set is labelled "
+                           "or not; give sources of one kind", src[with], src[without]);
+    if (l->nclasses > GAN_IMPORT_MAX_CLASSES)
+        return gan_err_set(err, "%d classes; labels are one byte, so at most %d", l->nclasses,
+                           GAN_IMPORT_MAX_CLASSES);
+    int numeric = 1;
+    for (int i = 0; i < l->nclasses; i++)
+        numeric &= whole_number(l->classes[i]);
+    qsort(l->classes, (size_t)l->nclasses, sizeof *l->classes, numeric ? cmp_numeric : cmp_bytes);
+    return 0;
+}
+
+int gan_import_walk(gan_import_list *l, const char *const *src, int nsrc, gan_err *err)
+{
+    memset(l, 0, sizeof *l);
+    dir_set seen = {NULL, 0, 0};
+    for (int s = 0; s < nsrc; s++) {
+        struct stat st;
+        if (stat(src[s], &st) != 0)
+            return gan_err_set(err, "%s: %s", src[s], strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+            return gan_err_set(err, "%s: not a folder (import takes folders of images)", src[s]);
+    }
+    if (find_classes(l, src, nsrc, err) != 0)
+        return -1;
+    int rc = 0;
+    for (int s = 0; s < nsrc && rc == 0; s++) {
+        struct stat st;
+        if (stat(src[s], &st) != 0 || (rc = seen_before(&seen, &st)) != 0) {
+            if (rc >= 0)
+                rc = gan_import_skip_add(l, src[s], "a folder walked already");
+            continue;
+        }
+        if (l->nclasses == 0) {
+            rc = walk(l, &seen, src[s], -1);
+            continue;
+        }
+        /* a labelled SRC: each subfolder is a class; what lies beside them is in none */
+        char **names;
+        size_t n;
+        if (list_dir(src[s], &names, &n) != 0) {
+            rc = gan_import_skip_add(l, src[s], strerror(errno));
+            continue;
+        }
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            char full[4096];
+            snprintf(full, sizeof full, "%s/%s", src[s], names[i]);
+            if (stat(full, &st) != 0)
+                rc = gan_import_skip_add(l, full, strerror(errno));
+            else if (!S_ISDIR(st.st_mode))
+                rc = gan_import_skip_add(l, full, "not in a class folder");
+            else if ((rc = seen_before(&seen, &st)) == 1)
+                rc = gan_import_skip_add(l, full, "a folder walked already (a link to it, or a loop)");
+            else if (rc == 0)
+                rc = walk(l, &seen, full, class_label(l, names[i]));
+        }
+        free_names(names, n);
+    }
+    free(seen.v);
+    if (rc != 0)
+        return gan_err_set(err, "out of memory while walking the sources");
+    qsort(l->files, l->nfiles, sizeof *l->files, cmp_files);
+    return 0;
+}
+
+void gan_import_list_free(gan_import_list *l)
+{
+    for (int i = 0; i < l->nclasses; i++)
+        free(l->classes[i]);
+    free(l->classes);
+    for (size_t i = 0; i < l->nfiles; i++)
+        free(l->files[i].path);
+    free(l->files);
+    for (size_t i = 0; i < l->nskipped; i++) {
+        free(l->skipped[i].path);
+        free(l->skipped[i].why);
+    }
+    free(l->skipped);
+    memset(l, 0, sizeof *l);
+}
+
+int gan_import_read_file(const char *path, size_t max, unsigned char **buf, size_t *n, char *why,
+                         size_t why_len)
+{
+    *buf = NULL;
+    *n = 0;
+    /* O_NONBLOCK: should a FIFO have taken the file's place since the walk,
+     * opening it does not wait for a writer */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, why_len, "%s", strerror(errno));
+        return 1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, why_len, "%s", strerror(errno));
+        close(fd);
+        return 1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_len, "%s", kind_of(st.st_mode));
+        close(fd);
+        return 1;
+    }
+    if ((uint64_t)st.st_size > max) {
+        snprintf(why, why_len, "%lld bytes, over the limit of %zu for one image file",
+                 (long long)st.st_size, max);
+        close(fd);
+        return 1;
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *b = malloc(size ? size : 1);
+    if (!b) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, b + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            snprintf(why, why_len, "%s", r < 0 ? strerror(errno) : "shorter than its size (changed while read)");
+            free(b);
+            close(fd);
+            return 1;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *buf = b;
+    *n = size;
+    return 0;
+}
