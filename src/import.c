@@ -165,6 +165,7 @@ typedef struct {
     int (*per_class)[2];        /* (nclasses or 1) images written per split */
     uint8_t *px;                /* one image */
     char tmp[4200];             /* the hidden temporary folder in DIR */
+    int made_out;               /* DIR did not exist: on failure it goes again (if empty) */
     FILE *raw[2];
 } import_state;
 
@@ -520,7 +521,7 @@ static void summary(FILE *msg, const import_state *s, double secs)
     if (s->list.nclasses == 0)
         fprintf(msg, "classes:  none (unlabelled: training works, evaluation needs labels)\n");
     for (int k = 0; k < s->list.nclasses; k++)
-        fprintf(msg, "%s %3d %s: %d train, %d t10k\n", k ? "         " : "classes: ", k,
+        fprintf(msg, "%s %3d = %s: %d train, %d t10k\n", k ? "         " : "classes: ", k,
                 s->list.classes[k], s->per_class[k][0], s->per_class[k][1]);
     fprintf(msg, "done:     %s (list of sources: %s/import.txt)\n", c->out_dir, c->out_dir);
 }
@@ -540,6 +541,8 @@ static int run(import_state *s, FILE *msg, const volatile sig_atomic_t *stop, ga
         return gan_err_set(err, "%s%s: no files to import", c->src[0], c->nsrc > 1 ? " ..." : "");
     if (n > UINT32_MAX)
         return gan_err_set(err, "%zu files; a data set holds at most %u", n, UINT32_MAX);
+    struct stat st;
+    s->made_out = stat(c->out_dir, &st) != 0;
     if (gan_make_dirs(c->out_dir, err) != 0 || (!c->force && clear_old(s, err) != 0))
         return -1; /* without --force, clear_old only looks */
     int nc = s->list.nclasses ? s->list.nclasses : 1;
@@ -591,6 +594,8 @@ int gan_import_run(const gan_import_config *c, FILE *msg, const volatile sig_ato
     double t0 = gan_now_seconds();
     int rc = run(&s, msg, stop, err);
     remove_tmp(&s);
+    if (rc != 0 && s.made_out)
+        rmdir(c->out_dir);
     if (rc == 0 && msg && !c->quiet)
         summary(msg, &s, gan_now_seconds() - t0);
     if (rc == 1 && msg)
