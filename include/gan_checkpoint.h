@@ -2,8 +2,9 @@
  * gan_checkpoint.h: the state of a training run between two epochs, in one
  * file, so that a run can be resumed exactly and sampled from later.
  *
- * Format, version 2, every number little-endian, floats IEEE-754 binary32
- * (version 1, written before presets, R1 and evaluation, is the same with a
+ * Format, version 3, every number little-endian, floats IEEE-754 binary32
+ * (version 2 is the same with zeros at 248, and loads as grey images;
+ * version 1, written before presets, R1 and evaluation, is the same with a
  * 208-byte header, zeros at 164 and 200; it still loads, as the seed preset
  * with no penalty, all images and no evaluation yet):
  *
@@ -36,7 +37,8 @@
  *      232     4  u32 epoch of the best evaluation (0: none yet)
  *      236     4  u32 evaluations since the best
  *      240     8  f64 best FID so far (0 when none)
- *      248     8  zero (reserved)
+ *      248     4  u32 channels of the images: 1 grey, 3 colour (R, G, B)
+ *      252     4  zero (reserved)
  *      256        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)
@@ -44,7 +46,8 @@
  *      end-4   4  u32 CRC-32 (zlib's) of every byte before it
  *
  * Parameters are in the order of gan_model.h (W1, b1, W2, b2, W3, b3; W as
- * (out, in)). The file is written to a temporary name in the same folder,
+ * (out, in)); an image is rows x cols x channels values, each pixel's
+ * channels together (gan_idx.h). The file is written to a temporary name in the same folder,
  * flushed, fsync'ed and renamed over the old one, so at every moment the
  * path holds a complete checkpoint, old or new.
  */
@@ -56,14 +59,14 @@
 #include "gan_common.h"
 #include "gan_train.h"
 
-#define GAN_CKPT_VERSION 2u
+#define GAN_CKPT_VERSION 3u
 #define GAN_CKPT_HEADER 256u
 #define GAN_CKPT_HEADER_V1 208u
 
 /** What a checkpoint says about its run, read before any model is made. */
 typedef struct {
-    uint32_t version, header; /* as read: 1 or 2, and its header size */
-    uint32_t rows, cols, z_dim, hidden, batch, grid;
+    uint32_t version, header; /* as read: 1 to 3, and its header size */
+    uint32_t rows, cols, channels, z_dim, hidden, batch, grid;
     uint32_t activation; /* 0 ReLU, 1 LeakyReLU */
     float slope;
     double lr, beta1, beta2, eps;
@@ -81,10 +84,10 @@ typedef struct {
     gan_eval_track track;
 } gan_ckpt_info;
 
-/** Writes the trainer's state (and cfg's seed; images of rows x cols) to
- *  path, atomically. */
+/** Writes the trainer's state (and cfg's seed; images of rows x cols x
+ *  channels) to path, atomically. */
 int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, int cols,
-                        const char *path, gan_err *err);
+                        int channels, const char *path, gan_err *err);
 
 /**
  * Reads and checks a whole checkpoint: magic, version, header, sizes that
@@ -102,12 +105,12 @@ void gan_checkpoint_config(const gan_ckpt_info *info, gan_config *cfg);
 int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *info, const unsigned char *data,
                            const char *path, gan_err *err);
 
-/** Makes G of the checkpoint's shape (z_dim, hidden, hidden, rows * cols;
+/** Makes G of the checkpoint's shape (z_dim, hidden, hidden, rows * cols * channels;
  *  its activation; tanh output; workspace for cap rows) with its parameters
  *  (gan_mlp_free it); -1 (err) only when out of memory. */
 int gan_checkpoint_generator(const gan_ckpt_info *info, const unsigned char *data, int cap,
                              gan_mlp *G, gan_err *err);
-/** The same for the discriminator (rows * cols, hidden, hidden, 1; sigmoid). */
+/** The same for the discriminator (rows * cols * channels, hidden, hidden, 1; sigmoid). */
 int gan_checkpoint_discriminator(const gan_ckpt_info *info, const unsigned char *data, int cap,
                                  gan_mlp *D, gan_err *err);
 

@@ -61,14 +61,15 @@ typedef struct {
 /**
  * Loads the data (train and, if there, t10k), gets the classifier (cache or
  * training, which `msg` reports; NULL for quiet) and the reference
- * statistics, for generators of rows x cols images. The pool (may be NULL)
+ * statistics, for generators of rows x cols x channels images (the
+ * classifier takes all rows * cols * channels values). The pool (may be NULL)
  * is borrowed for the heavy parts. Returns 0 with *ev made; 1 when this data
  * cannot be evaluated (no labels, one class, another image size), *ev NULL
  * and `why` saying so in one line; -1 on an error (err).
  */
 int gan_evaluator_make(gan_evaluator **ev, const gan_eval_config *cfg, int rows, int cols,
-                       int z_dim, gan_pool *pool, FILE *msg, char *why, size_t why_len,
-                       gan_err *err);
+                       int channels, int z_dim, gan_pool *pool, FILE *msg, char *why,
+                       size_t why_len, gan_err *err);
 void gan_evaluator_free(gan_evaluator *ev);
 
 /** What the reference set is ("test split, 10000 images" or the held-out

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "gan_common.h"
 
@@ -31,6 +32,16 @@ void gan_atomic_abort(gan_atomic *a);
 /** mkdir -p: creates the folder path and its missing parents (err names
  *  the one that could not be made, or a part that is not a folder). */
 int gan_make_dirs(const char *path, gan_err *err);
+
+/** What a file of mode m is, in words ("a FIFO", "a socket", ...), where it
+ *  is no regular file. */
+const char *gan_file_kind(mode_t m);
+
+/** Reads a regular file of at most max bytes into *buf (malloc'd): 0, or 1
+ *  with a short reason in why (not a regular file, too large, unreadable; a
+ *  FIFO or device is never waited on), or -1 when out of memory. */
+int gan_read_file(const char *path, size_t max, unsigned char **buf, size_t *n, char *why,
+                  size_t why_len);
 
 /** Writes n bytes; on a short write fills err naming `path`. */
 int gan_write_all(FILE *f, const void *buf, size_t n, const char *path, gan_err *err);

@@ -2,7 +2,10 @@
  * gan_idx.h: the IDX file format (MNIST's) and the training set built on it.
  *
  * An IDX file is a 4-byte magic (0x00 0x00 type ndims; type 0x08 = uint8),
- * ndims big-endian uint32 sizes, then the data. Files may be raw or
+ * ndims big-endian uint32 sizes, then the data. Grey images are N x H x W
+ * (idx3); colour images N x H x W x 3 (idx4), each pixel's R, G, B together
+ * ("HWC"): every flat image vector of gan-train, G's output and D's input
+ * included, keeps that order. Files may be raw or
  * gzip-compressed; the gzip magic bytes (1f 8b), not the name, decide.
  * Pixels stay uint8 in memory; gan_dataset_batch scales a batch at a time.
  */
@@ -15,6 +18,7 @@
 #include "gan_common.h"
 
 #define GAN_IDX_MAGIC_IMAGES 0x00000803u
+#define GAN_IDX_MAGIC_IMAGES4 0x00000804u /* N x H x W x C: colour */
 #define GAN_IDX_MAGIC_LABELS 0x00000801u
 #define GAN_IDX_MAGIC_F32_2D 0x00000D02u /* float32 (type 0x0D), 2 dimensions */
 
@@ -25,14 +29,14 @@
 typedef struct {
     uint32_t magic;
     int ndims;
-    uint32_t dims[3];
+    uint32_t dims[4];
     uint8_t *data;
     size_t size;  /* bytes in data = product of dims */
 } gan_idx;
 
 /**
- * Reads the IDX file at path, which must carry magic `magic` (0x803 or
- * 0x801): checks the magic, that no size is 0, that the product of sizes
+ * Reads the IDX file at path, which must carry magic `magic` (0x803, 0x804
+ * or 0x801): checks the magic, that no size is 0, that the product of sizes
  * fits GAN_IDX_MAX_BYTES without overflow, and that the file holds exactly
  * that many data bytes (no fewer, no more). On success out->data is malloc'd
  * and owned by the caller (gan_idx_free); on failure nothing is allocated.
@@ -41,7 +45,7 @@ int gan_idx_load(const char *path, uint32_t magic, gan_idx *out, gan_err *err);
 void gan_idx_free(gan_idx *idx);
 
 /** Writes data as a raw (uncompressed) IDX file, via a temporary file and
- *  rename. ndims is 1 to 3. */
+ *  rename. ndims is 1 to 4. */
 int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *dims,
                   const uint8_t *data, gan_err *err);
 
@@ -69,7 +73,8 @@ const char *gan_data_default(char *buf, size_t len, int *installed);
 /** A set of images with their labels. */
 typedef struct {
     uint32_t count, rows, cols;
-    uint8_t *pixels;  /* (count, rows, cols), owned */
+    uint32_t channels; /* 1 (grey, idx3) or 3 (colour, idx4) */
+    uint8_t *pixels;  /* (count, rows, cols, channels), owned */
     uint8_t *labels;  /* (count), owned; NULL when loaded without labels */
     uint32_t total;   /* images in the file, before a limit */
 } gan_dataset;
@@ -80,9 +85,10 @@ enum {
 };
 
 /**
- * Loads DIR/SPLIT-images-idx3-ubyte[.gz] and DIR/SPLIT-labels-idx1-ubyte[.gz]
- * (split "train" or "t10k"; the .gz name is tried first) and checks that the
- * image and label counts agree. Every file is read and checked whole; with
+ * Loads DIR/SPLIT-images-idx3-ubyte[.gz] (grey) or, where there is none,
+ * DIR/SPLIT-images-idx4-ubyte[.gz] (colour: its 4th size must be 3), and
+ * DIR/SPLIT-labels-idx1-ubyte[.gz] (split "train" or "t10k"; the .gz name is
+ * tried first) and checks that the image and label counts agree. Every file is read and checked whole; with
  * limit > 0 only its first `limit` images (and labels) are kept (all of them
  * if the file holds fewer). A labels file that exists is always checked.
  */
@@ -91,9 +97,15 @@ int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32
 void gan_dataset_free(gan_dataset *ds);
 
 /**
- * Writes images idx[0..n) as floats in [-1, 1] into out (n, rows*cols), the
+ * Writes images idx[0..n) as floats in [-1, 1] into out (n, rows*cols*channels), the
  * way the seed's ToTensor + Normalize(0.5, 0.5) does: (p/255 - 0.5)/0.5.
  */
 void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out);
+
+/** Values in one image: rows * cols * channels. */
+static inline size_t gan_dataset_image_size(const gan_dataset *ds)
+{
+    return (size_t)ds->rows * ds->cols * ds->channels;
+}
 
 #endif

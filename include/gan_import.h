@@ -110,10 +110,4 @@ int gan_import_walk(gan_import_list *list, const char *const *src, int nsrc, gan
 int gan_import_skip_add(gan_import_list *list, const char *path, const char *why);
 void gan_import_list_free(gan_import_list *list);
 
-/** Reads a regular file of at most max bytes into *buf (malloc'd): 0, or 1
- *  with why (not a regular file, too large, unreadable: it is never opened
- *  for a FIFO or device), or -1 when out of memory. */
-int gan_import_read_file(const char *path, size_t max, unsigned char **buf, size_t *n, char *why,
-                         size_t why_len);
-
 #endif

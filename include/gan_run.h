@@ -106,16 +106,16 @@ void gan_status_clear(const gan_status_line *sl);
 #define GAN_TIMELINE_PER 8
 #define GAN_TIMELINE_ROWS 100
 typedef struct {
-    int per, rows, cols, scale, epochs, stride;
-    uint8_t *px;  /* (epochs, per, rows * cols) pixel values */
+    int per, rows, cols, channels, scale, epochs, stride;
+    uint8_t *px;  /* (epochs, per, rows * cols * channels) pixel values */
     uint8_t *img; /* the image of all epochs */
     char path[4200];
 } gan_timeline;
 
-int gan_timeline_init(gan_timeline *tl, const gan_config *cfg, int rows, int cols,
+int gan_timeline_init(gan_timeline *tl, const gan_config *cfg, int rows, int cols, int channels,
                       const char *out, int resume_epoch, gan_err *err);
 /** Takes epoch's row (if it has one) from samples (the grids' samples,
- *  (>= per, rows * cols)) and rewrites the file with the rows so far. */
+ *  (>= per, rows * cols * channels)) and rewrites the file with the rows so far. */
 int gan_timeline_add(gan_timeline *tl, const float *samples, int epoch, gan_err *err);
 void gan_timeline_free(gan_timeline *tl);
 

@@ -62,7 +62,9 @@ int gan_st_write(const char *path, const gan_mlp *m, const char *const *meta, in
  *   gan-train export --checkpoint FILE --out DIR [--force]
  * writes DIR/G.safetensors and DIR/D.safetensors, with metadata naming the
  * network, the hidden activation and its slope, the output activation,
- * z_dim, hidden, rows, cols, the recipe and the epoch. */
+ * z_dim, hidden, rows, cols, channels (1 grey, 3 colour), layout ("HWC": a
+ * flat image is rows, then columns, then each pixel's R, G, B), the recipe
+ * and the epoch. */
 typedef struct {
     const char *checkpoint, *out_dir;
     int force;
@@ -74,9 +76,9 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err);
 
 /** Makes a generator (cap rows of workspace) from a G.safetensors: its
  *  shapes, and the activation its metadata names (ReLU, the seed's, when it
- *  names none); rows and cols of its images from the metadata, else the
- *  square root of its output size. */
+ *  names none); rows, cols and channels of its images from the metadata
+ *  (channels 1 where it says none), else a grey square of its output size. */
 int gan_st_generator(const gan_st_file *f, gan_mlp *G, int cap, int *rows, int *cols,
-                     const char *path, gan_err *err);
+                     int *channels, const char *path, gan_err *err);
 
 #endif

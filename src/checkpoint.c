@@ -48,7 +48,7 @@ static void write_floats(ckpt_writer *w, const float *x, size_t n)
 }
 
 int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, int cols,
-                        const char *path, gan_err *err)
+                        int channels, const char *path, gan_err *err)
 {
     unsigned char h[GAN_CKPT_HEADER];
     memset(h, 0, sizeof h);
@@ -94,6 +94,7 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     gan_put32(h + 232, (uint32_t)t->track.best_epoch);
     gan_put32(h + 236, (uint32_t)t->track.since_best);
     gan_putf64(h + 240, t->track.best_fid);
+    gan_put32(h + 248, (uint32_t)channels);
 
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
@@ -136,9 +137,9 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     if (memcmp(h, MAGIC, 8) != 0)
         return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
     uint32_t version = gan_get32(h + 8);
-    if (version != 1 && version != GAN_CKPT_VERSION)
+    if (version < 1 || version > GAN_CKPT_VERSION)
         return gan_err_set(err, "%s: checkpoint format version %u; this gan-train reads versions 1 "
-                           "and %u", path, version, GAN_CKPT_VERSION);
+                           "to %u", path, version, GAN_CKPT_VERSION);
     uint32_t header = version == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
     if (gan_get32(h + 12) != header)
         return gan_err_set(err, "%s: corrupt checkpoint (header size %u, expected %u)", path,
@@ -193,6 +194,9 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
         in->track.since_best = (int)gan_get32(h + 236);
         in->track.best_fid = gan_getf64(h + 240);
     }
+    /* grey before version 3, whose byte 248 on was reserved (zero) */
+    in->channels = version >= 3 ? gan_get32(h + 248) : 1;
+    uint32_t reserved = version >= 3 ? gan_get32(h + 252) : 0;
     /* limits of the command line, and sizes that agree with each other */
     int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
              in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&
@@ -211,10 +215,10 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
              in->track.evals >= 0 && in->track.best_epoch >= 0 &&
              (uint32_t)in->track.best_epoch <= in->epoch && in->track.since_best >= 0 &&
              in->track.since_best <= in->track.evals && isfinite(in->track.best_fid) &&
-             in->track.best_fid >= 0;
+             in->track.best_fid >= 0 && (in->channels == 1 || in->channels == 3) && reserved == 0;
     if (!ok)
         return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
-    uint64_t pixels = (uint64_t)in->rows * in->cols;
+    uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
     if (in->nparams_g != mlp_params(in->z_dim, in->hidden, pixels) ||
         in->nparams_d != mlp_params(pixels, in->hidden, 1))
         return gan_err_set(err, "%s: corrupt checkpoint (parameter counts do not match the model)",
@@ -237,7 +241,7 @@ static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const
         if (!isfinite(gan_getf32(p)))
             return gan_err_set(err, "%s: corrupt checkpoint (the fixed noise holds a value that "
                                "is not finite)", path);
-    uint64_t pixels = (uint64_t)in->rows * in->cols;
+    uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
     uint64_t dims[2][4] = {{in->z_dim, in->hidden, in->hidden, pixels},
                            {pixels, in->hidden, in->hidden, 1}};
     for (int net = 0; net < 2; net++)
@@ -282,7 +286,7 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
     }
     uint32_t hsize = got >= 12 && gan_get32(h + 8) == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
-    if (got < hsize && (got < 12 || gan_get32(h + 8) == 1 || gan_get32(h + 8) == GAN_CKPT_VERSION)) {
+    if (got < hsize && (got < 12 || (gan_get32(h + 8) >= 1 && gan_get32(h + 8) <= GAN_CKPT_VERSION))) {
         fclose(f);
         return gan_err_set(err, "%s: truncated checkpoint (%zu of %u header bytes)", path, got,
                            hsize);
@@ -370,7 +374,7 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
 {
     if ((uint32_t)t->z_dim != in->z_dim || (uint32_t)t->G.dims[1] != in->hidden ||
         (uint32_t)t->batch != in->batch || (uint32_t)t->grid != in->grid ||
-        (uint32_t)t->pixels != in->rows * in->cols || t->G.nparams != in->nparams_g ||
+        (uint32_t)t->pixels != in->rows * in->cols * in->channels || t->G.nparams != in->nparams_g ||
         t->D.nparams != in->nparams_d)
         return gan_err_set(err, "%s: checkpoint does not fit this model", path);
     if (t->count != in->count)
@@ -417,7 +421,7 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
 static int make_net(const gan_ckpt_info *in, const unsigned char *data, int k, int cap,
                     gan_mlp *m, gan_err *err)
 {
-    int P = (int)(in->rows * in->cols), H = (int)in->hidden;
+    int P = (int)(in->rows * in->cols * in->channels), H = (int)in->hidden;
     float slope = in->activation ? in->slope : 0.0f;
     int rc = k == 0 ? gan_mlp_init(m, (int)in->z_dim, H, H, P, slope, GAN_ACT_TANH, cap, err)
                     : gan_mlp_init(m, P, H, H, 1, slope, GAN_ACT_SIGMOID, cap, err);

@@ -342,7 +342,9 @@ static uint64_t data_hash(const gan_dataset *ds, uint32_t ntrain, int classes)
     uint32_t head[4] = {ds->rows, ds->cols, ntrain, (uint32_t)classes};
     h = fnv1a(h, CLF_RECIPE, strlen(CLF_RECIPE));
     h = fnv1a(h, head, sizeof head);
-    h = fnv1a(h, ds->pixels, (size_t)ntrain * ds->rows * ds->cols);
+    if (ds->channels != 1) /* (grey sets keep the keys of their caches from before colour) */
+        h = fnv1a(h, &ds->channels, sizeof ds->channels);
+    h = fnv1a(h, ds->pixels, (size_t)ntrain * gan_dataset_image_size(ds));
     return fnv1a(h, ds->labels, ntrain);
 }
 
@@ -571,8 +573,8 @@ static int make_parts(gan_evaluator *ev, const gan_dataset *train, const gan_dat
 }
 
 int gan_evaluator_make(gan_evaluator **out, const gan_eval_config *cfg, int rows, int cols,
-                       int z_dim, gan_pool *pool, FILE *msg, char *why, size_t why_len,
-                       gan_err *err)
+                       int channels, int z_dim, gan_pool *pool, FILE *msg, char *why,
+                       size_t why_len, gan_err *err)
 {
     *out = NULL;
     gan_dataset train, test;
@@ -593,14 +595,16 @@ int gan_evaluator_make(gan_evaluator **out, const gan_eval_config *cfg, int rows
     int rc = 1, classes = 0;
     for (uint32_t i = 0; i < train.count; i++)
         classes = train.labels[i] + 1 > classes ? train.labels[i] + 1 : classes;
-    if ((int)train.rows != rows || (int)train.cols != cols) {
-        snprintf(why, why_len, "%s holds %u x %u images, the generator draws %d x %d: no "
-                 "evaluation", cfg->data_dir, train.rows, train.cols, rows, cols);
+    if ((int)train.rows != rows || (int)train.cols != cols || (int)train.channels != channels) {
+        snprintf(why, why_len, "%s holds %u x %u x %u images, the generator draws %d x %d x %d: "
+                 "no evaluation", cfg->data_dir, train.rows, train.cols, train.channels, rows,
+                 cols, channels);
         goto done;
     }
-    if (has_test && (test.rows != train.rows || test.cols != train.cols)) {
-        snprintf(why, why_len, "%s: the t10k images are not %u x %u: no evaluation",
-                 cfg->data_dir, train.rows, train.cols);
+    if (has_test && (test.rows != train.rows || test.cols != train.cols ||
+                     test.channels != train.channels)) {
+        snprintf(why, why_len, "%s: the t10k images are not %u x %u x %u: no evaluation",
+                 cfg->data_dir, train.rows, train.cols, train.channels);
         goto done;
     }
     if (classes < 2) {
@@ -620,7 +624,7 @@ int gan_evaluator_make(gan_evaluator **out, const gan_eval_config *cfg, int rows
     }
     ev->rows = rows;
     ev->cols = cols;
-    ev->pixels = rows * cols;
+    ev->pixels = rows * cols * channels;
     ev->classes = classes;
     ev->feat = HIDDEN;
     ev->count = cfg->count;

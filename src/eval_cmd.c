@@ -84,7 +84,8 @@ int gan_eval_cmd_run(const gan_eval_cmd *c, FILE *out, FILE *msg, gan_err *err)
         goto done;
     gan_eval_config ec = {c->data_dir, c->count, c->cache_dir};
     char why[512];
-    int made = gan_evaluator_make(&ev, &ec, (int)in.rows, (int)in.cols, (int)in.z_dim, pool, msg,
+    int made = gan_evaluator_make(&ev, &ec, (int)in.rows, (int)in.cols, (int)in.channels,
+                                  (int)in.z_dim, pool, msg,
                                   why, sizeof why, err);
     if (made == 1)
         gan_err_set(err, "%s", why);

@@ -15,6 +15,11 @@
 #include "gan_file.h"
 #include "gan_train.h"
 
+/* How a flat image vector is ordered, in the metadata: rows, then columns,
+ * then each pixel's channels (gan_idx.h); a PyTorch user reshapes a sample to
+ * (rows, cols, channels) and permutes it to (channels, rows, cols) for conv2d. */
+#define LAYOUT "HWC"
+
 int gan_export_parse(gan_export_cmd *c, int argc, char **argv, FILE *out, gan_err *err)
 {
     static const struct option opts[] = {
@@ -37,7 +42,8 @@ int gan_export_parse(gan_export_cmd *c, int argc, char **argv, FILE *out, gan_er
                     "Writes the checkpoint's networks as DIR/G.safetensors and DIR/D.safetensors\n"
                     "under the seed's state_dict names (main.0.weight ... main.4.bias, F32), for\n"
                     "PyTorch's load_state_dict; their __metadata__ names the activations, the\n"
-                    "sizes and the recipe. Existing files are kept unless --force.\n");
+                    "sizes (rows, cols, channels; layout HWC: each pixel's R, G, B together)\n"
+                    "and the recipe. Existing files are kept unless --force.\n");
             return 1;
         default:
             rc = gan_err_set(err, "export: %s: unknown option or missing value (see --help)",
@@ -82,12 +88,13 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
     gan_config cfg;
     gan_config_default(&cfg);
     gan_checkpoint_config(&in, &cfg);
-    char recipe[512], zs[16], hs[16], rs[16], cs[16], sl[32], ep[16];
+    char recipe[512], zs[16], hs[16], rs[16], cs[16], chs[16], sl[32], ep[16];
     gan_recipe_describe(&cfg, recipe, sizeof recipe);
     snprintf(zs, sizeof zs, "%d", Z);
     snprintf(hs, sizeof hs, "%d", H);
     snprintf(rs, sizeof rs, "%u", in.rows);
     snprintf(cs, sizeof cs, "%u", in.cols);
+    snprintf(chs, sizeof chs, "%u", in.channels);
     snprintf(sl, sizeof sl, "%g", slope); /* the shortest that reads back as the same float */
     if ((float)strtod(sl, NULL) != slope)
         snprintf(sl, sizeof sl, "%.9g", slope);
@@ -96,11 +103,11 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
     const char *gm[] = {"format", "gan-train " GAN_VERSION, "network", "generator",
                         "activation", act, "negative_slope", sl, "output", "tanh",
                         "z_dim", zs, "hidden", hs, "rows", rs, "cols", cs,
-                        "recipe", recipe, "epoch", ep};
+                        "channels", chs, "layout", LAYOUT, "recipe", recipe, "epoch", ep};
     const char *dm[] = {"format", "gan-train " GAN_VERSION, "network", "discriminator",
                         "activation", act, "negative_slope", sl, "output", "sigmoid",
                         "z_dim", zs, "hidden", hs, "rows", rs, "cols", cs,
-                        "recipe", recipe, "epoch", ep};
+                        "channels", chs, "layout", LAYOUT, "recipe", recipe, "epoch", ep};
     if (gan_st_write(gpath, &G, gm, (int)(sizeof gm / sizeof *gm / 2), err) != 0 ||
         gan_st_write(dpath, &D, dm, (int)(sizeof dm / sizeof *dm / 2), err) != 0)
         goto done;
@@ -116,7 +123,7 @@ done:
 }
 
 int gan_st_generator(const gan_st_file *f, gan_mlp *G, int cap, int *rows, int *cols,
-                     const char *path, gan_err *err)
+                     int *channels, const char *path, gan_err *err)
 {
     const char *act = gan_st_meta(f, "activation"), *sl = gan_st_meta(f, "negative_slope");
     float slope = 0.0f;
@@ -132,9 +139,19 @@ int gan_st_generator(const gan_st_file *f, gan_mlp *G, int cap, int *rows, int *
     }
     int P = f->dims[3];
     const char *rs = gan_st_meta(f, "rows"), *cs = gan_st_meta(f, "cols");
-    if (rs && cs && atoi(rs) > 0 && atoi(cs) > 0 && atoi(rs) * atoi(cs) == P) {
+    const char *chs = gan_st_meta(f, "channels");
+    *channels = 1;
+    if (chs && strcmp(chs, "1") != 0 && strcmp(chs, "3") != 0)
+        return gan_err_set(err, "%s: metadata channels '%s' is not 1 or 3", path, chs);
+    if (chs)
+        *channels = chs[0] - '0';
+    if (rs && cs && atoi(rs) > 0 && atoi(cs) > 0 && atoi(rs) <= 4096 && atoi(cs) <= 4096 &&
+        atoi(rs) * atoi(cs) * *channels == P) {
         *rows = atoi(rs);
         *cols = atoi(cs);
+    } else if (*channels != 1) {
+        return gan_err_set(err, "%s: %d outputs are not rows x cols x %d by its metadata", path, P,
+                           *channels);
     } else {
         int r = (int)lround(sqrt((double)P));
         if (r * r != P)

@@ -1,8 +1,10 @@
-/* file.c: atomic replacement of files (see gan_file.h). */
+/* file.c: atomic replacement of files, folders made, files read whole (see
+ * gan_file.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "gan_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,5 +105,65 @@ int gan_make_dirs(const char *path, gan_err *err)
             return gan_err_set(err, "%s: exists and is not a folder", buf);
         buf[i] = c;
     }
+    return 0;
+}
+
+const char *gan_file_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+           : S_ISSOCK(m) ? "a socket" : S_ISDIR(m) ? "a folder" : "not a regular file";
+}
+
+int gan_read_file(const char *path, size_t max, unsigned char **buf, size_t *n, char *why,
+                  size_t why_len)
+{
+    *buf = NULL;
+    *n = 0;
+    /* O_NONBLOCK: should a FIFO have taken the file's place since the walk,
+     * opening it does not wait for a writer */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, why_len, "%s", strerror(errno));
+        return 1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, why_len, "%s", strerror(errno));
+        close(fd);
+        return 1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_len, "%s", gan_file_kind(st.st_mode));
+        close(fd);
+        return 1;
+    }
+    if ((uint64_t)st.st_size > max) {
+        snprintf(why, why_len, "%lld bytes, over the limit of %zu for one image file",
+                 (long long)st.st_size, max);
+        close(fd);
+        return 1;
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *b = malloc(size ? size : 1);
+    if (!b) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, b + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            snprintf(why, why_len, "%s", r < 0 ? strerror(errno) : "shorter than its size (changed while read)");
+            free(b);
+            close(fd);
+            return 1;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *buf = b;
+    *n = size;
     return 0;
 }

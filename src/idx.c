@@ -104,12 +104,14 @@ static uint32_t be32(const unsigned char *p)
 
 static const char *idx_kind(uint32_t magic)
 {
-    return magic == GAN_IDX_MAGIC_IMAGES ? "an IDX image file" : "an IDX label file";
+    return magic == GAN_IDX_MAGIC_IMAGES    ? "an IDX image file"
+           : magic == GAN_IDX_MAGIC_IMAGES4 ? "an IDX colour image file"
+                                            : "an IDX label file";
 }
 
 static int idx_read_body(idx_reader *r, gan_idx *out, gan_err *err)
 {
-    unsigned char hdr[16];
+    unsigned char hdr[4 + 4 * 4];
     int ndims = (int)(out->magic & 0xff);
     size_t hdr_len = 4 + 4 * (size_t)ndims;
     long long got = reader_read(r, hdr, 4, err);
@@ -224,7 +226,7 @@ void gan_idx_free(gan_idx *idx)
 int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *dims,
                   const uint8_t *data, gan_err *err)
 {
-    unsigned char hdr[16];
+    unsigned char hdr[4 + 4 * 4];
     size_t size = 1;
     hdr[0] = (unsigned char)(magic >> 24);
     hdr[1] = (unsigned char)(magic >> 16);
@@ -269,13 +271,29 @@ int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32
     char ipath[4096], lpath[4096], name[64];
     snprintf(name, sizeof name, "%s-images-idx3-ubyte", split);
     find_file(ipath, sizeof ipath, dir, name);
+    uint32_t magic = GAN_IDX_MAGIC_IMAGES;
+    if (access(ipath, F_OK) != 0) { /* no grey images: colour ones? */
+        char cpath[4096];
+        snprintf(name, sizeof name, "%s-images-idx4-ubyte", split);
+        find_file(cpath, sizeof cpath, dir, name);
+        if (access(cpath, F_OK) == 0) {
+            snprintf(ipath, sizeof ipath, "%s", cpath);
+            magic = GAN_IDX_MAGIC_IMAGES4;
+        }
+    }
     snprintf(name, sizeof name, "%s-labels-idx1-ubyte", split);
     find_file(lpath, sizeof lpath, dir, name);
 
     gan_idx im, lb;
     memset(&lb, 0, sizeof lb);
-    if (gan_idx_load(ipath, GAN_IDX_MAGIC_IMAGES, &im, err) != 0)
+    if (gan_idx_load(ipath, magic, &im, err) != 0)
         return -1;
+    if (magic == GAN_IDX_MAGIC_IMAGES4 && im.dims[3] != 3) {
+        gan_err_set(err, "%s: images of %u channels; a colour IDX file has 3 (R, G, B)", ipath,
+                    im.dims[3]);
+        gan_idx_free(&im);
+        return -1;
+    }
     int no_labels = (flags & GAN_DATA_LABELS_OPTIONAL) && access(lpath, F_OK) != 0 &&
                     errno == ENOENT;
     if (!no_labels && gan_idx_load(lpath, GAN_IDX_MAGIC_LABELS, &lb, err) != 0) {
@@ -292,13 +310,14 @@ int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32
     ds->total = ds->count = im.dims[0];
     ds->rows = im.dims[1];
     ds->cols = im.dims[2];
+    ds->channels = magic == GAN_IDX_MAGIC_IMAGES4 ? 3 : 1;
     ds->pixels = im.data;
     ds->labels = lb.data;
     if (limit > 0 && limit < ds->count) {
         /* keep the first `limit` images; shrinking never fails in practice,
          * and the larger block is still valid if it does */
         ds->count = limit;
-        uint8_t *px = realloc(ds->pixels, (size_t)limit * ds->rows * ds->cols);
+        uint8_t *px = realloc(ds->pixels, (size_t)limit * gan_dataset_image_size(ds));
         if (px)
             ds->pixels = px;
     }
@@ -318,7 +337,7 @@ void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float 
     float lut[256];
     for (int v = 0; v < 256; v++)
         lut[v] = ((float)v / 255.0f - 0.5f) / 0.5f;
-    size_t p = (size_t)ds->rows * ds->cols;
+    size_t p = gan_dataset_image_size(ds);
     for (int i = 0; i < n; i++) {
         const uint8_t *src = ds->pixels + (size_t)idx[i] * p;
         float *dst = out + (size_t)i * p;

@@ -260,7 +260,7 @@ static int decode_all(import_state *s, FILE *msg, const volatile sig_atomic_t *s
         unsigned char *buf;
         size_t len;
         char why[256];
-        int rc = gan_import_read_file(f->path, GAN_IMPORT_MAX_FILE, &buf, &len, why, sizeof why);
+        int rc = gan_read_file(f->path, GAN_IMPORT_MAX_FILE, &buf, &len, why, sizeof why);
         if (rc == 0) {
             rc = gan_decode_image(s->px, buf, len, o, NULL, NULL, why, sizeof why);
             free(buf);

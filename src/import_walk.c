@@ -6,11 +6,12 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "gan_file.h"
 
 /* The folders entered so far, by device and inode. */
 typedef struct {
@@ -88,12 +89,6 @@ static int file_add(gan_import_list *l, const char *path, int label)
     l->files[l->nfiles].label = label;
     l->nfiles++;
     return 0;
-}
-
-static const char *kind_of(mode_t m)
-{
-    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
-           : S_ISSOCK(m) ? "a socket" : "not a regular file";
 }
 
 /* The names in folder `path` that are not hidden, sorted bytewise (a
@@ -176,7 +171,7 @@ static int walk(gan_import_list *l, dir_set *seen, const char *path, int label)
         } else if (S_ISREG(st.st_mode)) {
             rc = file_add(l, full, label);
         } else {
-            rc = gan_import_skip_add(l, full, kind_of(st.st_mode)); /* never opened */
+            rc = gan_import_skip_add(l, full, gan_file_kind(st.st_mode)); /* never opened */
         }
     }
     free_names(names, n);
@@ -352,58 +347,4 @@ void gan_import_list_free(gan_import_list *l)
     }
     free(l->skipped);
     memset(l, 0, sizeof *l);
-}
-
-int gan_import_read_file(const char *path, size_t max, unsigned char **buf, size_t *n, char *why,
-                         size_t why_len)
-{
-    *buf = NULL;
-    *n = 0;
-    /* O_NONBLOCK: should a FIFO have taken the file's place since the walk,
-     * opening it does not wait for a writer */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(why, why_len, "%s", strerror(errno));
-        return 1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        snprintf(why, why_len, "%s", strerror(errno));
-        close(fd);
-        return 1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(why, why_len, "%s", kind_of(st.st_mode));
-        close(fd);
-        return 1;
-    }
-    if ((uint64_t)st.st_size > max) {
-        snprintf(why, why_len, "%lld bytes, over the limit of %zu for one image file",
-                 (long long)st.st_size, max);
-        close(fd);
-        return 1;
-    }
-    size_t size = (size_t)st.st_size;
-    unsigned char *b = malloc(size ? size : 1);
-    if (!b) {
-        close(fd);
-        return -1;
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, b + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            snprintf(why, why_len, "%s", r < 0 ? strerror(errno) : "shorter than its size (changed while read)");
-            free(b);
-            close(fd);
-            return 1;
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    *buf = b;
-    *n = size;
-    return 0;
 }

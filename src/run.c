@@ -24,18 +24,26 @@
 #include "gan_image.h"
 #include "gan_safetensors.h"
 
-static int write_grid(gan_trainer *t, const gan_config *cfg, int rows, int cols, const char *out,
-                      int epoch, uint8_t *img, gan_timeline *tl, gan_err *err)
+static int write_grid(gan_trainer *t, const gan_config *cfg, const gan_dataset *ds,
+                      const char *out, int epoch, uint8_t *img, gan_timeline *tl, gan_err *err)
 {
-    int n = cfg->grid * cfg->grid, w, h;
+    int n = cfg->grid * cfg->grid, w, h, rows = (int)ds->rows, cols = (int)ds->cols,
+        ch = (int)ds->channels;
     char path[4200];
     gan_trainer_generate(t, t->samples, t->fixed_z, n);
     if (gan_timeline_add(tl, t->samples, epoch, err) != 0)
         return -1;
     gan_grid_size(n, cfg->grid, rows, cols, cfg->png_scale, &w, &h);
-    gan_grid_draw(img, t->samples, n, cfg->grid, rows, cols, cfg->png_scale);
+    gan_grid_draw(img, t->samples, n, cfg->grid, rows, cols, ch, cfg->png_scale);
     snprintf(path, sizeof path, "%s/samples/epoch-%03d.png", out, epoch);
-    return gan_png_write(path, img, w, h, err);
+    return gan_png_write(path, img, w, h, ch, err);
+}
+
+/* The trainer's checkpoint at path, with the data's image shape. */
+static int save_checkpoint(const gan_trainer *t, const gan_config *cfg, const gan_dataset *ds,
+                           const char *path, gan_err *err)
+{
+    return gan_checkpoint_save(t, cfg, (int)ds->rows, (int)ds->cols, (int)ds->channels, path, err);
 }
 
 /* Settings a resumed run takes from its checkpoint: any given on the command
@@ -94,7 +102,8 @@ static gan_evaluator *eval_open(const gan_config *cfg, const gan_dataset *ds, ga
     gan_evaluator *ev = NULL;
     char why[600] = "";
     gan_err e = {""};
-    int rc = gan_evaluator_make(&ev, &ec, (int)ds->rows, (int)ds->cols, cfg->z_dim, t->pool, msg,
+    int rc = gan_evaluator_make(&ev, &ec, (int)ds->rows, (int)ds->cols, (int)ds->channels,
+                                cfg->z_dim, t->pool, msg,
                                 why, sizeof why, &e);
     if (rc != 0) {
         if (msg)
@@ -112,7 +121,7 @@ static gan_evaluator *eval_open(const gan_config *cfg, const gan_dataset *ds, ga
 /* After epoch e: whether to evaluate, and if so the measures (CSV columns
  * in cols), the track of the best FID, and OUT/best.gan when it improved. */
 static int eval_epoch(gan_evaluator *ev, const gan_config *cfg, gan_trainer *t, int e,
-                      const char *best_path, int rows, int cols_px, char *cols, size_t len,
+                      const char *best_path, const gan_dataset *ds, char *cols, size_t len,
                       gan_eval_result *r, gan_err *err)
 {
     cols[0] = '\0';
@@ -127,7 +136,7 @@ static int eval_epoch(gan_evaluator *ev, const gan_config *cfg, gan_trainer *t, 
         t->track.best_fid = r->fid;
         t->track.best_epoch = e;
         t->track.since_best = 0;
-        if (gan_checkpoint_save(t, cfg, rows, cols_px, best_path, err) != 0)
+        if (save_checkpoint(t, cfg, ds, best_path, err) != 0)
             return -1;
     } else {
         t->track.since_best++;
@@ -217,10 +226,11 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
         return gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes "
                            "(4096 x 4096)", cfg->data_dir, ds->rows, ds->cols);
     if (cfg->resume_path && (ds->rows != rs->ck.rows || ds->cols != rs->ck.cols ||
-                             ds->count != rs->ck.count))
-        return gan_err_set(err, "%s: the checkpoint was trained on %u images of %u x %u, %s has "
-                           "%u of %u x %u", cfg->resume_path, rs->ck.count, rs->ck.rows,
-                           rs->ck.cols, cfg->data_dir, ds->count, ds->rows, ds->cols);
+                             ds->channels != rs->ck.channels || ds->count != rs->ck.count))
+        return gan_err_set(err, "%s: the checkpoint was trained on %u images of %u x %u x %u, %s "
+                           "has %u of %u x %u x %u", cfg->resume_path, rs->ck.count, rs->ck.rows,
+                           rs->ck.cols, rs->ck.channels, cfg->data_dir, ds->count, ds->rows,
+                           ds->cols, ds->channels);
     if (cfg->resume_path && rs->resume_epoch >= cfg->epochs) {
         if (rs->msg)
             fprintf(rs->msg, "%s: already at epoch %d of %d; nothing to do (raise --epochs)\n",
@@ -236,7 +246,7 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
     if (gan_make_dirs(samples, err) != 0)
         return -1;
     gan_trainer *t = &rs->t;
-    if (gan_trainer_init(t, cfg, (int)(ds->rows * ds->cols), ds->count, err) != 0)
+    if (gan_trainer_init(t, cfg, (int)gan_dataset_image_size(ds), ds->count, err) != 0)
         return -1;
     if (cfg->resume_path &&
         gan_checkpoint_restore(t, &rs->ck, rs->ck_data, cfg->resume_path, err) != 0)
@@ -249,11 +259,11 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
     int w, h;
     gan_grid_size(cfg->grid * cfg->grid, cfg->grid, (int)ds->rows, (int)ds->cols, cfg->png_scale,
                   &w, &h);
-    rs->img = malloc((size_t)w * h);
+    rs->img = malloc((size_t)w * h * ds->channels);
     if (!rs->img)
         return gan_err_set(err, "out of memory for a %d x %d sample grid", w, h);
-    if (gan_timeline_init(&rs->tl, cfg, (int)ds->rows, (int)ds->cols, rs->out, rs->resume_epoch,
-                      err) != 0)
+    if (gan_timeline_init(&rs->tl, cfg, (int)ds->rows, (int)ds->cols, (int)ds->channels, rs->out,
+                          rs->resume_epoch, err) != 0)
         return -1;
     if (rs->msg)
         gan_run_banner(rs->msg, cfg, ds, t, rs->out, rs->log_path, rs->resume_epoch);
@@ -310,8 +320,7 @@ static int run_train_epoch(run_state *rs, int e, gan_epoch_stats *es, double *se
     }
     if (why == GAN_EPOCH_INTERRUPTED) {
         /* between two steps: a checkpoint of exactly here */
-        if (gan_checkpoint_save(t, &rs->cfg, (int)rs->ds.rows, (int)rs->ds.cols, rs->ckpt_path,
-                                err) != 0)
+        if (save_checkpoint(t, &rs->cfg, &rs->ds, rs->ckpt_path, err) != 0)
             return -1;
         if (rs->msg) {
             fprintf(rs->msg, "interrupted in epoch %d after step %ld; ", e, t->step);
@@ -331,9 +340,8 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
 {
     gan_config *cfg = &rs->cfg;
     gan_trainer *t = &rs->t;
-    int rows = (int)rs->ds.rows, cols = (int)rs->ds.cols;
     FILE *msg = rs->msg;
-    if (write_grid(t, cfg, rows, cols, rs->out, e, rs->img, &rs->tl, err) != 0)
+    if (write_grid(t, cfg, &rs->ds, rs->out, e, rs->img, &rs->tl, err) != 0)
         return -1;
     char r1col[32] = "", evcols[160];
     gan_eval_result er;
@@ -341,8 +349,8 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
     int evaluated = 0;
     if (!(rs->interrupt && *rs->interrupt)) { /* a stop asked for skips the evaluation */
         exit_now(rs->sig, 1);
-        evaluated = eval_epoch(rs->ev, cfg, t, e, rs->best_path, rows, cols, evcols,
-                               sizeof evcols, &er, err);
+        evaluated = eval_epoch(rs->ev, cfg, t, e, rs->best_path, &rs->ds, evcols, sizeof evcols,
+                               &er, err);
         exit_now(rs->sig, 0);
     }
     if (evaluated < 0)
@@ -360,7 +368,7 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
     exit_now(rs->sig, 0);
     if (!wrote && rs->log == rs->csv_stdout && werr == EPIPE) {
         /* the reader of --log - has gone: keep the epoch, then stop */
-        if (gan_checkpoint_save(t, cfg, rows, cols, rs->ckpt_path, err) != 0)
+        if (save_checkpoint(t, cfg, &rs->ds, rs->ckpt_path, err) != 0)
             return -1;
         if (msg) {
             fprintf(msg, "standard output closed by its reader after epoch %d; ", e);
@@ -370,7 +378,7 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
     }
     if (!wrote)
         return gan_err_set(err, "%s: write failed: %s", rs->log_path, strerror(werr));
-    if (gan_checkpoint_save(t, cfg, rows, cols, rs->ckpt_path, err) != 0)
+    if (save_checkpoint(t, cfg, &rs->ds, rs->ckpt_path, err) != 0)
         return -1;
     gan_summary_add(&rs->sm, e, t->step, es->loss_d, es->loss_g, secs, evaluated ? er.fid : -1.0);
     if (msg)

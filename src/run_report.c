@@ -40,7 +40,8 @@ void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
                     int resume_epoch)
 {
     int steps = (int)((ds->count + (uint32_t)cfg->batch - 1) / (uint32_t)cfg->batch);
-    int pixels = (int)(ds->rows * ds->cols);
+    int pixels = (int)gan_dataset_image_size(ds);
+    const char *colour = ds->channels == 3 ? " colour (R, G, B)" : "";
     const char *act = cfg->slope > 0.0f ? "leaky" : "relu";
     int threads = gan_pool_size(t->pool);
     char blas[512];
@@ -52,11 +53,12 @@ void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
         fprintf(msg, "data:     the installed copy of MNIST (no ./%s here; --data DIR for "
                 "another)\n", GAN_DATA_DEFAULT);
     if (ds->count < ds->total)
-        fprintf(msg, "data:     %s: %u training images of %u x %u (the first of %u: --limit), "
-                "scaled to [-1, 1]\n", cfg->data_dir, ds->count, ds->rows, ds->cols, ds->total);
+        fprintf(msg, "data:     %s: %u training images of %u x %u%s (the first of %u: --limit), "
+                "scaled to [-1, 1]\n", cfg->data_dir, ds->count, ds->rows, ds->cols, colour,
+                ds->total);
     else
-        fprintf(msg, "data:     %s: %u training images of %u x %u, scaled to [-1, 1]\n",
-                cfg->data_dir, ds->count, ds->rows, ds->cols);
+        fprintf(msg, "data:     %s: %u training images of %u x %u%s, scaled to [-1, 1]\n",
+                cfg->data_dir, ds->count, ds->rows, ds->cols, colour);
     fprintf(msg, "recipe:   %s\n", recipe);
     fprintf(msg, "model:    G %d-%d-%d-%d (%s, tanh), D %d-%d-%d-1 (%s, sigmoid); %zu + %zu parameters\n",
             cfg->z_dim, cfg->hidden, cfg->hidden, pixels, act, pixels, cfg->hidden,

@@ -91,13 +91,13 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan
 
 /* The generator of a checkpoint or of a weights file, and its image shape. */
 static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int *cols,
-                          gan_err *err)
+                          int *channels, gan_err *err)
 {
     if (s->weights) {
         gan_st_file f;
         if (gan_st_read(&f, s->weights, err) != 0)
             return -1;
-        int rc = gan_st_generator(&f, G, 256, rows, cols, s->weights, err);
+        int rc = gan_st_generator(&f, G, 256, rows, cols, channels, s->weights, err);
         gan_st_free(&f);
         return rc;
     }
@@ -108,6 +108,7 @@ static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int
         return -1;
     *rows = (int)in.rows;
     *cols = (int)in.cols;
+    *channels = (int)in.channels;
     int rc = gan_checkpoint_generator(&in, data, 256, G, err);
     free(data);
     return rc;
@@ -170,11 +171,11 @@ static int make_z(const gan_sample_config *s, int Z, float **zp, int *np, gan_er
 
 int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
 {
-    int rows, cols, rc = -1, K = s->interpolate, n = 0;
+    int rows, cols, ch, rc = -1, K = s->interpolate, n = 0;
     gan_mlp G;
     float *z = NULL, *x = NULL;
     uint8_t *img = NULL;
-    if (load_generator(s, &G, &rows, &cols, err) != 0)
+    if (load_generator(s, &G, &rows, &cols, &ch, err) != 0)
         return -1;
     int Z = G.dims[0], P = G.dims[3];
     if (!s->z_path && K && Z > 4096) {
@@ -196,13 +197,13 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
     if (s->png_path) {
         int nrow = K ? K : s->grid ? s->grid : (int)ceil(sqrt((double)n)), w, h;
         gan_grid_size(n, nrow, rows, cols, s->png_scale, &w, &h);
-        img = malloc((size_t)w * h);
+        img = malloc((size_t)w * h * ch);
         if (!img) {
             gan_err_set(err, "out of memory for a %d x %d image", w, h);
             goto done;
         }
-        gan_grid_draw(img, x, n, nrow, rows, cols, s->png_scale);
-        if (gan_png_write(s->png_path, img, w, h, err) != 0)
+        gan_grid_draw(img, x, n, nrow, rows, cols, ch, s->png_scale);
+        if (gan_png_write(s->png_path, img, w, h, ch, err) != 0)
             goto done;
         if (msg)
             fprintf(msg, "wrote %s (%d samples, %d x %d pixels)\n", s->png_path, n, w, h);
@@ -214,13 +215,17 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
             goto done;
         }
         gan_to_pixels(u8, x, (size_t)n * P); /* as the grids draw them */
-        uint32_t dims[3] = {(uint32_t)n, (uint32_t)rows, (uint32_t)cols};
-        int w_rc = gan_idx_write(s->idx_path, GAN_IDX_MAGIC_IMAGES, 3, dims, u8, err);
+        /* the training data's shape: idx3 for grey, idx4 (N x H x W x 3) for colour */
+        uint32_t dims[4] = {(uint32_t)n, (uint32_t)rows, (uint32_t)cols, (uint32_t)ch};
+        int nd = ch == 1 ? 3 : 4;
+        int w_rc = gan_idx_write(s->idx_path, ch == 1 ? GAN_IDX_MAGIC_IMAGES : GAN_IDX_MAGIC_IMAGES4,
+                                 nd, dims, u8, err);
         free(u8);
         if (w_rc != 0)
             goto done;
         if (msg)
-            fprintf(msg, "wrote %s (%d images of %d x %d, IDX3 uint8)\n", s->idx_path, n, rows, cols);
+            fprintf(msg, "wrote %s (%d images of %d x %d%s, IDX%d uint8)\n", s->idx_path, n, rows,
+                    cols, ch == 1 ? "" : " x 3", nd);
     }
     rc = 0;
 done:

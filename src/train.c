@@ -275,7 +275,7 @@ static void epoch_job(void *ctx, const gan_team *tm)
 
 int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es)
 {
-    assert(ds->count == t->count && (int)(ds->rows * ds->cols) == t->pixels);
+    assert(ds->count == t->count && (int)gan_dataset_image_size(ds) == t->pixels);
     team_job j = {.t = t, .ds = ds};
     gan_pool_run(t->pool, epoch_job, &j);
     if (t->halt != GAN_EPOCH_DONE)

@@ -87,7 +87,7 @@ int main(void)
     a.track = (gan_eval_track){.evals = 2, .best_epoch = 1, .since_best = 1, .best_fid = 12.5};
     a.sums.r1_steps = 0;
     gan_err err = {""};
-    CHECK_MSG(gan_checkpoint_save(&a, &cfg, 6, 4, path, &err) == 0, "%s", err.msg);
+    CHECK_MSG(gan_checkpoint_save(&a, &cfg, 6, 4, 1, path, &err) == 0, "%s", err.msg);
     gan_ckpt_info in;
     unsigned char *data;
     size_t size;
@@ -95,7 +95,7 @@ int main(void)
     CHECK(in.rows == 6 && in.cols == 4 && in.z_dim == 5 && in.hidden == 12 && in.batch == 8 &&
           in.grid == 2 && in.seed == 11 && in.epoch == 2 && in.step == 3 && in.count == 40);
     CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
-    CHECK(in.version == 2 && in.header == 256 && in.r1_gamma == 10.0 && in.r1_every == 4 &&
+    CHECK(in.version == 3 && in.channels == 1 && in.header == 256 && in.r1_gamma == 10.0 && in.r1_every == 4 &&
           in.preset == GAN_PRESET_DEFAULT && in.limit == 0);
     CHECK(in.track.evals == 2 && in.track.best_epoch == 1 && in.track.since_best == 1 &&
           in.track.best_fid == 12.5);
@@ -148,9 +148,29 @@ int main(void)
     spit(bad, (const unsigned char *)"P5\n28 28\n255\n", 13);
     expect_bad(bad, "not a gan-train checkpoint (bad magic)");
     memcpy(copy, good, n);
-    copy[8] = 3; /* version 3 */
+    copy[8] = 4; /* version 4 */
     spit(bad, copy, n);
-    expect_bad(bad, "checkpoint format version 3; this gan-train reads versions 1 and 2");
+    expect_bad(bad, "checkpoint format version 4; this gan-train reads versions 1 to 3");
+    /* a version-2 file (before colour: byte 248 on was reserved) loads as grey */
+    memcpy(copy, good, n);
+    copy[8] = 2;
+    gan_put32(copy + 248, 7); /* whatever was there is not read */
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    {
+        gan_ckpt_info v2;
+        unsigned char *d2;
+        size_t s2;
+        CHECK_MSG(gan_checkpoint_read(bad, &v2, &d2, &s2, &err) == 0, "%s", err.msg);
+        CHECK(v2.version == 2 && v2.channels == 1 && v2.rows == 6 && v2.cols == 4);
+        free(d2);
+    }
+    /* version 3 with channels other than 1 or 3 */
+    memcpy(copy, good, n);
+    gan_put32(copy + 248, 2);
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
     memcpy(copy, good, n);
     copy[8] = 1; /* version 1 with a version-2 header: its size field is wrong */
     spit(bad, copy, n);
@@ -216,7 +236,7 @@ int main(void)
     /* a save that cannot be written leaves the old checkpoint intact */
     if (geteuid() != 0) {
         CHECK(chmod(dir, 0555) == 0);
-        CHECK(gan_checkpoint_save(&b, &cfg2, 6, 4, path, &err) == -1);
+        CHECK(gan_checkpoint_save(&b, &cfg2, 6, 4, 1, path, &err) == -1);
         CHECK_MSG(strstr(err.msg, "cannot create a temporary file"), "%s", err.msg);
         CHECK(chmod(dir, 0755) == 0);
     }
@@ -228,7 +248,7 @@ int main(void)
         signal(SIGXFSZ, SIG_IGN);
         setrlimit(RLIMIT_FSIZE, &lim);
         gan_err e2 = {""};
-        int r = gan_checkpoint_save(&b, &cfg2, 6, 4, path, &e2);
+        int r = gan_checkpoint_save(&b, &cfg2, 6, 4, 1, path, &e2);
         _exit(r == -1 && strstr(e2.msg, "write failed") ? 0 : 1);
     }
     int status = 0;
@@ -236,7 +256,7 @@ int main(void)
     CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "save under a size limit: %d", status);
     char missing[128];
     snprintf(missing, sizeof missing, "%s/no/such/dir/checkpoint.gan", dir);
-    CHECK(gan_checkpoint_save(&b, &cfg2, 6, 4, missing, &err) == -1);
+    CHECK(gan_checkpoint_save(&b, &cfg2, 6, 4, 1, missing, &err) == -1);
     CHECK_MSG(strstr(err.msg, missing), "%s", err.msg);
     unsigned char *after = slurp(path, &n);
     CHECK(after && n == size && memcmp(after, good, n) == 0);
@@ -245,6 +265,25 @@ int main(void)
     free(copy);
     gan_trainer_free(&a);
     gan_trainer_free(&b);
+
+    /* colour: 6 x 4 x 3 values an image, the channels in the header, and
+     * networks of that width from it */
+    gan_trainer col;
+    CHECK(gan_trainer_init(&col, &cfg, 6 * 4 * 3, 40, &err) == 0);
+    CHECK_MSG(gan_checkpoint_save(&col, &cfg, 6, 4, 3, path, &err) == 0, "%s", err.msg);
+    CHECK_MSG(gan_checkpoint_read(path, &in, &data, &size, &err) == 0, "%s", err.msg);
+    CHECK(in.channels == 3 && in.rows == 6 && in.cols == 4 && in.nparams_g == col.G.nparams);
+    gan_mlp G, D;
+    CHECK(gan_checkpoint_generator(&in, data, 2, &G, &err) == 0 && G.dims[3] == 72);
+    CHECK(gan_checkpoint_discriminator(&in, data, 2, &D, &err) == 0 && D.dims[0] == 72);
+    CHECK(memcmp(G.params, col.G.params, 4 * G.nparams) == 0);
+    gan_mlp_free(&G);
+    gan_mlp_free(&D);
+    free(data);
+    CHECK(gan_checkpoint_save(&col, &cfg, 6, 4, 1, path, &err) == 0); /* a header that lies */
+    CHECK(gan_checkpoint_read(path, &in, &data, &size, &err) == -1);
+    CHECK_MSG(strstr(err.msg, "parameter counts do not match the model"), "%s", err.msg);
+    gan_trainer_free(&col);
     test_rmdir(dir);
     TEST_MAIN_END();
 }

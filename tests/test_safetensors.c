@@ -90,10 +90,32 @@ static void test_roundtrip(void)
     CHECK(signbit(back.params[0]));
     /* a generator from it: its metadata's activation and image shape */
     gan_mlp G;
-    int rows, cols;
-    CHECK_MSG(gan_st_generator(&f, &G, 4, &rows, &cols, "m", &err) == 0, "%s", err.msg);
-    CHECK(rows == 3 && cols == 3 && G.slope == 0.2f && G.dims[0] == 7);
+    int rows, cols, ch;
+    CHECK_MSG(gan_st_generator(&f, &G, 4, &rows, &cols, &ch, "m", &err) == 0, "%s", err.msg);
+    CHECK(rows == 3 && cols == 3 && ch == 1 && G.slope == 0.2f && G.dims[0] == 7);
     gan_mlp_free(&G);
+    gan_st_free(&f);
+    /* colour: channels in the metadata; 9 outputs are 1 x 3 x 3 */
+    const char *cmeta[] = {"rows", "1", "cols", "3", "channels", "3"};
+    CHECK(gan_st_write(path_of("c.safetensors"), &m, cmeta, 3, &err) == 0);
+    CHECK(gan_st_read(&f, path_of("c.safetensors"), &err) == 0);
+    CHECK_MSG(gan_st_generator(&f, &G, 4, &rows, &cols, &ch, "c", &err) == 0, "%s", err.msg);
+    CHECK(rows == 1 && cols == 3 && ch == 3);
+    gan_mlp_free(&G);
+    gan_st_free(&f);
+    const char *bmeta[] = {"rows", "3", "cols", "3", "channels", "3"};
+    CHECK(gan_st_write(path_of("b.safetensors"), &m, bmeta, 3, &err) == 0);
+    CHECK(gan_st_read(&f, path_of("b.safetensors"), &err) == 0);
+    CHECK(gan_st_generator(&f, &G, 4, &rows, &cols, &ch, "b", &err) == -1);
+    CHECK_MSG(strstr(err.msg, "9 outputs are not rows x cols x 3 by its metadata"), "%s", err.msg);
+    gan_st_free(&f);
+    const char *xmeta[] = {"channels", "4"};
+    CHECK(gan_st_write(path_of("x.safetensors"), &m, xmeta, 1, &err) == 0);
+    CHECK(gan_st_read(&f, path_of("x.safetensors"), &err) == 0);
+    CHECK(gan_st_generator(&f, &G, 4, &rows, &cols, &ch, "x", &err) == -1);
+    CHECK_MSG(strstr(err.msg, "metadata channels '4' is not 1 or 3"), "%s", err.msg);
+    gan_st_free(&f);
+    CHECK(gan_st_read(&f, path_of("m.safetensors"), &err) == 0);
     /* a model of another shape: the tensor and both shapes named */
     gan_mlp other;
     CHECK(gan_mlp_init(&other, 7, 6, 4, 9, 0.0f, GAN_ACT_TANH, 1, &err) == 0);
