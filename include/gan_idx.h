@@ -49,6 +49,14 @@ void gan_idx_free(gan_idx *idx);
 int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *dims,
                   const uint8_t *data, gan_err *err);
 
+/** Writes an IDX file of uint8 (type 0x08; ndims 1 to 4 sizes), gzip-compressed
+ *  with no time stamp in its header (the same data, the same bytes), flushed
+ *  to the disk: the data are n bytes of `data`, or, where data is NULL, the
+ *  bytes of the raw file `from` (so a large set streams through). Not
+ *  atomic: write it under a temporary name. */
+int gan_idx_write_gz(const char *path, int ndims, const uint32_t *dims, const uint8_t *data,
+                     size_t n, const char *from, gan_err *err);
+
 /** Reads an IDX float32 matrix (magic 0x00000D02: N x D big-endian
  *  float32, raw or gzip), e.g. latent vectors; *out (N*D, malloc'd) on
  *  success. Every value must be finite; sizes and length are checked. */

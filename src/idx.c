@@ -9,6 +9,7 @@
 #include "gan_idx.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,58 @@ int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *d
         return -1;
     }
     return gan_atomic_commit(&a, err);
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+int gan_idx_write_gz(const char *path, int ndims, const uint32_t *dims, const uint8_t *data,
+                     size_t n, const char *from, gan_err *err)
+{
+    if (ndims < 1 || ndims > 4)
+        return gan_err_set(err, "%s: an IDX file of %d dimensions", path, ndims);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return gan_err_set(err, "%s: cannot create: %s", path, strerror(errno));
+    int fd2 = dup(fd);
+    gzFile gz = fd2 >= 0 ? gzdopen(fd2, "wb6") : NULL;
+    if (!gz) {
+        if (fd2 >= 0)
+            close(fd2);
+        close(fd);
+        return gan_err_set(err, "%s: cannot start gzip", path);
+    }
+    unsigned char head[4 + 4 * 4] = {0, 0, 0x08, (unsigned char)ndims};
+    for (int i = 0; i < ndims; i++)
+        put_be32(head + 4 + 4 * i, dims[i]);
+    int ok = gzwrite(gz, head, (unsigned)(4 + 4 * ndims)) == 4 + 4 * ndims;
+    if (ok && data) {
+        for (size_t off = 0; ok && off < n; off += 1u << 20) {
+            unsigned k = (unsigned)(n - off < (1u << 20) ? n - off : (1u << 20));
+            ok = gzwrite(gz, data + off, k) == (int)k;
+        }
+    } else if (ok) {
+        FILE *in = fopen(from, "rb");
+        static const size_t CH = 1u << 16;
+        unsigned char buf[1u << 16];
+        size_t got;
+        ok = in != NULL;
+        while (ok && (got = fread(buf, 1, CH, in)) > 0)
+            ok = gzwrite(gz, buf, (unsigned)got) == (int)got;
+        if (in) {
+            ok = ok && !ferror(in);
+            fclose(in);
+        }
+    }
+    ok = gzclose(gz) == Z_OK && ok;
+    ok = ok && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    return ok ? 0 : gan_err_set(err, "%s: write failed", path);
 }
 
 /* DIR/NAME.gz if it exists, else DIR/NAME. */

@@ -288,61 +288,6 @@ static int decode_all(import_state *s, FILE *msg, const volatile sig_atomic_t *s
     return 0;
 }
 
-static void be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-/* Writes tmp/name: an IDX header (type 0x08, ndims sizes) then the bytes of
- * `data` (n) or of the raw file `from`, gzip-compressed without a time
- * stamp, flushed to the disk. */
-static int write_idx_gz(const char *tmp, const char *name, int ndims, const uint32_t *dims,
-                        const uint8_t *data, size_t n, const char *from, gan_err *err)
-{
-    char path[4400];
-    path_in(path, sizeof path, tmp, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0)
-        return gan_err_set(err, "%s: cannot create: %s", path, strerror(errno));
-    int fd2 = dup(fd);
-    gzFile gz = fd2 >= 0 ? gzdopen(fd2, "wb6") : NULL;
-    if (!gz) {
-        if (fd2 >= 0)
-            close(fd2);
-        close(fd);
-        return gan_err_set(err, "%s: cannot start gzip", path);
-    }
-    unsigned char head[4 + 4 * 4] = {0, 0, 0x08, (unsigned char)ndims};
-    for (int i = 0; i < ndims; i++)
-        be32(head + 4 + 4 * i, dims[i]);
-    int ok = gzwrite(gz, head, (unsigned)(4 + 4 * ndims)) == 4 + 4 * ndims;
-    if (ok && data) {
-        for (size_t off = 0; ok && off < n; off += 1u << 20) {
-            unsigned k = (unsigned)(n - off < (1u << 20) ? n - off : (1u << 20));
-            ok = gzwrite(gz, data + off, k) == (int)k;
-        }
-    } else if (ok) {
-        FILE *in = fopen(from, "rb");
-        static const size_t CH = 1u << 16;
-        unsigned char buf[1u << 16];
-        size_t got;
-        ok = in != NULL;
-        while (ok && (got = fread(buf, 1, CH, in)) > 0)
-            ok = gzwrite(gz, buf, (unsigned)got) == (int)got;
-        if (in) {
-            ok = ok && !ferror(in);
-            fclose(in);
-        }
-    }
-    ok = gzclose(gz) == Z_OK && ok;
-    ok = ok && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    return ok ? 0 : gan_err_set(err, "%s: write failed", path);
-}
-
 /* Writes a text file tmp/name with the lines of fill. */
 static int write_text(const char *tmp, const char *name, const import_state *s,
                       void (*fill)(FILE *, const import_state *), gan_err *err)
@@ -438,16 +383,16 @@ static int write_outputs(import_state *s, gan_err *err)
     for (int sp = 0; sp < 2; sp++) {
         if (s->count[sp] == 0)
             continue;
-        char name[64], raw[4400];
+        char path[4400], raw[4400];
         uint32_t dims[4] = {(uint32_t)s->count[sp], (uint32_t)o->height, (uint32_t)o->width, 3};
-        snprintf(name, sizeof name, "%s-images-idx%d-ubyte.gz", SPLIT[sp], colour ? 4 : 3);
+        snprintf(path, sizeof path, "%s/%s-images-idx%d-ubyte.gz", s->tmp, SPLIT[sp], colour ? 4 : 3);
         snprintf(raw, sizeof raw, "%s/%s.raw", s->tmp, SPLIT[sp]);
-        if (write_idx_gz(s->tmp, name, colour ? 4 : 3, dims, NULL, 0, raw, err) != 0)
+        if (gan_idx_write_gz(path, colour ? 4 : 3, dims, NULL, 0, raw, err) != 0)
             return -1;
         unlink(raw);
-        snprintf(name, sizeof name, "%s-labels-idx1-ubyte.gz", SPLIT[sp]);
+        snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", s->tmp, SPLIT[sp]);
         if (s->list.nclasses > 0 &&
-            write_idx_gz(s->tmp, name, 1, dims, s->labels[sp], s->count[sp], NULL, err) != 0)
+            gan_idx_write_gz(path, 1, dims, s->labels[sp], s->count[sp], NULL, err) != 0)
             return -1;
     }
     if (s->list.nclasses > 0 && write_text(s->tmp, "classes.txt", s, fill_classes, err) != 0)

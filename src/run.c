@@ -195,23 +195,11 @@ typedef struct {
 /* Returns from the phases beside 0, -1 and GAN_RUN_*: */
 enum { RUN_NOTHING_TO_DO = 10, RUN_STOPPED_EARLY = 11 };
 
-/* Phase 1: the checkpoint to resume, the data, the output folder, the
- * trainer (restored or initialised), the log, the images, the banner, the
- * evaluator, and the hooks of the step loop. */
-static int run_open(run_state *rs, const gan_config *given, gan_err *err)
+/* The training data of the run, checked against the model's limits and a
+ * resumed checkpoint. */
+static int load_data(run_state *rs, gan_err *err)
 {
-    gan_config *cfg = &rs->cfg;
-    *cfg = *given;
-    rs->resume_epoch = -1;
-    if (cfg->resume_path) {
-        size_t ck_size;
-        if (gan_checkpoint_read(cfg->resume_path, &rs->ck, &rs->ck_data, &ck_size, err) != 0)
-            return -1;
-        gan_checkpoint_config(&rs->ck, cfg);
-        if (check_resume_conflicts(given, cfg, cfg->resume_path, err) != 0)
-            return -1;
-        rs->resume_epoch = (int)rs->ck.epoch;
-    }
+    const gan_config *cfg = &rs->cfg;
     gan_dataset *ds = &rs->ds;
     if (gan_dataset_load(ds, cfg->data_dir, "train", (uint32_t)cfg->limit,
                          GAN_DATA_LABELS_OPTIONAL, err) != 0) {
@@ -231,6 +219,29 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
                            "has %u of %u x %u x %u", cfg->resume_path, rs->ck.count, rs->ck.rows,
                            rs->ck.cols, rs->ck.channels, cfg->data_dir, ds->count, ds->rows,
                            ds->cols, ds->channels);
+    return 0;
+}
+
+/* Phase 1: the checkpoint to resume, the data, the output folder, the
+ * trainer (restored or initialised), the log, the images, the banner, the
+ * evaluator, and the hooks of the step loop. */
+static int run_open(run_state *rs, const gan_config *given, gan_err *err)
+{
+    gan_config *cfg = &rs->cfg;
+    *cfg = *given;
+    rs->resume_epoch = -1;
+    if (cfg->resume_path) {
+        size_t ck_size;
+        if (gan_checkpoint_read(cfg->resume_path, &rs->ck, &rs->ck_data, &ck_size, err) != 0)
+            return -1;
+        gan_checkpoint_config(&rs->ck, cfg);
+        if (check_resume_conflicts(given, cfg, cfg->resume_path, err) != 0)
+            return -1;
+        rs->resume_epoch = (int)rs->ck.epoch;
+    }
+    gan_dataset *ds = &rs->ds;
+    if (load_data(rs, err) != 0)
+        return -1;
     if (cfg->resume_path && rs->resume_epoch >= cfg->epochs) {
         if (rs->msg)
             fprintf(rs->msg, "%s: already at epoch %d of %d; nothing to do (raise --epochs)\n",

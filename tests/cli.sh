@@ -78,7 +78,7 @@ usage_error "-x: unknown option" -x
 
 checks=$((checks + 1))
 "$BIN" --help >"$T/out" 2>"$T/err" || fail "--help exit $?"
-for want in "--epochs N" "[20]" "[0.0002]" "[64]" "[0.5]" "[0.999]" "[100]" "[256]" "[data/mnist]" "[4]" \
+for want in "--epochs N" "[20]" "[0.0002]" "[64]" "[0.5]" "[0.999]" "[100]" "[256]" "[./data/mnist, else the copy installed with gan-train]" "[4]" \
     "relu or leaky" "--preset NAME" "[default]" "--r1 GAMMA" "[10]" "--r1-every K" "--limit N"; do
     grep -qF -- "$want" "$T/out" || fail "--help lacks '$want'"
 done

@@ -145,6 +145,43 @@ usage_error "--fit: 'zoom' is not pad, crop or stretch" import "$T/flat" --out x
 usage_error "--order: 'random' is not shuffle or name" import "$T/flat" --out x --order random
 usage_error "--test-fraction: '1' is not a number in [0, 1)" import "$T/flat" --out x --test-fraction 1
 
+# a colour set trains: one of red discs, one of blue discs (16 x 16), 20
+# epochs each; their grids and timelines are RGB PNGs whose lit pixels are
+# red, or blue (means over the channels); sample, export and resume follow
+checks=$((checks + 1))
+"$IMG" discs "$T/discs" 300 16 || fail "imgtool discs"
+for c in red blue; do
+    mkdir -p "$T/only-$c" && cp -r "$T/discs/$c" "$T/only-$c/"
+    "$BIN" import "$T/only-$c" --out "$T/set-$c" --size 16x16 --channels 3 --quiet || fail "import $c discs"
+    "$BIN" --data "$T/set-$c" --epochs 20 --out "$T/run-$c" --threads 2 --eval-every 0 2>"$T/err" ||
+        fail "training on $c discs: $(cat "$T/err")"
+    grep -q "^data:     $T/set-$c: 270 training images of 16 x 16 colour (R, G, B), scaled to \[-1, 1\]$" "$T/err" &&
+        grep -q "model:    G 100-256-256-768 .* D 768-256-256-1" "$T/err" || fail "colour banner: $(head -n 5 "$T/err")"
+    for png in "$T/run-$c/samples/epoch-020.png" "$T/run-$c/progress.png"; do
+        [ "$(od -An -tu1 -j25 -N1 "$png" | tr -d ' ')" = 2 ] || fail "$png is not an RGB PNG"
+    done
+    set -- $("$IMG" channels "$T/run-$c/samples/epoch-020.png")
+    if [ $c = red ]; then hi=$1 lo1=$2 lo2=$3; else hi=$3 lo1=$1 lo2=$2; fi
+    awk -v h="$hi" -v a="$lo1" -v b="$lo2" 'BEGIN { exit !(h > 2 * a && h > 2 * b) }' ||
+        fail "$c discs drawn as R G B means $*"
+done
+"$BIN" sample --checkpoint "$T/run-blue/checkpoint.gan" --count 4 --png "$T/s.png" --idx "$T/s.idx" 2>/dev/null ||
+    fail "sample of a colour checkpoint"
+[ "$(od -An -tx1 -N20 "$T/s.idx" | tr -d ' \n')" = "0000080400000004000000100000001000000003" ] ||
+    fail "sample --idx of colour is not N x 16 x 16 x 3"
+[ "$(od -An -tu1 -j25 -N1 "$T/s.png" | tr -d ' ')" = 2 ] || fail "sample --png of colour is not RGB"
+"$BIN" export --checkpoint "$T/run-blue/checkpoint.gan" --out "$T/cst" 2>/dev/null || fail "export of colour"
+grep -q '"channels":"3"' "$T/cst/G.safetensors" && grep -q '"layout":"HWC"' "$T/cst/G.safetensors" ||
+    fail "export metadata: no channels or layout"
+"$BIN" sample --weights "$T/cst/G.safetensors" --count 4 --idx "$T/w.idx" 2>/dev/null
+cmp -s "$T/s.idx" "$T/w.idx" || fail "colour sample --weights differs from the checkpoint's"
+"$BIN" --resume "$T/run-blue/checkpoint.gan" --epochs 21 --data "$T/set-blue" --eval-every 0 --quiet ||
+    fail "resume of a colour run"
+[ -s "$T/run-blue/samples/epoch-021.png" ] || fail "no grid after the resumed epoch"
+"$BIN" --resume "$T/run-blue/checkpoint.gan" --epochs 22 --data "$T/byname" --eval-every 0 2>"$T/err"
+[ $? -eq 1 ] && grep -q "trained on 270 images of 16 x 16 x 3, $T/byname has 300 of 28 x 28 x 1" "$T/err" ||
+    fail "resume on grey data: $(cat "$T/err")"
+
 # interrupted: exit 130, nothing of a data set and no temporary folder left;
 # on a terminal a progress line
 checks=$((checks + 1))

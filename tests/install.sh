@@ -42,7 +42,7 @@ rm -rf "$T/prefix/share/gan-train" "$T/home/data"
 
 # the options of each --help, and those of the manual ("\-\-name" in roff)
 checks=$((checks + 1))
-{ "$BIN" --help; "$BIN" sample --help; "$BIN" eval --help; "$BIN" export --help; } 2>&1 |
+{ "$BIN" --help; "$BIN" sample --help; "$BIN" eval --help; "$BIN" export --help; "$BIN" import --help; } 2>&1 |
     grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/help"
 sed 's/\\-/-/g' "$MAN" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/man"
 missing=$(comm -23 "$T/help" "$T/man" | tr '\n' ' ')
@@ -52,7 +52,7 @@ extra=$(comm -13 "$T/help" "$T/man" | tr '\n' ' ')
 [ "$(wc -l <"$T/help")" -ge 35 ] || fail "too few options found in --help: $(cat "$T/help")"
 # the sections a manual has, and it renders without warnings where man is installed
 checks=$((checks + 1))
-for sec in NAME SYNOPSIS DESCRIPTION OPTIONS '"SAMPLE OPTIONS"' '"EVAL OPTIONS"' '"EXPORT OPTIONS"' FILES \
+for sec in NAME SYNOPSIS DESCRIPTION OPTIONS '"SAMPLE OPTIONS"' '"EVAL OPTIONS"' '"EXPORT OPTIONS"' '"IMPORT OPTIONS"' FILES \
     '"EXIT STATUS"' EXAMPLES; do
     grep -q "^\.SH $sec" "$MAN" || fail "the manual has no section $sec"
 done

@@ -264,6 +264,59 @@ static void test_limit(void)
     gan_dataset_free(&ds);
 }
 
+/* Colour: N x R x C x 3 (idx4) from gan_idx_write_gz, with labels, and a
+ * limit; an idx3 file beside it comes first; 4 channels are refused. */
+static void test_colour(void)
+{
+    static unsigned char rgb[N * R * C * 3];
+    for (int i = 0; i < N * R * C * 3; i++)
+        rgb[i] = (unsigned char)(i * 7 + 3);
+    mkdir(path_of("colour"), 0777);
+    gan_err err = {""};
+    uint32_t d4[4] = {N, R, C, 3}, dl[1] = {N};
+    CHECK_MSG(gan_idx_write_gz(path_of("colour/train-images-idx4-ubyte.gz"), 4, d4, rgb,
+                               sizeof rgb, NULL, &err) == 0, "%s", err.msg);
+    write_raw("colour/labels.raw", labels, N); /* the labels streamed from a raw file */
+    char raw[512];
+    snprintf(raw, sizeof raw, "%s", path_of("colour/labels.raw"));
+    CHECK_MSG(gan_idx_write_gz(path_of("colour/train-labels-idx1-ubyte.gz"), 1, dl, NULL, 0, raw,
+                               &err) == 0, "%s", err.msg);
+    /* no time stamp in the gzip header: the same data, the same bytes */
+    size_t n;
+    unsigned char *b = read_all("colour/train-images-idx4-ubyte.gz", &n);
+    CHECK(n > 10 && b[0] == 0x1f && b[1] == 0x8b && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0);
+    gan_dataset ds;
+    CHECK_MSG(gan_dataset_load(&ds, path_of("colour"), "train", 0, 0, &err) == 0, "%s", err.msg);
+    CHECK(ds.count == N && ds.rows == R && ds.cols == C && ds.channels == 3);
+    CHECK(gan_dataset_image_size(&ds) == (size_t)R * C * 3);
+    CHECK(memcmp(ds.pixels, rgb, sizeof rgb) == 0 && memcmp(ds.labels, labels, N) == 0);
+    float x[2 * R * C * 3];
+    uint32_t idx[2] = {3, 0};
+    gan_dataset_batch(&ds, idx, 2, x); /* whole images of all three channels */
+    CHECK(x[0] == ((float)rgb[3 * R * C * 3] / 255.0f - 0.5f) / 0.5f);
+    CHECK(x[2 * R * C * 3 - 1] == ((float)rgb[R * C * 3 - 1] / 255.0f - 0.5f) / 0.5f);
+    gan_dataset_free(&ds);
+    CHECK(gan_dataset_load(&ds, path_of("colour"), "train", 2, 0, &err) == 0);
+    CHECK(ds.count == 2 && memcmp(ds.pixels, rgb, 2 * R * C * 3) == 0);
+    gan_dataset_free(&ds);
+    /* an idx3 file beside it is the one taken */
+    uint32_t d3[3] = {N, R, C};
+    CHECK(gan_idx_write_gz(path_of("colour/train-images-idx3-ubyte.gz"), 3, d3, pixels,
+                           sizeof pixels, NULL, &err) == 0);
+    CHECK(gan_dataset_load(&ds, path_of("colour"), "train", 0, 0, &err) == 0);
+    CHECK(ds.channels == 1 && memcmp(ds.pixels, pixels, sizeof pixels) == 0);
+    gan_dataset_free(&ds);
+    /* four channels: refused, naming the file */
+    mkdir(path_of("four"), 0777);
+    uint32_t d44[4] = {1, 2, 2, 4};
+    CHECK(gan_idx_write_gz(path_of("four/train-images-idx4-ubyte.gz"), 4, d44, rgb, 16, NULL,
+                           &err) == 0);
+    CHECK(gan_dataset_load(&ds, path_of("four"), "train", 0, GAN_DATA_LABELS_OPTIONAL, &err) == -1);
+    CHECK_MSG(strstr(err.msg, "four/train-images-idx4-ubyte.gz: images of 4 channels; a colour "
+                              "IDX file has 3 (R, G, B)"), "%s", err.msg);
+    CHECK(gan_idx_write_gz(path_of("five.gz"), 5, d44, rgb, 16, NULL, &err) == -1);
+}
+
 int main(void)
 {
     if (test_tmpdir(dir, sizeof dir, "idx") != 0)
@@ -276,6 +329,7 @@ int main(void)
         labels[i] = (unsigned char)(i % 10);
     test_good();
     test_limit();
+    test_colour();
     test_bad();
     test_rmdir(dir);
     TEST_MAIN_END();

@@ -1,4 +1,4 @@
-/* fuzz_cli.c: the argument parsers (training, `sample`, `eval`, `export`) on
+/* fuzz_cli.c: the argument parsers (training, `sample`, `eval`, `export`, `import`) on
  * any argument lists: the input is split at NUL bytes into argv; each
  * parser's accepted settings must be ones its command can run with. */
 #include "fuzz_common.h" /* first: it sets _GNU_SOURCE */
@@ -7,6 +7,7 @@
 
 #include "gan_cli.h"
 #include "gan_eval.h"
+#include "gan_import.h"
 #include "gan_safetensors.h"
 #include "gan_sample.h"
 
@@ -51,6 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (argc > 1 && gan_sample_parse(&s, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
         (!s.checkpoint == !s.weights || s.count < 1 || (!s.png_path && !s.idx_path) ||
          s.interpolate < 0 || s.png_scale < 1 || s.grid < 0))
+        abort();
+    gan_import_config im;
+    if (argc > 1 && gan_import_parse(&im, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
+        (im.nsrc < 1 || im.nsrc > GAN_IMPORT_MAX_SOURCES || !im.out_dir || !*im.out_dir ||
+         im.img.width < 1 || im.img.width > GAN_IMPORT_MAX_SIDE || im.img.height < 1 ||
+         im.img.height > GAN_IMPORT_MAX_SIDE || (im.img.channels != 1 && im.img.channels != 3) ||
+         im.img.fit > GAN_FIT_STRETCH || !(im.test_fraction >= 0 && im.test_fraction < 1)))
         abort();
     gan_export_cmd x;
     if (argc > 1 && gan_export_parse(&x, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&

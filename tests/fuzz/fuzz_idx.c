@@ -1,5 +1,5 @@
-/* fuzz_idx.c: the IDX reader (raw and gzip) on any bytes, as images and as
- * labels: it must return an error or a consistent result, never crash. */
+/* fuzz_idx.c: the IDX reader (raw and gzip) on any bytes, as grey images,
+ * colour images and labels: it must return an error or a consistent result, never crash. */
 #include "fuzz_common.h" /* first: it sets _GNU_SOURCE */
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fd = fuzz_file(data, size, path, sizeof path);
     if (fd < 0)
         return 0;
-    const uint32_t magics[2] = {GAN_IDX_MAGIC_IMAGES, GAN_IDX_MAGIC_LABELS};
-    for (int k = 0; k < 2; k++) {
+    const uint32_t magics[3] = {GAN_IDX_MAGIC_IMAGES, GAN_IDX_MAGIC_LABELS, GAN_IDX_MAGIC_IMAGES4};
+    for (int k = 0; k < 3; k++) {
         gan_idx idx;
         gan_err err = {""};
         if (gan_idx_load(path, magics[k], &idx, &err) == 0) {
