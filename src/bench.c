@@ -298,13 +298,13 @@ int main(int argc, char **argv)
     int threads = cfg.threads;
     gan_trainer t1, tn;
     cfg.threads = 1;
-    if (gan_trainer_init(&t1, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) != 0) {
+    if (gan_trainer_init(&t1, &cfg, (int)gan_dataset_image_size(&ds), ds.count, &err) != 0) {
         fprintf(stderr, "gan-bench: %s\n", err.msg);
         gan_dataset_free(&ds);
         return 1;
     }
     cfg.threads = threads;
-    if (gan_trainer_init(&tn, &cfg, (int)(ds.rows * ds.cols), ds.count, &err) != 0) {
+    if (gan_trainer_init(&tn, &cfg, (int)gan_dataset_image_size(&ds), ds.count, &err) != 0) {
         fprintf(stderr, "gan-bench: %s\n", err.msg);
         gan_trainer_free(&t1);
         gan_dataset_free(&ds);
