@@ -104,6 +104,9 @@ int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32
                      unsigned flags, gan_err *err);
 void gan_dataset_free(gan_dataset *ds);
 
+/** Whether DIR holds images of the split (idx3 or idx4, raw or gzip). */
+int gan_dataset_exists(const char *dir, const char *split);
+
 /**
  * Writes images idx[0..n) as floats in [-1, 1] into out (n, rows*cols*channels), the
  * way the seed's ToTensor + Normalize(0.5, 0.5) does: (p/255 - 0.5)/0.5.

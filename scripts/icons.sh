@@ -8,7 +8,7 @@
 #      median images/s;
 #   2. epoch time of the 32 x 32 colour model against the 28 x 28 grey one on
 #      as many images (the icons' training split, and as many MNIST digits:
-#      --limit), 2 threads, 3 epochs a run, interleaved ROUNDS times, the
+#      --limit), 2 threads, 10 epochs a run, interleaved ROUNDS times, the
 #      median seconds per epoch and their ratio;
 #   3. the example: the icons imported at 32 x 32 in colour into
 #      runs/icons-data and trained EPOCHS epochs (default 300) into
@@ -25,7 +25,7 @@ B=build/gan-train
 ICONS=/usr/share/icons/oxygen/base
 tmp=$(mktemp -d /tmp/gan-icons-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -n "$1" | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m }'; }
+median() { sort -n "$1" | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.4g", m }'; }
 echo "cpu:    $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
 echo "blas:   $($B --version | sed -n 's/.*kernel //p' | head -n 1)"
 
@@ -48,9 +48,9 @@ count=$(gzip -dc "$tmp/icons/train-images-idx4-ubyte.gz" | head -c 8 | tail -c 4
 epoch_s() { awk -F, 'NR > 1 { s += $7; n++ } END { printf "%.4f\n", s / n }' "$1"; }
 i=0
 while [ $i -lt "$rounds" ]; do
-    $B --data "$tmp/icons" --epochs 3 --threads 2 --eval-every 0 --quiet --force --out "$tmp/c"
+    $B --data "$tmp/icons" --epochs 10 --threads 2 --eval-every 0 --quiet --force --out "$tmp/c"
     epoch_s "$tmp/c/losses.csv" >>"$tmp/colour"
-    $B --data data/mnist --limit "$count" --epochs 3 --threads 2 --eval-every 0 --quiet --force --out "$tmp/g"
+    $B --data data/mnist --limit "$count" --epochs 10 --threads 2 --eval-every 0 --quiet --force --out "$tmp/g"
     epoch_s "$tmp/g/losses.csv" >>"$tmp/grey"
     i=$((i + 1))
 done

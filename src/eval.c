@@ -464,16 +464,6 @@ static void default_cache_dir(char *buf, size_t len)
 
 /* ---- the evaluator ---- */
 
-static int split_exists(const char *dir, const char *split)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s-images-idx3-ubyte.gz", dir, split);
-    if (access(p, F_OK) == 0)
-        return 1;
-    snprintf(p, sizeof p, "%s/%s-images-idx3-ubyte", dir, split);
-    return access(p, F_OK) == 0;
-}
-
 static double seconds_now(void)
 {
     struct timespec ts;
@@ -581,7 +571,7 @@ int gan_evaluator_make(gan_evaluator **out, const gan_eval_config *cfg, int rows
     memset(&test, 0, sizeof test);
     if (gan_dataset_load(&train, cfg->data_dir, "train", 0, GAN_DATA_LABELS_OPTIONAL, err) != 0)
         return -1;
-    int has_test = split_exists(cfg->data_dir, "t10k");
+    int has_test = gan_dataset_exists(cfg->data_dir, "t10k");
     if (!train.labels) {
         snprintf(why, why_len, "%s has no training labels (train-labels-idx1-ubyte): no "
                  "evaluation", cfg->data_dir);

@@ -312,6 +312,19 @@ static void find_file(char *buf, size_t len, const char *dir, const char *name)
     snprintf(buf, len, "%s/%s", dir, name);
 }
 
+int gan_dataset_exists(const char *dir, const char *split)
+{
+    static const char *const kinds[4] = {"idx3-ubyte.gz", "idx3-ubyte", "idx4-ubyte.gz",
+                                         "idx4-ubyte"};
+    char p[4200];
+    for (int k = 0; k < 4; k++) {
+        snprintf(p, sizeof p, "%s/%s-images-%s", dir, split, kinds[k]);
+        if (access(p, F_OK) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32_t limit,
                      unsigned flags, gan_err *err)
 {

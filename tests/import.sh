@@ -56,6 +56,11 @@ for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-
     t10k-labels-idx1-ubyte.gz classes.txt import.txt; do
     cmp -s "$T/shuf/$f" "$T/shuf2/$f" || fail "$f differs between two imports of the same input"
 done
+# the evaluation takes the imported t10k split as its reference
+"$BIN" --data "$T/shuf" --epochs 1 --eval-count 100 --out "$T/shufrun" --cache "$T/cache" --threads 1 2>"$T/err" ||
+    fail "training on an imported set: $(cat "$T/err")"
+grep -q "^eval:     every 1 epoch, 100 samples against the test split (29 images)" "$T/err" ||
+    fail "the evaluation does not use the imported t10k split: $(grep eval "$T/err")"
 "$BIN" import "$T/digits" --out "$T/seed2" --seed 2 --quiet
 cmp -s "$T/shuf/train-labels-idx1-ubyte.gz" "$T/seed2/train-labels-idx1-ubyte.gz" && fail "--seed 2 gives the same order"
 # the shuffle interleaves the classes: the first 30 labels are not one class
