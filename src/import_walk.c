@@ -276,7 +276,8 @@ static int find_classes(gan_import_list *l, const char *const *src, int nsrc, ga
     int numeric = 1;
     for (int i = 0; i < l->nclasses; i++)
         numeric &= whole_number(l->classes[i]);
-    qsort(l->classes, (size_t)l->nclasses, sizeof *l->classes, numeric ? cmp_numeric : cmp_bytes);
+    if (l->nclasses > 1) /* (qsort takes no NULL array, even of none) */
+        qsort(l->classes, (size_t)l->nclasses, sizeof *l->classes, numeric ? cmp_numeric : cmp_bytes);
     return 0;
 }
 
@@ -329,7 +330,8 @@ int gan_import_walk(gan_import_list *l, const char *const *src, int nsrc, gan_er
     free(seen.v);
     if (rc != 0)
         return gan_err_set(err, "out of memory while walking the sources");
-    qsort(l->files, l->nfiles, sizeof *l->files, cmp_files);
+    if (l->nfiles > 1)
+        qsort(l->files, l->nfiles, sizeof *l->files, cmp_files);
     return 0;
 }
 

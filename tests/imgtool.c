@@ -1,10 +1,12 @@
 /* imgtool.c: the import test's helper (tests/import.sh).
- *   imgtool mnist DATA N OUT     the first N digits of DATA as 8-bit grey PNGs
+ *   imgtool mnist DATA N OUT     the first N digits of DATA (a slice: tests
+ *                                never load the whole MNIST under the
+ *                                sanitizers) as 8-bit grey PNGs
  *                                OUT/LABEL/NNNNN.png (NNNNN: the digit's index)
  *   imgtool verify DIR DATA [name]  every index of the imported DIR (by its
  *                                import.txt) holds the bytes and label of the
- *                                digit its source names; with `name`, also
- *                                that the order is by label, then by index
+ *                                digit of DATA its source names; with `name`,
+ *                                also that the order is by label, then by index
  *   imgtool kinds OUT            PNGs and JPEGs of every kind, of odd sizes
  *   imgtool bad OUT              files that are no usable image
  *   imgtool discs OUT N SIZE     N colour images a class: a disc of pure red,
@@ -44,6 +46,7 @@ static int cmd_mnist(const char *data, int n, const char *out)
         snprintf(path, sizeof path, "%s/%u/%05u.png", out, ds.labels[i], i);
         if (img_write_grey(path, ds.pixels + (size_t)i * 784, 28, 28) != 0) {
             fprintf(stderr, "imgtool: %s: cannot write\n", path);
+            gan_dataset_free(&ds);
             return 1;
         }
     }
@@ -56,9 +59,13 @@ static int cmd_verify(const char *dir, const char *data, int name_order)
     gan_dataset ds[2], mn;
     gan_err err = {""};
     int has_test = 0;
-    if (gan_dataset_load(&ds[0], dir, "train", 0, 0, &err) != 0 ||
-        gan_dataset_load(&mn, data, "train", 0, 0, &err) != 0) {
+    if (gan_dataset_load(&ds[0], dir, "train", 0, 0, &err) != 0) {
         fprintf(stderr, "imgtool: %s\n", err.msg);
+        return 1;
+    }
+    if (gan_dataset_load(&mn, data, "train", 0, 0, &err) != 0) {
+        fprintf(stderr, "imgtool: %s\n", err.msg);
+        gan_dataset_free(&ds[0]);
         return 1;
     }
     if (gan_dataset_load(&ds[1], dir, "t10k", 0, 0, &err) == 0)
@@ -119,6 +126,10 @@ static int cmd_verify(const char *dir, const char *data, int name_order)
         bad++;
     }
     printf("verified %ld + %ld images, %d wrong\n", seen[0], seen[1], bad);
+    gan_dataset_free(&ds[0]);
+    if (has_test)
+        gan_dataset_free(&ds[1]);
+    gan_dataset_free(&mn);
     return bad ? 1 : 0;
 }
 

@@ -21,12 +21,14 @@ usage_error() { # MESSAGE ARGS...: exit 2 and the message
     [ $rc -eq 2 ] && grep -qF -- "$want" "$T/uerr" || fail "import $*: exit $rc, $(cat "$T/uerr")"
 }
 
-# the first 300 digits as PNGs in class folders, in name order: exactly back
+# the first 300 digits (a raw slice of them) as PNGs in class folders, in
+# name order: exactly back
 checks=$((checks + 1))
-"$IMG" mnist "$SRC/data/mnist" 300 "$T/digits" || fail "imgtool mnist"
+mnist_slice 300 "$T/mnist300" labels
+"$IMG" mnist "$T/mnist300" 300 "$T/digits" || fail "imgtool mnist"
 "$BIN" import "$T/digits" --out "$T/byname" --order name --test-fraction 0 2>"$T/err" ||
     fail "import --order name: $(cat "$T/err")"
-"$IMG" verify "$T/byname" "$SRC/data/mnist" name >"$T/out" 2>&1 ||
+"$IMG" verify "$T/byname" "$T/mnist300" name >"$T/out" 2>&1 ||
     fail "name order round trip: $(cat "$T/out")"
 grep -q "^verified 300 + 0 images, 0 wrong$" "$T/out" || fail "round trip count: $(cat "$T/out")"
 [ "$(tr '\n' ' ' <"$T/byname/classes.txt")" = "0 1 2 3 4 5 6 7 8 9 " ] || fail "classes.txt: $(cat "$T/byname/classes.txt")"
@@ -41,7 +43,7 @@ grep -q "^verified 300 + 0 images, 0 wrong$" "$T/out" || fail "round trip count:
 # the split stratified (round(0.1 n) of each class) and reproducible
 checks=$((checks + 1))
 "$BIN" import "$T/digits" --out "$T/shuf" 2>"$T/err" || fail "import: $(cat "$T/err")"
-"$IMG" verify "$T/shuf" "$SRC/data/mnist" >"$T/out" 2>&1 || fail "shuffled round trip: $(cat "$T/out")"
+"$IMG" verify "$T/shuf" "$T/mnist300" >"$T/out" 2>&1 || fail "shuffled round trip: $(cat "$T/out")"
 grep -q "^verified 271 + 29 images, 0 wrong$" "$T/out" || fail "shuffled counts: $(cat "$T/out")"
 grep "^class " "$T/shuf/import.txt" | sed 's/.*: \([0-9]*\) train, \([0-9]*\) t10k/\1 \2/' |
     while read -r a b; do
