@@ -22,20 +22,30 @@ typedef struct {
     size_t n, cap;
 } dir_set;
 
+/* Array v of n elements of `size` bytes (room for *cap) with room for one
+ * more: v itself, or a larger copy, or NULL when out of memory (v is then
+ * still valid). */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t c = *cap ? 2 * *cap : 16;
+    void *nv = realloc(v, c * size);
+    if (nv)
+        *cap = c;
+    return nv;
+}
+
 /* 1 if the folder was entered before; else records it and returns 0 (-1: no memory). */
 static int seen_before(dir_set *s, const struct stat *st)
 {
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
             return 1;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        void *v = realloc(s->v, cap * sizeof *s->v);
-        if (!v)
-            return -1;
-        s->v = v;
-        s->cap = cap;
-    }
+    void *v = grow(s->v, s->n, &s->cap, sizeof *s->v);
+    if (!v)
+        return -1;
+    s->v = v;
     s->v[s->n].dev = st->st_dev;
     s->v[s->n].ino = st->st_ino;
     s->n++;
@@ -53,14 +63,10 @@ static char *dup_str(const char *s)
 
 int gan_import_skip_add(gan_import_list *l, const char *path, const char *why)
 {
-    if (l->nskipped == l->cap_skipped) {
-        size_t cap = l->cap_skipped ? 2 * l->cap_skipped : 16;
-        void *v = realloc(l->skipped, cap * sizeof *l->skipped);
-        if (!v)
-            return -1;
-        l->skipped = v;
-        l->cap_skipped = cap;
-    }
+    void *v = grow(l->skipped, l->nskipped, &l->cap_skipped, sizeof *l->skipped);
+    if (!v)
+        return -1;
+    l->skipped = v;
     gan_import_skip *s = &l->skipped[l->nskipped];
     s->path = dup_str(path);
     s->why = dup_str(why);
@@ -75,20 +81,21 @@ int gan_import_skip_add(gan_import_list *l, const char *path, const char *why)
 
 static int file_add(gan_import_list *l, const char *path, int label)
 {
-    if (l->nfiles == l->cap_files) {
-        size_t cap = l->cap_files ? 2 * l->cap_files : 256;
-        void *v = realloc(l->files, cap * sizeof *l->files);
-        if (!v)
-            return -1;
-        l->files = v;
-        l->cap_files = cap;
-    }
+    void *v = grow(l->files, l->nfiles, &l->cap_files, sizeof *l->files);
+    if (!v)
+        return -1;
+    l->files = v;
     l->files[l->nfiles].path = dup_str(path);
     if (!l->files[l->nfiles].path)
         return -1;
     l->files[l->nfiles].label = label;
     l->nfiles++;
     return 0;
+}
+
+static int cmp_bytes(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* The names in folder `path` that are not hidden, sorted bytewise (a
@@ -107,15 +114,12 @@ static int list_dir(const char *path, char ***names, size_t *n)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 32;
-            char **v = realloc(*names, cap * sizeof **names);
-            if (!v) {
-                rc = -1;
-                break;
-            }
-            *names = v;
+        void *v = grow(*names, *n, &cap, sizeof **names);
+        if (!v) {
+            rc = -1;
+            break;
         }
+        *names = v;
         if (!((*names)[*n] = dup_str(e->d_name))) {
             rc = -1;
             break;
@@ -134,6 +138,8 @@ static int list_dir(const char *path, char ***names, size_t *n)
         *names = NULL;
         *n = 0;
         errno = saved;
+    } else if (*n > 1) { /* the same walk on any file system, whatever readdir's order */
+        qsort(*names, *n, sizeof **names, cmp_bytes);
     }
     return rc;
 }
@@ -190,11 +196,6 @@ static int whole_number(const char *s)
     return 1;
 }
 
-static int cmp_bytes(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int cmp_numeric(const void *a, const void *b)
 {
     const char *x = *(char *const *)a, *y = *(char *const *)b;
@@ -216,13 +217,10 @@ static int class_add(gan_import_list *l, const char *name, size_t *cap)
     for (int i = 0; i < l->nclasses; i++)
         if (strcmp(l->classes[i], name) == 0)
             return 0;
-    if ((size_t)l->nclasses == *cap) {
-        *cap = *cap ? 2 * *cap : 16;
-        char **v = realloc(l->classes, *cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->classes = v;
-    }
+    void *v = grow(l->classes, (size_t)l->nclasses, cap, sizeof *l->classes);
+    if (!v)
+        return -1;
+    l->classes = v;
     if (!(l->classes[l->nclasses] = dup_str(name)))
         return -1;
     l->nclasses++;
