@@ -11,7 +11,8 @@
  *   JPEG  FF D8 FF: baseline, progressive, grey, YCbCr, and CMYK/YCCK (taken
  *         as Adobe writes it, inverted: R = C K / 255, ...). A warning of
  *         libjpeg (truncated or corrupt data it would paper over with grey)
- *         counts as an error; more than GAN_DECODE_MAX_SCANS progressive
+ *         counts as an error, but for stray bytes between two markers, which
+ *         touch no pixel; more than GAN_DECODE_MAX_SCANS progressive
  *         scans are refused (a known way to make a decoder spin).
  * The size is checked against a pixel limit after the header and before any
  * pixel is decoded, so a small file that claims a huge image (a

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 #include <png.h>
 #include <stb_image_resize.h>
 
@@ -173,7 +174,9 @@ static void jpeg_fail(j_common_ptr c)
 
 static void jpeg_message(j_common_ptr c, int level)
 {
-    if (level < 0) /* a warning: data libjpeg would paper over */
+    /* a warning: data libjpeg would paper over; but for stray bytes between
+     * two markers (common in cameras' files), which touch no pixel */
+    if (level < 0 && c->err->msg_code != JWRN_EXTRANEOUS_DATA)
         jpeg_fail(c);
 }
 

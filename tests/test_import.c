@@ -294,6 +294,26 @@ static void test_bad(void)
     free(png);
     unsigned char *jpg = img_slurp(at("baseline.jpg"), &len);
     expect_bad_bytes(jpg, len - 40, "JPEG: ", "truncated JPEG");
+    /* stray bytes between two markers (after the APP0 segment): libjpeg
+     * warns, and no pixel changes */
+    {
+        unsigned char *more = malloc(len + 3);
+        size_t cut = 4 + ((size_t)jpg[4] << 8 | jpg[5]); /* SOI, then FF E0 and its length */
+        CHECK(jpg[2] == 0xFF && jpg[3] == 0xE0);
+        memcpy(more, jpg, cut);
+        memcpy(more + cut, "\x01\x02\x03", 3);
+        memcpy(more + cut + 3, jpg + cut, len - cut);
+        int w0, h0, w1, h1;
+        uint8_t *p0, *p1;
+        char why2[256];
+        CHECK(gan_decode_pixels(jpg, len, 3, 0, &w0, &h0, &p0, why2, sizeof why2) == 0);
+        CHECK_MSG(gan_decode_pixels(more, len + 3, 3, 0, &w1, &h1, &p1, why2, sizeof why2) == 0,
+                  "stray bytes: %s", why2);
+        CHECK(w0 == w1 && h0 == h1 && memcmp(p0, p1, (size_t)w0 * h0 * 3) == 0);
+        free(p0);
+        free(p1);
+        free(more);
+    }
     /* a JPEG whose frame header claims 60000 x 60000 */
     unsigned char *sof = memmem(jpg, len, "\xFF\xC0", 2);
     CHECK(sof != NULL);
