@@ -13,11 +13,7 @@ static char dir[64];
 
 static const char *at(const char *name)
 {
-    static char p[4][128];
-    static int k = 0;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
-    return p[k];
+    return test_path(dir, name);
 }
 
 /* Decodes a file in its own size: 0 and the pixels, or the status and why. */

@@ -20,11 +20,7 @@ static char dir[64];
 
 static const char *path_of(const char *name)
 {
-    static char p[4][128];
-    static int k = 0;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
-    return p[k];
+    return test_path(dir, name);
 }
 
 /* A file of the given JSON header (unpadded) and `data` bytes of data. */

@@ -61,6 +61,17 @@ static inline void test_rmdir(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* DIR/NAME in one of four buffers used in turn, so that up to four such
+ * paths may stand in one call. */
+static inline const char *test_path(const char *dir, const char *name)
+{
+    static char p[4][512];
+    static int k = 0;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
+    return p[k];
+}
+
 #define TEST_MAIN_END()                                                          \
     do {                                                                         \
         fprintf(stderr, "%s: %d checks, %d failed\n", __FILE__, test_checks,     \
