@@ -17,10 +17,16 @@ under the seed's names (written by hand: Debian has no safetensors package),
 torch-z.idx (latent vectors, IDX float32) and torch-Gz.idx (G(z) as grey
 levels), for `gan-train sample --weights ... --z ...` in tests/cli.sh.
 
+With --conv FILE it writes only the convolution fixture (tests/fixtures/conv.txt)
+for test_conv: F.conv2d (stride, zero padding) and F.max_pool2d(x, 2) on
+seeded inputs, with the gradients of sum(out * r), every tensor as gan-train
+holds it (NHWC images, weights (OC, KH, KW, C)) and written in full.
+
 Needs Debian's python3-torch (apt-get install python3-torch); it installs
 nothing itself and is never needed to build or test gan-train:
 
     /usr/bin/python3 scripts/make-reference.py [--out tests/fixtures/parity.txt]
+    /usr/bin/python3 scripts/make-reference.py --conv tests/fixtures/conv.txt
 """
 import argparse
 import gzip
@@ -304,14 +310,63 @@ def make_interop(out_dir):
     write_idx(os.path.join(out_dir, "torch-Gz.idx"), 0x00000803, grey.reshape(6, 28, 28))
 
 
+def conv_fixture(path):
+    """tests/fixtures/conv.txt: cases "conv B H W C OC K stride pad" and
+    "pool B H W C", each followed by its arrays, one a line: x, w, b (conv), r,
+    out, dx, dw, db (conv); NHWC, weights OHWI, float32 as %.9g (exact)."""
+    import torch.nn.functional as F
+    rng = np.random.default_rng(20261130)
+    lines = ["# gan-train convolution fixture, made by scripts/make-reference.py --conv",
+             "# with torch %s, numpy %s; loss = sum(out * r); NHWC, weights (OC, KH, KW, C)"
+             % (torch.__version__, np.__version__)]
+
+    def put(key, t):
+        a = t.detach().numpy().astype(np.float32).ravel()
+        lines.append(key + " " + " ".join("%.9g" % v for v in a))
+
+    def uniform(*shape):
+        return torch.tensor(rng.uniform(-1, 1, size=shape).astype(np.float32))
+
+    for (b, h, w, c, oc, k, stride, pad) in [(2, 7, 6, 3, 4, 3, 1, 1), (2, 9, 8, 2, 3, 5, 2, 2),
+                                             (1, 28, 28, 1, 4, 5, 1, 2), (2, 6, 7, 3, 2, 1, 1, 0)]:
+        lines.append("conv %d %d %d %d %d %d %d %d" % (b, h, w, c, oc, k, stride, pad))
+        x = uniform(b, h, w, c).requires_grad_()
+        wt = (uniform(oc, k, k, c) * 0.5).requires_grad_()
+        bias = (uniform(oc) * 0.5).requires_grad_()
+        out = F.conv2d(x.permute(0, 3, 1, 2), wt.permute(0, 3, 1, 2), bias, stride=stride,
+                       padding=pad).permute(0, 2, 3, 1)
+        r = uniform(*out.shape)
+        (out * r).sum().backward()
+        for key, t in (("x", x), ("w", wt), ("b", bias), ("r", r), ("out", out),
+                       ("dx", x.grad), ("dw", wt.grad), ("db", bias.grad)):
+            put(key, t)
+    for (b, h, w, c) in [(2, 6, 6, 3), (1, 7, 5, 2)]:
+        lines.append("pool %d %d %d %d" % (b, h, w, c))
+        x = uniform(b, h, w, c).requires_grad_()
+        out = F.max_pool2d(x.permute(0, 3, 1, 2), 2).permute(0, 2, 3, 1)
+        r = uniform(*out.shape)
+        (out * r).sum().backward()
+        for key, t in (("x", x), ("r", r), ("out", out), ("dx", x.grad)):
+            put(key, t)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+    print("wrote %s (%d lines)" % (path, len(lines)))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=os.path.join(root, "data/mnist"))
     ap.add_argument("--out", default=os.path.join(root, "tests/fixtures/parity.txt"))
+    ap.add_argument("--conv", metavar="FILE", help="write only the convolution fixture")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.conv:
+        conv_fixture(args.conv)
+        return
     images = read_idx_images(os.path.join(args.data, "train-images-idx3-ubyte.gz"))
     w = Writer()
     w.lines.append("# gan-train parity fixture, format %d" % FORMAT_VERSION)
