@@ -36,6 +36,7 @@
 #include <stdio.h>
 
 #include "gan_common.h"
+#include "gan_idx.h"
 #include "gan_model.h"
 #include "gan_pool.h"
 
@@ -83,6 +84,9 @@ double gan_evaluator_fid_floor(const gan_evaluator *ev);
  *  used. Allocates nothing after gan_evaluator_make; -1 only if LAPACK
  *  fails (err). */
 int gan_evaluate(gan_evaluator *ev, gan_mlp *G, gan_eval_result *r, gan_err *err);
+/** The same for the first ev's count images of set (of the data's shape):
+ *  samples saved as IDX, from any model. */
+int gan_evaluate_set(gan_evaluator *ev, const gan_dataset *set, gan_eval_result *r, gan_err *err);
 
 /* ---- the measures alone (tests use them directly) ---- */
 
@@ -110,13 +114,15 @@ double gan_knn_coverage(const float *q, const float *qnorms, int nq, const float
                         gan_pool *pool);
 
 /* ---- gan-train eval (eval_cmd.c) ----
- *   gan-train eval --checkpoint FILE [--data DIR] [--count N] [--cache DIR]
- *                  [--threads N] [--csv]
- * Evaluates a checkpoint's generator on DIR (data/mnist) and prints the
+ *   gan-train eval --checkpoint FILE | --samples FILE [--data DIR] [--count N]
+ *                  [--cache DIR] [--threads N] [--csv]
+ * Evaluates a checkpoint's generator, or a set of images saved as IDX (of the
+ * data's shape: samples of any model), on DIR (data/mnist) and prints the
  * numbers, or with --csv a header and one row. */
 typedef struct {
-    const char *checkpoint, *data_dir, *cache_dir;
+    const char *checkpoint, *samples, *data_dir, *cache_dir;
     int count, threads, csv;
+    int count_given;         /* --count given (with --samples: the first N; else all) */
     int data_given;          /* --data given (else the caller may put gan_data_default) */
 } gan_eval_cmd;
 

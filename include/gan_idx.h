@@ -104,6 +104,11 @@ int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32
                      unsigned flags, gan_err *err);
 void gan_dataset_free(gan_dataset *ds);
 
+/** One IDX image file alone, grey (idx3) or colour (idx4, 3 channels), by its
+ *  magic, raw or gzip, as a set without labels (the first `limit` images
+ *  counted where limit > 0): samples to judge, say. */
+int gan_dataset_load_file(gan_dataset *ds, const char *path, uint32_t limit, gan_err *err);
+
 /** Whether DIR holds images of the split (idx3 or idx4, raw or gzip). */
 int gan_dataset_exists(const char *dir, const char *split);
 

@@ -586,8 +586,8 @@ int gan_evaluator_make(gan_evaluator **out, const gan_eval_config *cfg, int rows
     for (uint32_t i = 0; i < train.count; i++)
         classes = train.labels[i] + 1 > classes ? train.labels[i] + 1 : classes;
     if ((int)train.rows != rows || (int)train.cols != cols || (int)train.channels != channels) {
-        snprintf(why, why_len, "%s holds %u x %u x %u images, the generator draws %d x %d x %d: "
-                 "no evaluation", cfg->data_dir, train.rows, train.cols, train.channels, rows,
+        snprintf(why, why_len, "%s holds %u x %u x %u images, the images to judge are %d x %d x "
+                 "%d: no evaluation", cfg->data_dir, train.rows, train.cols, train.channels, rows,
                  cols, channels);
         goto done;
     }
@@ -660,12 +660,14 @@ double gan_evaluator_accuracy(const gan_evaluator *ev) { return ev->accuracy; }
 int gan_evaluator_classes(const gan_evaluator *ev) { return ev->classes; }
 double gan_evaluator_fid_floor(const gan_evaluator *ev) { return ev->fid_floor; }
 
-int gan_evaluate(gan_evaluator *ev, gan_mlp *G, gan_eval_result *r, gan_err *err)
+/* The measures of n images from G, or (G NULL) the first n of set. */
+static int measure(gan_evaluator *ev, gan_mlp *G, const gan_dataset *set, gan_eval_result *r,
+                   gan_err *err)
 {
     const int F = ev->feat, n = ev->count;
     memset(r, 0, sizeof *r);
     r->count = n;
-    features(ev, NULL, 0, G, n, ev->gen_feat, ev->gen_probs);
+    features(ev, set, 0, G, n, ev->gen_feat, ev->gen_probs);
     gan_feature_stats(ev->gen_feat, n, F, ev->mu, ev->cov, ev->centered);
     if (gan_fid(ev->mu, ev->cov, ev->ref_mu, ev->ref_cov, F, ev->fid_work, &r->fid, err) != 0)
         return -1;
@@ -678,4 +680,19 @@ int gan_evaluate(gan_evaluator *ev, gan_mlp *G, gan_eval_result *r, gan_err *err
     r->recall = gan_knn_coverage(ev->ref_feat, ev->ref_norm, ev->nref, ev->gen_feat,
                                  ev->gen_norm, ev->gen_radii2, n, F, ev->scratch, ev->pool);
     return 0;
+}
+
+int gan_evaluate(gan_evaluator *ev, gan_mlp *G, gan_eval_result *r, gan_err *err)
+{
+    return measure(ev, G, NULL, r, err);
+}
+
+int gan_evaluate_set(gan_evaluator *ev, const gan_dataset *set, gan_eval_result *r, gan_err *err)
+{
+    if ((int)set->rows != ev->rows || (int)set->cols != ev->cols ||
+        (int)gan_dataset_image_size(set) != ev->pixels || set->count < (uint32_t)ev->count)
+        return gan_err_set(err, "%u images of %u x %u x %u; the evaluator takes %d of %d x %d "
+                           "x %d", set->count, set->rows, set->cols, set->channels, ev->count,
+                           ev->rows, ev->cols, ev->pixels / (ev->rows * ev->cols));
+    return measure(ev, NULL, set, r, err);
 }

@@ -15,13 +15,17 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: gan-train eval --checkpoint FILE [--data DIR] [--count N] [--cache DIR]\n"
             "                      [--threads N] [--csv]\n"
+            "       gan-train eval --samples FILE [same options]\n"
             "Judges the generator of a checkpoint by numbers: N samples (default %d) against\n"
             "the test split of DIR (default data/mnist) in the features of a classifier\n"
             "trained on DIR's labelled training split (once; cached in DIR of --cache, else\n"
             "$XDG_CACHE_HOME/gan-train or ~/.cache/gan-train): FID (lower is better; the\n"
             "floor of real images against real ones beside it), classes covered, KL of the\n"
             "class histogram from uniform, Inception Score, precision and recall (k-NN\n"
-            "manifolds, k = %d). --csv: a header and one row instead of the text.\n",
+            "manifolds, k = %d). --csv: a header and one row instead of the text.\n"
+            "--samples FILE judges images saved as an IDX file instead (IDX3 grey or IDX4\n"
+            "colour, of the data's shape; raw or gzip): samples of any model, from\n"
+            "gan-train sample --idx or from PyTorch; all of them, or the first --count.\n",
             GAN_EVAL_DEFAULT_COUNT, GAN_EVAL_K);
 }
 
@@ -31,7 +35,8 @@ int gan_eval_cmd_parse(gan_eval_cmd *c, int argc, char **argv, FILE *out, gan_er
         {"checkpoint", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
         {"count", required_argument, NULL, 'n'},      {"cache", required_argument, NULL, 'k'},
         {"threads", required_argument, NULL, 't'},    {"csv", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+        {"samples", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     memset(c, 0, sizeof *c);
     c->data_dir = "data/mnist";
@@ -43,9 +48,13 @@ int gan_eval_cmd_parse(gan_eval_cmd *c, int argc, char **argv, FILE *out, gan_er
         const char *a = optarg;
         switch (o) {
         case 'c': c->checkpoint = a; break;
+        case 's': c->samples = a; break;
         case 'd': c->data_dir = a; c->data_given = 1; break;
         case 'k': c->cache_dir = a; break;
-        case 'n': rc = gan_cli_parse_int("count", a, 10, 1000000, &c->count, err); break;
+        case 'n':
+            rc = gan_cli_parse_int("count", a, 10, 1000000, &c->count, err);
+            c->count_given = 1;
+            break;
         case 't': rc = gan_cli_parse_int("threads", a, 1, 256, &c->threads, err); break;
         case 'v': c->csv = 1; break;
         case 'h': usage(out); return 1;
@@ -57,68 +66,130 @@ int gan_eval_cmd_parse(gan_eval_cmd *c, int argc, char **argv, FILE *out, gan_er
     }
     if (rc == 0 && optind < argc)
         rc = gan_err_set(err, "eval: '%s': unexpected argument", argv[optind]);
-    if (rc == 0 && (!c->checkpoint || !*c->checkpoint))
-        rc = gan_err_set(err, "eval: --checkpoint FILE is required");
+    if (rc == 0 && c->checkpoint && c->samples)
+        rc = gan_err_set(err, "eval: give --checkpoint FILE or --samples FILE, not both");
+    if (rc == 0 && (c->checkpoint ? !*c->checkpoint : c->samples ? !*c->samples : 1))
+        rc = gan_err_set(err, "eval: --checkpoint FILE (or --samples FILE) is required");
     if (rc == 0 && (!*c->data_dir || (c->cache_dir && !*c->cache_dir)))
         rc = gan_err_set(err, "eval: empty folder name");
     return rc;
 }
 
-int gan_eval_cmd_run(const gan_eval_cmd *c, FILE *out, FILE *msg, gan_err *err)
+/* What is judged: a checkpoint's generator, or a set of saved images. */
+typedef struct {
+    gan_mlp G;
+    int have_g;
+    unsigned epoch;
+    gan_dataset set;
+    int rows, cols, channels, z_dim, count;
+} eval_source;
+
+static int open_source(const gan_eval_cmd *c, eval_source *src, gan_err *err)
 {
+    memset(src, 0, sizeof *src);
+    if (c->samples) {
+        if (gan_dataset_load_file(&src->set, c->samples, c->count_given ? (uint32_t)c->count : 0,
+                                  err) != 0)
+            return -1;
+        if (c->count_given && src->set.count < (uint32_t)c->count)
+            return gan_err_set(err, "%s: %u images, fewer than --count %d", c->samples,
+                               src->set.count, c->count);
+        if (src->set.count < 10)
+            return gan_err_set(err, "%s: %u images; an evaluation needs at least 10", c->samples,
+                               src->set.count);
+        src->rows = (int)src->set.rows;
+        src->cols = (int)src->set.cols;
+        src->channels = (int)src->set.channels;
+        src->z_dim = 1;
+        src->count = (int)src->set.count;
+        return 0;
+    }
     gan_ckpt_info in;
     unsigned char *data;
     size_t size;
     if (gan_checkpoint_read(c->checkpoint, &in, &data, &size, err) != 0)
         return -1;
-    int rc = -1;
-    gan_mlp G;
-    gan_pool *pool = NULL;
-    gan_evaluator *ev = NULL;
-    int made_g = gan_checkpoint_generator(&in, data, 500, &G, err);
+    int made = gan_checkpoint_generator(&in, data, 500, &src->G, err);
     free(data);
-    if (made_g != 0)
-        return -1;
-    openblas_set_num_threads(1);
-    if (gan_pool_init(&pool, c->threads ? c->threads : gan_pool_default_threads(), err) != 0)
-        goto done;
-    gan_eval_config ec = {c->data_dir, c->count, c->cache_dir};
-    char why[512];
-    int made = gan_evaluator_make(&ev, &ec, (int)in.rows, (int)in.cols, (int)in.channels,
-                                  (int)in.z_dim, pool, msg,
-                                  why, sizeof why, err);
-    if (made == 1)
-        gan_err_set(err, "%s", why);
     if (made != 0)
-        goto done;
-    gan_eval_result r;
-    if (gan_evaluate(ev, &G, &r, err) != 0)
-        goto done;
+        return -1;
+    src->have_g = 1;
+    src->epoch = in.epoch;
+    src->rows = (int)in.rows;
+    src->cols = (int)in.cols;
+    src->channels = (int)in.channels;
+    src->z_dim = (int)in.z_dim;
+    src->count = c->count;
+    return 0;
+}
+
+static void report(const gan_eval_cmd *c, const eval_source *src, const gan_evaluator *ev,
+                   const gan_eval_result *r, FILE *out)
+{
     int C = gan_evaluator_classes(ev);
-    if (c->csv)
+    char what[4200];
+    if (src->have_g)
+        snprintf(what, sizeof what, "checkpoint: %s (epoch %u)", c->checkpoint, src->epoch);
+    else
+        snprintf(what, sizeof what, "samples:    %s (%u images in the file)", c->samples,
+                 src->set.total);
+    if (c->csv && src->have_g)
         fprintf(out, "checkpoint,epoch,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,"
-                "accuracy\n%s,%u,%d,%.4f,%.4f,%d,%.5f,%.4f,%.4f,%.4f,%.4f\n", c->checkpoint,
-                in.epoch, r.count, r.fid, gan_evaluator_fid_floor(ev), r.classes_covered,
-                r.kl_uniform, r.inception_score, r.precision, r.recall,
-                gan_evaluator_accuracy(ev));
+                "accuracy\n%s,%u,", c->checkpoint, src->epoch);
+    else if (c->csv)
+        fprintf(out, "samples,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,"
+                "accuracy\n%s,", c->samples);
+    if (c->csv)
+        fprintf(out, "%d,%.4f,%.4f,%d,%.5f,%.4f,%.4f,%.4f,%.4f\n", r->count, r->fid,
+                gan_evaluator_fid_floor(ev), r->classes_covered, r->kl_uniform,
+                r->inception_score, r->precision, r->recall, gan_evaluator_accuracy(ev));
     else
         fprintf(out,
-                "checkpoint: %s (epoch %u)\n"
+                "%s\n"
                 "reference:  %s of %s; classifier accuracy %.2f%%\n"
-                "samples:    %d\n"
+                "%s    %d\n"
                 "fid:        %.3f  (floor, %d real images against the reference: %.3f)\n"
                 "classes:    %d of %d with at least %.0f%% of the samples; KL from uniform %.4f\n"
                 "is:         %.3f  (at most %d)\n"
                 "precision:  %.4f\n"
                 "recall:     %.4f\n",
-                c->checkpoint, in.epoch, gan_evaluator_reference(ev), c->data_dir,
-                100.0 * gan_evaluator_accuracy(ev), r.count, r.fid, r.count,
-                gan_evaluator_fid_floor(ev), r.classes_covered, C, 100.0 * GAN_EVAL_MIN_SHARE,
-                r.kl_uniform, r.inception_score, C, r.precision, r.recall);
+                what, gan_evaluator_reference(ev), c->data_dir,
+                100.0 * gan_evaluator_accuracy(ev), src->have_g ? "samples:" : "judged: ",
+                r->count, r->fid, r->count, gan_evaluator_fid_floor(ev), r->classes_covered, C,
+                100.0 * GAN_EVAL_MIN_SHARE, r->kl_uniform, r->inception_score, C, r->precision,
+                r->recall);
+}
+
+int gan_eval_cmd_run(const gan_eval_cmd *c, FILE *out, FILE *msg, gan_err *err)
+{
+    eval_source src;
+    int rc = -1;
+    gan_pool *pool = NULL;
+    gan_evaluator *ev = NULL;
+    if (open_source(c, &src, err) != 0)
+        goto done;
+    openblas_set_num_threads(1);
+    if (gan_pool_init(&pool, c->threads ? c->threads : gan_pool_default_threads(), err) != 0)
+        goto done;
+    gan_eval_config ec = {c->data_dir, src.count, c->cache_dir};
+    char why[512];
+    int made = gan_evaluator_make(&ev, &ec, src.rows, src.cols, src.channels, src.z_dim, pool,
+                                  msg, why, sizeof why, err);
+    if (made == 1)
+        gan_err_set(err, "%s", why);
+    if (made != 0)
+        goto done;
+    gan_eval_result r;
+    if ((src.have_g ? gan_evaluate(ev, &src.G, &r, err)
+                    : gan_evaluate_set(ev, &src.set, &r, err)) != 0)
+        goto done;
+    report(c, &src, ev, &r, out);
     rc = fflush(out) == 0 ? 0 : gan_err_set(err, "standard output: write failed");
 done:
     gan_evaluator_free(ev);
     gan_pool_free(pool);
-    gan_mlp_free(&G);
+    if (src.have_g)
+        gan_mlp_free(&src.G);
+    gan_dataset_free(&src.set);
     return rc;
 }

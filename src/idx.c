@@ -390,6 +390,40 @@ int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32
     return 0;
 }
 
+int gan_dataset_load_file(gan_dataset *ds, const char *path, uint32_t limit, gan_err *err)
+{
+    memset(ds, 0, sizeof *ds);
+    idx_reader r;
+    if (reader_open(&r, path, err) != 0)
+        return -1;
+    unsigned char m[4];
+    long long got = reader_read(&r, m, 4, err);
+    reader_close(&r);
+    if (got < 0)
+        return -1;
+    uint32_t magic = got == 4 ? be32(m) : 0;
+    if (magic != GAN_IDX_MAGIC_IMAGES && magic != GAN_IDX_MAGIC_IMAGES4)
+        return gan_err_set(err, "%s: not an IDX image file (magic 0x%08x; expected 0x%08x grey or "
+                           "0x%08x colour)", path, magic, GAN_IDX_MAGIC_IMAGES,
+                           GAN_IDX_MAGIC_IMAGES4);
+    gan_idx im;
+    if (gan_idx_load(path, magic, &im, err) != 0)
+        return -1;
+    if (magic == GAN_IDX_MAGIC_IMAGES4 && im.dims[3] != 3) {
+        gan_idx_free(&im);
+        return gan_err_set(err, "%s: images of %u channels; a colour IDX file has 3 (R, G, B)",
+                           path, im.dims[3]);
+    }
+    ds->total = ds->count = im.dims[0];
+    ds->rows = im.dims[1];
+    ds->cols = im.dims[2];
+    ds->channels = magic == GAN_IDX_MAGIC_IMAGES4 ? 3 : 1;
+    ds->pixels = im.data;
+    if (limit > 0 && limit < ds->count)
+        ds->count = limit;
+    return 0;
+}
+
 void gan_dataset_free(gan_dataset *ds)
 {
     free(ds->pixels);

@@ -1,13 +1,16 @@
 #!/bin/sh
-# eval.sh BIN SRC: judging a generator by numbers, as a user meets it:
+# eval.sh BIN SRC IMGTOOL: judging a generator by numbers, as a user meets it:
 # evaluation during training (CSV columns, best.gan, --patience), `gan-train
-# eval` (cached classifier, the same numbers twice, the CSV's numbers), a
+# eval` (cached classifier, the same numbers twice, the CSV's numbers),
+# `eval --samples` of saved images (real test digits, a generator's samples,
+# only digits 0-4 as imported PNGs: 5 classes), a
 # folder without test files (held-out reference) and one without labels
 # (training goes on). Release build only (the classifier trains on all 60,000
 # digits, some seconds; never under the sanitizers).
 set -u
 BIN=$1
 SRC=$2
+IMG=$3
 . "$SRC/tests/lib.sh"
 test_begin eval
 export XDG_CACHE_HOME="$T/xdg"
@@ -52,6 +55,34 @@ cmp -s "$T/e1" "$T/e2" || fail "eval twice: $(cat "$T/e1" "$T/e2")"
 for want in "^fid: " "^classes: " "^is: " "^precision: " "^recall: " "floor, 500 real images"; do
     grep -q "$want" "$T/out" || fail "eval output lacks '$want': $(cat "$T/out")"
 done
+
+# eval --samples: saved images judged like a generator's. Real test digits
+# score near the floor with every class; a checkpoint's samples saved with
+# sample --idx give the same kind of report; digits 0-4 alone (PNGs imported
+# by class, the classes 5-9 left out) cover 5 classes and recall drops.
+checks=$((checks + 1))
+"$BIN" eval --samples "$SRC/data/mnist/t10k-images-idx3-ubyte.gz" --data "$SRC/data/mnist" --count 1000 --csv >"$T/s1" 2>"$T/err" ||
+    fail "eval --samples: $(cat "$T/err")"
+[ "$(sed -n 1p "$T/s1")" = "samples,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,accuracy" ] &&
+    [ "$(field 2 2 "$T/s1")" = 1000 ] && [ "$(field 5 2 "$T/s1")" = 10 ] || fail "eval --samples CSV: $(cat "$T/s1")"
+awk -v f="$(field 3 2 "$T/s1")" -v fl="$(field 4 2 "$T/s1")" 'BEGIN { exit !(f < 2 * fl) }' ||
+    fail "real digits are far from the floor: $(cat "$T/s1")"
+"$BIN" sample --checkpoint "$T/run/checkpoint.gan" --count 500 --idx "$T/gen.idx" 2>/dev/null || fail "sample --idx"
+"$BIN" eval --samples "$T/gen.idx" --data "$SRC/data/mnist" >"$T/out" 2>"$T/err" || fail "eval --samples of samples: $(cat "$T/err")"
+grep -q "^samples:    $T/gen.idx (500 images in the file)$" "$T/out" && grep -q "^judged:     500$" "$T/out" &&
+    grep -q "^fid: " "$T/out" || fail "eval --samples text: $(cat "$T/out")"
+mnist_slice 2000 "$T/m2000" labels
+"$IMG" mnist "$T/m2000" 2000 "$T/digits" && rm -r "$T/digits/5" "$T/digits/6" "$T/digits/7" "$T/digits/8" "$T/digits/9" &&
+    "$BIN" import "$T/digits" --out "$T/low" --test-fraction 0 --quiet || fail "digits 0-4 as a set"
+"$BIN" eval --samples "$T/low/train-images-idx3-ubyte.gz" --data "$SRC/data/mnist" --count 500 --csv >"$T/s2" 2>"$T/err" ||
+    fail "eval --samples of digits 0-4: $(cat "$T/err")"
+[ "$(field 5 2 "$T/s2")" = 5 ] || fail "digits 0-4 judged as $(field 5 2 "$T/s2") classes: $(cat "$T/s2")"
+awk -v a="$(field 9 2 "$T/s2")" -v b="$(field 9 2 "$T/s1")" 'BEGIN { exit !(a < b) }' ||
+    fail "recall of digits 0-4 $(field 9 2 "$T/s2") is not below the full set's $(field 9 2 "$T/s1")"
+"$BIN" eval --samples "$T/gen.idx" --data "$SRC/data/mnist" --count 600 >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && grep -q "500 images, fewer than --count 600" "$T/err" || fail "--count over the file: $(cat "$T/err")"
+"$BIN" eval --samples "$T/low/import.txt" --data "$SRC/data/mnist" >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && grep -q "not an IDX image file" "$T/err" || fail "eval --samples of text: $(cat "$T/err")"
 
 # --patience: the run stops at the first evaluation that brings no better FID
 # (exit 0, saying why), or runs through with every FID better than the last
