@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     gan_eval_cmd e;
     if (argc > 1 && gan_eval_cmd_parse(&e, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
-        (!e.checkpoint || !*e.checkpoint || e.count < 10 || !e.data_dir || e.threads < 0))
+        (!e.checkpoint == !e.samples || (e.checkpoint && !*e.checkpoint) ||
+         (e.samples && !*e.samples) || e.count < 10 || !e.data_dir || e.threads < 0))
         abort();
     gan_sample_config s;
     /* a sample run has exactly one source of weights: a checkpoint or a G.safetensors */
