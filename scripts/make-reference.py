@@ -19,8 +19,10 @@ levels), for `gan-train sample --weights ... --z ...` in tests/cli.sh.
 
 With --conv FILE it writes only the convolution fixture (tests/fixtures/conv.txt)
 for test_conv: F.conv2d (stride, zero padding) and F.max_pool2d(x, 2) on
-seeded inputs, with the gradients of sum(out * r), every tensor as gan-train
-holds it (NHWC images, weights (OC, KH, KW, C)) and written in full.
+seeded inputs, with the gradients of sum(out * r), and a small network of the
+classifier's shape (gan_cnn.h) with its cross-entropy and every parameter's
+gradient, for test_cnn; every tensor as gan-train holds it (NHWC images,
+weights (OC, KH, KW, C)) and written in full.
 
 Needs Debian's python3-torch (apt-get install python3-torch); it installs
 nothing itself and is never needed to build or test gan-train:
@@ -348,6 +350,34 @@ def conv_fixture(path):
         (out * r).sum().backward()
         for key, t in (("x", x), ("r", r), ("out", out), ("dx", x.grad)):
             put(key, t)
+    # the classifier's network (gan_cnn.h) at a small size: conv 3x3 -> ReLU ->
+    # pool -> conv 3x3 -> ReLU -> pool -> linear -> ReLU -> linear, softmax
+    # cross-entropy; its parameters in gan-train's order and layouts (a
+    # linear weight after the flatten takes HWC columns: torch's are CHW)
+    b, h, w, c, classes, c1, c2, k, fc = 3, 8, 8, 2, 3, 3, 4, 3, 5
+    lines.append("cnn %d %d %d %d %d %d %d %d %d" % (b, h, w, c, classes, c1, c2, k, fc))
+    h2, w2 = h // 4, w // 4
+    x = uniform(b, h, w, c)
+    y = torch.tensor(rng.integers(0, classes, size=b))
+    ps = [uniform(c1, k, k, c) * 0.5, uniform(c1) * 0.5, uniform(c2, k, k, c1) * 0.5,
+          uniform(c2) * 0.5, uniform(fc, h2, w2, c2) * 0.5, uniform(fc) * 0.5,
+          uniform(classes, fc) * 0.5, uniform(classes) * 0.5]
+    for p in ps:
+        p.requires_grad_()
+    t = F.relu(F.conv2d(x.permute(0, 3, 1, 2), ps[0].permute(0, 3, 1, 2), ps[1], padding=k // 2))
+    t = F.max_pool2d(t, 2)
+    t = F.relu(F.conv2d(t, ps[2].permute(0, 3, 1, 2), ps[3], padding=k // 2))
+    t = F.max_pool2d(t, 2).flatten(1)
+    t = F.relu(F.linear(t, ps[4].permute(0, 3, 1, 2).reshape(fc, -1), ps[5]))
+    logits = F.linear(t, ps[6], ps[7])
+    loss = F.cross_entropy(logits, y)
+    loss.backward()
+    put("x", x)
+    lines.append("y " + " ".join(str(int(v)) for v in y))
+    put("params", torch.cat([p.detach().reshape(-1) for p in ps]))
+    put("logits", logits)
+    lines.append("loss %.9g" % loss.item())
+    put("grads", torch.cat([p.grad.reshape(-1) for p in ps]))
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(lines) + "\n")

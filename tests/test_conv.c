@@ -197,34 +197,6 @@ static void test_shapes(void)
 
 /* ---- the PyTorch fixture (scripts/make-reference.py --conv) ---- */
 
-/* Reads "KEY v v v ..." into a malloc'd array (*n values); NULL at EOF. */
-static char *read_key(FILE *f, char *key, size_t klen, float **v, size_t *n)
-{
-    static char line[1 << 20];
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        char *p = line, *end;
-        size_t k = strcspn(p, " \n");
-        snprintf(key, klen, "%.*s", (int)k, p);
-        p += k;
-        size_t cap = 64;
-        *v = malloc(sizeof(float) * cap);
-        *n = 0;
-        for (;;) {
-            double d = strtod(p, &end);
-            if (end == p)
-                break;
-            if (*n == cap)
-                *v = realloc(*v, sizeof(float) * (cap *= 2));
-            (*v)[(*n)++] = (float)d;
-            p = end;
-        }
-        return key;
-    }
-    return NULL;
-}
-
 /* Looks up `name` among the arrays read. */
 typedef struct {
     char key[32];
@@ -309,8 +281,11 @@ static int test_fixture(const char *path)
     float *v;
     size_t cnt;
     for (;;) {
-        char *k = read_key(f, key, sizeof key, &v, &cnt);
-        if (!k || strcmp(key, "conv") == 0 || strcmp(key, "pool") == 0) {
+        char *k = test_read_floats(f, key, sizeof key, &v, &cnt);
+        int end = k && strcmp(key, "cnn") == 0; /* test_cnn's part of the file */
+        if (end)
+            free(v);
+        if (!k || end || strcmp(key, "conv") == 0 || strcmp(key, "pool") == 0) {
             if (n > 0) {
                 fixture_case(e, n);
                 cases++;
@@ -319,7 +294,7 @@ static int test_fixture(const char *path)
                 free(e[i].v);
             n = 0;
         }
-        if (!k)
+        if (!k || end)
             break;
         if (n < 16) {
             snprintf(e[n].key, sizeof e[n].key, "%s", key);

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int test_failures = 0;
 static int test_checks = 0;
@@ -70,6 +71,36 @@ static inline const char *test_path(const char *dir, const char *name)
     k = (k + 1) % 4;
     snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
     return p[k];
+}
+
+/* Reads the next line "KEY v v v ..." of a fixture (lines starting with '#'
+ * and blank ones skipped): KEY into key, the numbers into a malloc'd array
+ * (*n values); NULL at the end of the file. */
+static inline char *test_read_floats(FILE *f, char *key, size_t klen, float **v, size_t *n)
+{
+    static char line[1 << 20];
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char *p = line, *end;
+        size_t k = strcspn(p, " \n");
+        snprintf(key, klen, "%.*s", (int)k, p);
+        p += k;
+        size_t cap = 64;
+        *v = malloc(sizeof(float) * cap);
+        *n = 0;
+        for (;;) {
+            double d = strtod(p, &end);
+            if (end == p)
+                break;
+            if (*n == cap)
+                *v = realloc(*v, sizeof(float) * (cap *= 2));
+            (*v)[(*n)++] = (float)d;
+            p = end;
+        }
+        return key;
+    }
+    return NULL;
 }
 
 #define TEST_MAIN_END()                                                          \
