@@ -49,6 +49,11 @@ void gan_idx_free(gan_idx *idx);
 int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *dims,
                   const uint8_t *data, gan_err *err);
 
+/** Writes n images (rows, cols, channels) as IDX3 (grey: channels 1) or IDX4
+ *  (colour), through gan_idx_write. */
+int gan_idx_write_images(const char *path, uint32_t n, uint32_t rows, uint32_t cols,
+                         uint32_t channels, const uint8_t *data, gan_err *err);
+
 /** Writes an IDX file of uint8 (type 0x08; ndims 1 to 4 sizes), gzip-compressed
  *  with no time stamp in its header (the same data, the same bytes), flushed
  *  to the disk: the data are n bytes of `data`, or, where data is NULL, the

@@ -38,9 +38,7 @@ static int save(const char *dir, const char *name, const uint8_t *px, size_t n,
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s.idx", dir, name);
-    uint32_t dims[4] = {(uint32_t)n, ds->rows, ds->cols, ds->channels};
-    return gan_idx_write(path, ds->channels == 1 ? GAN_IDX_MAGIC_IMAGES : GAN_IDX_MAGIC_IMAGES4,
-                         ds->channels == 1 ? 3 : 4, dims, px, err);
+    return gan_idx_write_images(path, (uint32_t)n, ds->rows, ds->cols, ds->channels, px, err);
 }
 
 int main(int argc, char **argv)

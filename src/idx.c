@@ -224,26 +224,38 @@ void gan_idx_free(gan_idx *idx)
     idx->size = 0;
 }
 
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* An IDX header into hdr (4 + 4 ndims bytes, ndims <= 4): the magic, then
+ * the sizes, big-endian; returns its length. */
+static size_t put_header(unsigned char *hdr, uint32_t magic, int ndims, const uint32_t *dims)
+{
+    put_be32(hdr, magic);
+    for (int d = 0; d < ndims; d++)
+        put_be32(hdr + 4 + 4 * d, dims[d]);
+    return 4 + 4 * (size_t)ndims;
+}
+
 int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *dims,
                   const uint8_t *data, gan_err *err)
 {
+    if (ndims < 1 || ndims > 4)
+        return gan_err_set(err, "%s: an IDX file of %d dimensions", path, ndims);
     unsigned char hdr[4 + 4 * 4];
     size_t size = 1;
-    hdr[0] = (unsigned char)(magic >> 24);
-    hdr[1] = (unsigned char)(magic >> 16);
-    hdr[2] = (unsigned char)(magic >> 8);
-    hdr[3] = (unsigned char)magic;
-    for (int d = 0; d < ndims; d++) {
-        hdr[4 + 4 * d] = (unsigned char)(dims[d] >> 24);
-        hdr[5 + 4 * d] = (unsigned char)(dims[d] >> 16);
-        hdr[6 + 4 * d] = (unsigned char)(dims[d] >> 8);
-        hdr[7 + 4 * d] = (unsigned char)dims[d];
+    for (int d = 0; d < ndims; d++)
         size *= dims[d];
-    }
+    size_t hlen = put_header(hdr, magic, ndims, dims);
     gan_atomic a;
     if (gan_atomic_open(&a, path, err) != 0)
         return -1;
-    if (gan_write_all(a.f, hdr, 4 + 4 * (size_t)ndims, path, err) != 0 ||
+    if (gan_write_all(a.f, hdr, hlen, path, err) != 0 ||
         gan_write_all(a.f, data, size, path, err) != 0) {
         gan_atomic_abort(&a);
         return -1;
@@ -251,12 +263,12 @@ int gan_idx_write(const char *path, uint32_t magic, int ndims, const uint32_t *d
     return gan_atomic_commit(&a, err);
 }
 
-static void put_be32(unsigned char *p, uint32_t v)
+int gan_idx_write_images(const char *path, uint32_t n, uint32_t rows, uint32_t cols,
+                         uint32_t channels, const uint8_t *data, gan_err *err)
 {
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
+    uint32_t dims[4] = {n, rows, cols, channels};
+    return channels == 1 ? gan_idx_write(path, GAN_IDX_MAGIC_IMAGES, 3, dims, data, err)
+                         : gan_idx_write(path, GAN_IDX_MAGIC_IMAGES4, 4, dims, data, err);
 }
 
 int gan_idx_write_gz(const char *path, int ndims, const uint32_t *dims, const uint8_t *data,
@@ -275,10 +287,9 @@ int gan_idx_write_gz(const char *path, int ndims, const uint32_t *dims, const ui
         close(fd);
         return gan_err_set(err, "%s: cannot start gzip", path);
     }
-    unsigned char head[4 + 4 * 4] = {0, 0, 0x08, (unsigned char)ndims};
-    for (int i = 0; i < ndims; i++)
-        put_be32(head + 4 + 4 * i, dims[i]);
-    int ok = gzwrite(gz, head, (unsigned)(4 + 4 * ndims)) == 4 + 4 * ndims;
+    unsigned char head[4 + 4 * 4];
+    unsigned hlen = (unsigned)put_header(head, 0x0800u | (uint32_t)ndims, ndims, dims);
+    int ok = gzwrite(gz, head, hlen) == (int)hlen;
     if (ok && data) {
         for (size_t off = 0; ok && off < n; off += 1u << 20) {
             unsigned k = (unsigned)(n - off < (1u << 20) ? n - off : (1u << 20));
@@ -312,15 +323,60 @@ static void find_file(char *buf, size_t len, const char *dir, const char *name)
     snprintf(buf, len, "%s/%s", dir, name);
 }
 
+/* The images of a split: DIR/SPLIT-images-idx3-ubyte[.gz] (grey) or, where
+ * there is none, -idx4-ubyte[.gz] (colour), into path with its magic; 0 when
+ * neither exists (path then names the grey raw file, for the message). */
+static int find_images(const char *dir, const char *split, char *path, size_t len,
+                       uint32_t *magic)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s-images-idx4-ubyte", split);
+    find_file(path, len, dir, name);
+    *magic = GAN_IDX_MAGIC_IMAGES4;
+    int colour = access(path, F_OK) == 0;
+    snprintf(name, sizeof name, "%s-images-idx3-ubyte", split);
+    char grey[4096];
+    find_file(grey, sizeof grey, dir, name);
+    if (access(grey, F_OK) == 0 || !colour) {
+        snprintf(path, len, "%s", grey);
+        *magic = GAN_IDX_MAGIC_IMAGES;
+        return access(grey, F_OK) == 0;
+    }
+    return 1;
+}
+
 int gan_dataset_exists(const char *dir, const char *split)
 {
-    static const char *const kinds[4] = {"idx3-ubyte.gz", "idx3-ubyte", "idx4-ubyte.gz",
-                                         "idx4-ubyte"};
-    char p[4200];
-    for (int k = 0; k < 4; k++) {
-        snprintf(p, sizeof p, "%s/%s-images-%s", dir, split, kinds[k]);
-        if (access(p, F_OK) == 0)
-            return 1;
+    char path[4096];
+    uint32_t magic;
+    return find_images(dir, split, path, sizeof path, &magic);
+}
+
+/* The images of an IDX file of that magic into ds (no labels): a colour file
+ * must have 3 channels; with limit > 0 only the first `limit` are kept. */
+static int load_images(gan_dataset *ds, const char *path, uint32_t magic, uint32_t limit,
+                       gan_err *err)
+{
+    gan_idx im;
+    if (gan_idx_load(path, magic, &im, err) != 0)
+        return -1;
+    if (magic == GAN_IDX_MAGIC_IMAGES4 && im.dims[3] != 3) {
+        gan_idx_free(&im);
+        return gan_err_set(err, "%s: images of %u channels; a colour IDX file has 3 (R, G, B)",
+                           path, im.dims[3]);
+    }
+    ds->total = ds->count = im.dims[0];
+    ds->rows = im.dims[1];
+    ds->cols = im.dims[2];
+    ds->channels = magic == GAN_IDX_MAGIC_IMAGES4 ? 3 : 1;
+    ds->pixels = im.data;
+    if (limit > 0 && limit < ds->count) {
+        /* keep the first `limit` images; shrinking never fails in practice,
+         * and the larger block is still valid if it does */
+        ds->count = limit;
+        uint8_t *px = realloc(ds->pixels, (size_t)limit * gan_dataset_image_size(ds));
+        if (px)
+            ds->pixels = px;
     }
     return 0;
 }
@@ -335,58 +391,29 @@ int gan_dataset_load(gan_dataset *ds, const char *dir, const char *split, uint32
     if (!S_ISDIR(st.st_mode))
         return gan_err_set(err, "%s: not a folder (--data wants a folder of IDX files)", dir);
     char ipath[4096], lpath[4096], name[64];
-    snprintf(name, sizeof name, "%s-images-idx3-ubyte", split);
-    find_file(ipath, sizeof ipath, dir, name);
-    uint32_t magic = GAN_IDX_MAGIC_IMAGES;
-    if (access(ipath, F_OK) != 0) { /* no grey images: colour ones? */
-        char cpath[4096];
-        snprintf(name, sizeof name, "%s-images-idx4-ubyte", split);
-        find_file(cpath, sizeof cpath, dir, name);
-        if (access(cpath, F_OK) == 0) {
-            snprintf(ipath, sizeof ipath, "%s", cpath);
-            magic = GAN_IDX_MAGIC_IMAGES4;
-        }
-    }
+    uint32_t magic;
+    find_images(dir, split, ipath, sizeof ipath, &magic);
     snprintf(name, sizeof name, "%s-labels-idx1-ubyte", split);
     find_file(lpath, sizeof lpath, dir, name);
-
-    gan_idx im, lb;
-    memset(&lb, 0, sizeof lb);
-    if (gan_idx_load(ipath, magic, &im, err) != 0)
+    if (load_images(ds, ipath, magic, limit, err) != 0)
         return -1;
-    if (magic == GAN_IDX_MAGIC_IMAGES4 && im.dims[3] != 3) {
-        gan_err_set(err, "%s: images of %u channels; a colour IDX file has 3 (R, G, B)", ipath,
-                    im.dims[3]);
-        gan_idx_free(&im);
-        return -1;
-    }
+    gan_idx lb;
     int no_labels = (flags & GAN_DATA_LABELS_OPTIONAL) && access(lpath, F_OK) != 0 &&
                     errno == ENOENT;
-    if (!no_labels && gan_idx_load(lpath, GAN_IDX_MAGIC_LABELS, &lb, err) != 0) {
-        gan_idx_free(&im);
+    if (no_labels)
+        return 0;
+    if (gan_idx_load(lpath, GAN_IDX_MAGIC_LABELS, &lb, err) != 0) {
+        gan_dataset_free(ds);
         return -1;
     }
-    if (!no_labels && im.dims[0] != lb.dims[0]) {
-        gan_err_set(err, "%s: %u images in %s but %u labels in %s", dir, im.dims[0], ipath,
+    if (ds->total != lb.dims[0]) {
+        gan_err_set(err, "%s: %u images in %s but %u labels in %s", dir, ds->total, ipath,
                     lb.dims[0], lpath);
-        gan_idx_free(&im);
         gan_idx_free(&lb);
+        gan_dataset_free(ds);
         return -1;
     }
-    ds->total = ds->count = im.dims[0];
-    ds->rows = im.dims[1];
-    ds->cols = im.dims[2];
-    ds->channels = magic == GAN_IDX_MAGIC_IMAGES4 ? 3 : 1;
-    ds->pixels = im.data;
     ds->labels = lb.data;
-    if (limit > 0 && limit < ds->count) {
-        /* keep the first `limit` images; shrinking never fails in practice,
-         * and the larger block is still valid if it does */
-        ds->count = limit;
-        uint8_t *px = realloc(ds->pixels, (size_t)limit * gan_dataset_image_size(ds));
-        if (px)
-            ds->pixels = px;
-    }
     return 0;
 }
 
@@ -406,22 +433,7 @@ int gan_dataset_load_file(gan_dataset *ds, const char *path, uint32_t limit, gan
         return gan_err_set(err, "%s: not an IDX image file (magic 0x%08x; expected 0x%08x grey or "
                            "0x%08x colour)", path, magic, GAN_IDX_MAGIC_IMAGES,
                            GAN_IDX_MAGIC_IMAGES4);
-    gan_idx im;
-    if (gan_idx_load(path, magic, &im, err) != 0)
-        return -1;
-    if (magic == GAN_IDX_MAGIC_IMAGES4 && im.dims[3] != 3) {
-        gan_idx_free(&im);
-        return gan_err_set(err, "%s: images of %u channels; a colour IDX file has 3 (R, G, B)",
-                           path, im.dims[3]);
-    }
-    ds->total = ds->count = im.dims[0];
-    ds->rows = im.dims[1];
-    ds->cols = im.dims[2];
-    ds->channels = magic == GAN_IDX_MAGIC_IMAGES4 ? 3 : 1;
-    ds->pixels = im.data;
-    if (limit > 0 && limit < ds->count)
-        ds->count = limit;
-    return 0;
+    return load_images(ds, path, magic, limit, err);
 }
 
 void gan_dataset_free(gan_dataset *ds)
@@ -506,19 +518,16 @@ int gan_idx_load_f32(const char *path, uint32_t *n, uint32_t *d, float **out, ga
 int gan_idx_write_f32(const char *path, uint32_t n, uint32_t d, const float *v, gan_err *err)
 {
     unsigned char hdr[12];
-    uint32_t h[3] = {GAN_IDX_MAGIC_F32_2D, n, d};
-    for (int k = 0; k < 3; k++)
-        for (int b = 0; b < 4; b++)
-            hdr[4 * k + b] = (unsigned char)(h[k] >> (24 - 8 * b));
+    put_header(hdr, GAN_IDX_MAGIC_F32_2D, 2, (const uint32_t[2]){n, d});
     gan_atomic a;
     if (gan_atomic_open(&a, path, err) != 0)
         return -1;
     int rc = gan_write_all(a.f, hdr, sizeof hdr, path, err);
     for (size_t i = 0; rc == 0 && i < (size_t)n * d; i++) {
         uint32_t u;
+        unsigned char b[4];
         memcpy(&u, &v[i], 4);
-        unsigned char b[4] = {(unsigned char)(u >> 24), (unsigned char)(u >> 16),
-                              (unsigned char)(u >> 8), (unsigned char)u};
+        put_be32(b, u);
         rc = gan_write_all(a.f, b, 4, path, err);
     }
     if (rc != 0) {

@@ -217,16 +217,14 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
         }
         gan_to_pixels(u8, x, (size_t)n * P); /* as the grids draw them */
         /* the training data's shape: idx3 for grey, idx4 (N x H x W x 3) for colour */
-        uint32_t dims[4] = {(uint32_t)n, (uint32_t)rows, (uint32_t)cols, (uint32_t)ch};
-        int nd = ch == 1 ? 3 : 4;
-        int w_rc = gan_idx_write(s->idx_path, ch == 1 ? GAN_IDX_MAGIC_IMAGES : GAN_IDX_MAGIC_IMAGES4,
-                                 nd, dims, u8, err);
+        int w_rc = gan_idx_write_images(s->idx_path, (uint32_t)n, (uint32_t)rows, (uint32_t)cols,
+                                        (uint32_t)ch, u8, err);
         free(u8);
         if (w_rc != 0)
             goto done;
         if (msg)
             fprintf(msg, "wrote %s (%d images of %d x %d%s, IDX%d uint8)\n", s->idx_path, n, rows,
-                    cols, ch == 1 ? "" : " x 3", nd);
+                    cols, ch == 1 ? "" : " x 3", ch == 1 ? 3 : 4);
     }
     rc = 0;
 done:
