@@ -83,35 +83,48 @@ void gan_cnn_reset(gan_cnn *n, gan_rng *rng)
     n->adam_t = 0;
 }
 
+/* The hidden layers' bias and ReLU in one sweep over rows of OC columns (the
+ * library's fused pass, as the MLP's), and its backward with the bias's
+ * gradient. */
+static void bias_relu(float *x, const float *bias, int rows, int OC)
+{
+    gan_bias_act_forward(x, bias, rows, OC, 0, OC, GAN_ACT_LEAKY, 0.0f);
+}
+
+static void relu_bias_backward(float *d, float *dbias, const float *y, int rows, int OC)
+{
+    gan_act_bias_backward(d, dbias, y, rows, OC, 0, OC, GAN_ACT_LEAKY, 0.0f);
+}
+
 void gan_cnn_forward(gan_cnn *n, const float *x, int B)
 {
-    size_t na1 = (size_t)B * n->H * n->W * n->c1, na2 = (size_t)B * n->h1 * n->w1 * n->c2;
-    gan_conv2d_forward(n->a1, n->col, x, n->p.w1, n->p.b1, &n->s1, B);
-    gan_leaky_forward(n->a1, n->a1, na1, 0.0f);
+    int m1 = B * n->H * n->W, m2 = B * n->h1 * n->w1;
+    gan_conv2d_forward(n->a1, n->col, x, n->p.w1, NULL, &n->s1, B);
+    bias_relu(n->a1, n->p.b1, m1, n->c1);
     gan_maxpool2_forward(n->q1, n->arg1, n->a1, B, n->H, n->W, n->c1);
-    gan_conv2d_forward(n->a2, n->col, n->q1, n->p.w2, n->p.b2, &n->s2, B);
-    gan_leaky_forward(n->a2, n->a2, na2, 0.0f);
+    gan_conv2d_forward(n->a2, n->col, n->q1, n->p.w2, NULL, &n->s2, B);
+    bias_relu(n->a2, n->p.b2, m2, n->c2);
     gan_maxpool2_forward(n->q2, n->arg2, n->a2, B, n->h1, n->w1, n->c2);
-    gan_linear_forward(n->feat, n->q2, n->p.w3, n->p.b3, B, n->flat, n->fc);
-    gan_leaky_forward(n->feat, n->feat, (size_t)B * n->fc, 0.0f);
+    gan_linear_forward(n->feat, n->q2, n->p.w3, NULL, B, n->flat, n->fc);
+    bias_relu(n->feat, n->p.b3, B, n->fc);
     gan_linear_forward(n->logits, n->feat, n->p.w4, n->p.b4, B, n->fc, n->classes);
 }
 
 void gan_cnn_backward(gan_cnn *n, const float *x, const float *dlogits, int B)
 {
-    size_t na1 = (size_t)B * n->H * n->W * n->c1, na2 = (size_t)B * n->h1 * n->w1 * n->c2;
+    int m1 = B * n->H * n->W, m2 = B * n->h1 * n->w1;
     gan_linear_backward(n->d_feat, n->g.w4, n->g.b4, dlogits, n->feat, n->p.w4, B, n->fc,
                         n->classes);
-    gan_leaky_backward(n->d_feat, n->d_feat, n->feat, (size_t)B * n->fc, 0.0f);
-    gan_linear_backward(n->d_q2, n->g.w3, n->g.b3, n->d_feat, n->q2, n->p.w3, B, n->flat, n->fc);
+    relu_bias_backward(n->d_feat, n->g.b3, n->feat, B, n->fc);
+    gan_linear_backward(n->d_q2, n->g.w3, NULL, n->d_feat, n->q2, n->p.w3, B, n->flat, n->fc);
     gan_maxpool2_backward(n->d_a2, n->d_q2, n->arg2, B, n->h1, n->w1, n->c2);
-    gan_leaky_backward(n->d_a2, n->d_a2, n->a2, na2, 0.0f);
+    relu_bias_backward(n->d_a2, n->g.b2, n->a2, m2, n->c2);
     gan_im2col(n->col, n->q1, &n->s2, B); /* the workspace held the second patches; again */
-    gan_conv2d_backward(n->d_q1, n->g.w2, n->g.b2, n->col, n->d_a2, n->p.w2, &n->s2, B);
+    gan_conv2d_backward(n->d_q1, n->g.w2, NULL, n->col, n->d_a2, n->p.w2, &n->s2, B);
     gan_maxpool2_backward(n->d_a1, n->d_q1, n->arg1, B, n->H, n->W, n->c1);
-    gan_leaky_backward(n->d_a1, n->d_a1, n->a1, na1, 0.0f);
+    relu_bias_backward(n->d_a1, n->g.b1, n->a1, m1, n->c1);
     gan_im2col(n->col, x, &n->s1, B);
-    gan_conv2d_backward(NULL, n->g.w1, n->g.b1, n->col, n->d_a1, n->p.w1, &n->s1, B);
+    gan_conv2d_backward(NULL, n->g.w1, NULL, n->col, n->d_a1, n->p.w1, &n->s1, B);
 }
 
 void gan_cnn_adam(gan_cnn *n, const gan_adam_cfg *cfg)
