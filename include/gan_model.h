@@ -92,4 +92,10 @@ double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part
  *  thread updates a fixed slice of the block. */
 void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg, const gan_team *team);
 
+/** The name of tensor k (0 to 5: W1, b1, W2, b2, W3, b3) in the seed's
+ *  state_dict, where the MLP is the nn.Sequential `main`: main.0.weight,
+ *  main.0.bias, main.2.weight, ..., main.4.bias (safetensors files use them,
+ *  and messages about a checkpoint's tensors). */
+const char *gan_mlp_tensor_name(int k);
+
 #endif

@@ -233,8 +233,6 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
 static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const char *path,
                         gan_err *err)
 {
-    static const char *const names[6] = {"main.0.weight", "main.0.bias", "main.2.weight",
-                                         "main.2.bias", "main.4.weight", "main.4.bias"};
     static const char *const parts[3] = {"", " (Adam m)", " (Adam v)"};
     const unsigned char *p = buf + in->header;
     for (size_t i = 0; i < (size_t)in->nfixed * in->z_dim; i++, p += 4)
@@ -254,7 +252,7 @@ static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const
                     if (!isfinite(v) || (part == 2 && v < 0.0f))
                         return gan_err_set(err, "%s: %s's %s%s holds a value that is %s at "
                                            "index %llu; refusing these weights", path,
-                                           net ? "D" : "G", names[k], parts[part],
+                                           net ? "D" : "G", gan_mlp_tensor_name(k), parts[part],
                                            isfinite(v) ? "negative" : "not finite (NaN or Inf)",
                                            (unsigned long long)i);
                 }

@@ -155,7 +155,8 @@ int gan_read_file(const char *path, size_t max, unsigned char **buf, size_t *n, 
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            snprintf(why, why_len, "%s", r < 0 ? strerror(errno) : "shorter than its size (changed while read)");
+            snprintf(why, why_len, "%s",
+                     r < 0 ? strerror(errno) : "shorter than its size (changed while read)");
             free(b);
             close(fd);
             return 1;

@@ -221,3 +221,11 @@ double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part
         total += part_sums[p];
     return total;
 }
+
+const char *gan_mlp_tensor_name(int k)
+{
+    static const char *const names[6] = {"main.0.weight", "main.0.bias", "main.2.weight",
+                                         "main.2.bias",   "main.4.weight", "main.4.bias"};
+    assert(k >= 0 && k < 6);
+    return names[k];
+}

@@ -12,9 +12,6 @@
 
 #include "gan_file.h"
 
-static const char *const NAMES[6] = {"main.0.weight", "main.0.bias", "main.2.weight",
-                                     "main.2.bias",   "main.4.weight", "main.4.bias"};
-
 /* The shape tensor k must have in a model of dims d: weights (out, in), biases (out). */
 static void shape_of(int k, const int *d, int *rank, long *s)
 {
@@ -105,7 +102,7 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
             continue;
         }
         int k = 0;
-        while (k < 6 && strcmp(name, NAMES[k]) != 0)
+        while (k < 6 && strcmp(name, gan_mlp_tensor_name(k)) != 0)
             k++;
         if (k == 6) {
             rc = gan_err_set(err, "%s: unexpected tensor '%.60s' (a 3-layer MLP has main.0, main.2 "
@@ -172,7 +169,7 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
     }
     for (int k = 0; k < 6 && rc == 0; k++)
         if (!seen[k])
-            rc = gan_err_set(err, "%s: tensor %s is missing", path, NAMES[k]);
+            rc = gan_err_set(err, "%s: tensor %s is missing", path, gan_mlp_tensor_name(k));
     /* the shapes chain: IN -> H1 -> H2 -> OUT */
     if (rc == 0) {
         f->dims[0] = (int)shape[0][1];
@@ -188,7 +185,7 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
                 fmt_shape(a, sizeof a, rank[k], shape[k]);
                 fmt_shape(b, sizeof b, wr, ws);
                 rc = gan_err_set(err, "%s: tensor %s has shape %s, the other layers make it %s",
-                                 path, NAMES[k], a, b);
+                                 path, gan_mlp_tensor_name(k), a, b);
             }
         }
     }
@@ -205,10 +202,11 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
         for (int i = 0; i < 6 && rc == 0; i++) {
             const long long *o = off[order[i]];
             if (o[0] < at)
-                rc = gan_err_set(err, "%s: tensor %s overlaps another", path, NAMES[order[i]]);
+                rc = gan_err_set(err, "%s: tensor %s overlaps another", path,
+                                 gan_mlp_tensor_name(order[i]));
             else if (o[0] > at)
                 rc = gan_err_set(err, "%s: a gap of %lld bytes before tensor %s", path, o[0] - at,
-                                 NAMES[order[i]]);
+                                 gan_mlp_tensor_name(order[i]));
             at = o[1];
         }
         if (rc == 0 && (uint64_t)at != data_size)
@@ -224,7 +222,8 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
         for (long long i = 0; i < n && rc == 0; i++)
             if (!isfinite(gan_getf32(f->data[k] + 4 * i)))
                 rc = gan_err_set(err, "%s: tensor %s holds a value that is not finite (NaN or "
-                                 "Inf) at index %lld; refusing these weights", path, NAMES[k], i);
+                                 "Inf) at index %lld; refusing these weights", path,
+                                 gan_mlp_tensor_name(k), i);
     }
     cJSON_Delete(root);
     return rc;
@@ -294,7 +293,7 @@ int gan_st_to_mlp(const gan_st_file *f, gan_mlp *m, const char *path, gan_err *e
             fmt_shape(a, sizeof a, r, s);
             fmt_shape(b, sizeof b, wr, ws);
             return gan_err_set(err, "%s: tensor %s has shape %s, this model needs %s", path,
-                               NAMES[k], a, b);
+                               gan_mlp_tensor_name(k), a, b);
         }
     }
     for (int k = 0; k < 6; k++) {
@@ -328,7 +327,7 @@ int gan_st_write(const char *path, const gan_mlp *m, const char *const *meta, in
         long long n = r == 2 ? (long long)s[0] * s[1] : s[0];
         double offs[2] = {(double)at, (double)(at + 4 * n)};
         cJSON *t = cJSON_CreateObject();
-        cJSON_AddItemToObject(root, NAMES[k], t);
+        cJSON_AddItemToObject(root, gan_mlp_tensor_name(k), t);
         cJSON_AddStringToObject(t, "dtype", "F32");
         cJSON_AddItemToObject(t, "shape", cJSON_CreateDoubleArray(shape, r));
         cJSON_AddItemToObject(t, "data_offsets", cJSON_CreateDoubleArray(offs, 2));
