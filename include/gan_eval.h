@@ -103,12 +103,17 @@ int gan_fid(const double *mu1, const double *cov1, const double *mu2, const doub
  *  uniform; counts (C) is scratch. */
 void gan_class_measures(const float *probs, int n, int C, double min_share, int *counts,
                         double *is, int *covered, double *kl_uniform);
+/* rows per distance block of the k-NN */
+#define GAN_EVAL_KNN_BLOCK 128
+
 /** radii2 (n): the squared distance from each row of x (n, d) to its k-th
- *  nearest other row. scratch: 256 * n floats a thread of the pool; norms (n). */
+ *  nearest other row. scratch: GAN_EVAL_KNN_BLOCK * n floats a thread of the
+ *  pool; norms (n). */
 void gan_knn_radii(const float *x, int n, int d, int k, float *radii2, float *norms,
                    float *scratch, gan_pool *pool);
 /** The share of rows of q (nq, d) within radii2[j] of some row j of r (nr,
- *  d). qnorms (nq) and rnorms (nr) are |row|^2; scratch as above (256 * nr). */
+ *  d). qnorms (nq) and rnorms (nr) are |row|^2; scratch as above
+ *  (GAN_EVAL_KNN_BLOCK * nr). */
 double gan_knn_coverage(const float *q, const float *qnorms, int nq, const float *r,
                         const float *rnorms, const float *radii2, int nr, int d, float *scratch,
                         gan_pool *pool);

@@ -138,7 +138,7 @@ int gan_read_file(const char *path, size_t max, unsigned char **buf, size_t *n, 
         return 1;
     }
     if ((uint64_t)st.st_size > max) {
-        snprintf(why, why_len, "%lld bytes, over the limit of %zu for one image file",
+        snprintf(why, why_len, "%lld bytes, over the limit of %zu",
                  (long long)st.st_size, max);
         close(fd);
         return 1;
