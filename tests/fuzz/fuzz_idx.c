@@ -1,5 +1,6 @@
 /* fuzz_idx.c: the IDX reader (raw and gzip) on any bytes, as grey images,
- * colour images and labels: it must return an error or a consistent result, never crash. */
+ * colour images and labels, and as an image file of either kind (eval
+ * --samples): it must return an error or a consistent result, never crash. */
 #include "fuzz_common.h" /* first: it sets _GNU_SOURCE */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (!err.msg[0]) {
             abort(); /* an error must say what is wrong */
         }
+    }
+    /* one image file alone, grey or colour by its magic (eval --samples) */
+    gan_dataset ds;
+    gan_err err = {""};
+    if (gan_dataset_load_file(&ds, path, 0, &err) == 0) {
+        if (!ds.pixels || ds.count == 0 || (ds.channels != 1 && ds.channels != 3) || ds.labels)
+            abort();
+        volatile uint8_t sink = ds.pixels[(size_t)ds.count * gan_dataset_image_size(&ds) - 1];
+        (void)sink;
+        gan_dataset_free(&ds);
+    } else if (!err.msg[0]) {
+        abort();
     }
     close(fd);
     return 0;
