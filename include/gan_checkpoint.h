@@ -2,15 +2,16 @@
  * gan_checkpoint.h: the state of a training run between two epochs, in one
  * file, so that a run can be resumed exactly and sampled from later.
  *
- * Format, version 3, every number little-endian, floats IEEE-754 binary32
- * (version 2 is the same with zeros at 248, and loads as grey images;
+ * Format, version 4, every number little-endian, floats IEEE-754 binary32
+ * (version 3 is the same with zeros at 252; version 2 the same with zeros at
+ * 248, and loads as grey images;
  * version 1, written before presets, R1 and evaluation, is the same with a
  * 208-byte header, zeros at 164 and 200; it still loads, as the seed preset
  * with no penalty, all images and no evaluation yet):
  *
  *   offset  size  field
  *        0     8  magic "GANCKPT\0"
- *        8     4  u32 version (2)
+ *        8     4  u32 version (4)
  *       12     4  u32 header size in bytes (256)
  *       16    24  u32 rows, cols, z_dim, hidden, batch, grid
  *       40     4  u32 activation: 0 ReLU, 1 LeakyReLU
@@ -38,7 +39,9 @@
  *      236     4  u32 evaluations since the best
  *      240     8  f64 best FID so far (0 when none)
  *      248     4  u32 channels of the images: 1 grey, 3 colour (R, G, B)
- *      252     4  zero (reserved)
+ *      252     4  u32 which measure scored the best FID (gan_evaluator_id;
+ *                 0: none; before version 4 zero, and FIDs then came from
+ *                 the MLP classifier of gan-train 0.x, another scale)
  *      256        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)
@@ -59,13 +62,13 @@
 #include "gan_common.h"
 #include "gan_train.h"
 
-#define GAN_CKPT_VERSION 3u
+#define GAN_CKPT_VERSION 4u
 #define GAN_CKPT_HEADER 256u
 #define GAN_CKPT_HEADER_V1 208u
 
 /** What a checkpoint says about its run, read before any model is made. */
 typedef struct {
-    uint32_t version, header; /* as read: 1 to 3, and its header size */
+    uint32_t version, header; /* as read: 1 to 4, and its header size */
     uint32_t rows, cols, channels, z_dim, hidden, batch, grid;
     uint32_t activation; /* 0 ReLU, 1 LeakyReLU */
     float slope;

@@ -1,13 +1,13 @@
 /*
  * gan_eval.h: judging a generator by numbers, not by its loss curve.
  *
- * A classifier, an MLP pixels-256-256-C (ReLU; C = the data's classes) made
- * with the project's own layer library, is trained on the labelled training
- * split with softmax cross-entropy: Adam (lr 1e-3), batch 100, 5 epochs, one
- * thread, every random draw from PCG32 seed 1 stream 6, so the same data
- * gives the same classifier. It is cached (classifier-HASH.bin, HASH = FNV-1a
- * of the images, labels and recipe) in --cache DIR, else
- * $XDG_CACHE_HOME/gan-train, else ~/.cache/gan-train; never in a data folder.
+ * A classifier, the small CNN of gan_classifier.h (two 5x5 convolutions,
+ * 16 and 32 channels, each with ReLU and 2x2 max pooling, then 128 features
+ * and the data's C classes), is trained on the labelled training split with
+ * softmax cross-entropy (Adam, 8 epochs; the same bits on any thread count).
+ * It is cached (classifier-HASH.bin, HASH = FNV-1a of the images, labels and
+ * recipe) in --cache DIR, else $XDG_CACHE_HOME/gan-train, else
+ * ~/.cache/gan-train; never in a data folder.
  *
  * The reference set is the test split (t10k files) when the folder has it;
  * otherwise the last sixth of the training split (at most 10,000 images) is
@@ -16,7 +16,7 @@
  *
  * For N generated images (z from PCG32 seed 1 stream 5: the same z at every
  * evaluation; pixels rounded to bytes as a saved sample is) it computes, in
- * the classifier's penultimate features (256 after ReLU):
+ * the classifier's penultimate features (128 after ReLU):
  *   FID = |mu1 - mu2|^2 + Tr S1 + Tr S2 - 2 Tr((S1 S2)^(1/2)) against the
  *       reference set, in double, Tr((S1 S2)^(1/2)) = sum sqrt(eig(
  *       S1^(1/2) S2 S1^(1/2))) from LAPACK's dsyevd; beside it the floor:
@@ -79,6 +79,9 @@ const char *gan_evaluator_reference(const gan_evaluator *ev);
 double gan_evaluator_accuracy(const gan_evaluator *ev);
 int gan_evaluator_classes(const gan_evaluator *ev);
 double gan_evaluator_fid_floor(const gan_evaluator *ev);
+/** Which measure this is: its classifier (gan_classifier_id) and its count
+ *  of samples in one nonzero number; FIDs compare only between equal ids. */
+uint32_t gan_evaluator_id(const gan_evaluator *ev);
 
 /** Evaluates generator G (z_dim -> rows * cols, tanh); G's workspace is
  *  used. Allocates nothing after gan_evaluator_make; -1 only if LAPACK

@@ -116,6 +116,7 @@ typedef struct {
     int best_epoch;      /* epoch of the lowest FID (0: none yet) */
     int since_best;      /* evaluations since then */
     double best_fid;
+    uint32_t scorer;     /* the measure that scored best_fid (gan_evaluator_id) */
 } gan_eval_track;
 
 /** What a progress callback sees of the epoch running. */

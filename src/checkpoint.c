@@ -95,6 +95,7 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     gan_put32(h + 236, (uint32_t)t->track.since_best);
     gan_putf64(h + 240, t->track.best_fid);
     gan_put32(h + 248, (uint32_t)channels);
+    gan_put32(h + 252, t->track.scorer);
 
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
@@ -196,7 +197,9 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     }
     /* grey before version 3, whose byte 248 on was reserved (zero) */
     in->channels = version >= 3 ? gan_get32(h + 248) : 1;
-    uint32_t reserved = version >= 3 ? gan_get32(h + 252) : 0;
+    /* which measure scored the best FID from version 4; zero (reserved) before */
+    in->track.scorer = version >= 4 ? gan_get32(h + 252) : 0;
+    uint32_t reserved = version == 3 ? gan_get32(h + 252) : 0;
     /* limits of the command line, and sizes that agree with each other */
     int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
              in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&

@@ -25,7 +25,8 @@ size_t gan_conv2d_col_size(const gan_conv2d_shape *s, int B)
 }
 
 /* The patch of output pixel (b, oy, ox): for each kernel row, the input row
- * it reads (or -1: padding) and the run of kernel columns inside the image. */
+ * it reads (or none: padding) and the run of kernel columns inside the image,
+ * which in HWC is one contiguous run of floats (x steps by 1 with kw). */
 void gan_im2col(float *col, const float *inp, const gan_conv2d_shape *s, int B)
 {
     const int C = s->C, KW = s->KW, K = s->KH * s->KW * s->C;
@@ -33,22 +34,21 @@ void gan_im2col(float *col, const float *inp, const gan_conv2d_shape *s, int B)
         for (int oy = 0; oy < s->OH; oy++)
             for (int ox = 0; ox < s->OW; ox++) {
                 float *row = col + (((size_t)b * s->OH + oy) * s->OW + ox) * K;
+                int x0 = ox * s->stride - s->pad; /* the image column of kw = 0 */
+                int lo = x0 < 0 ? -x0 : 0;        /* kernel columns [lo, hi) are inside */
+                int hi = s->W - x0 < KW ? s->W - x0 : KW;
                 for (int kh = 0; kh < s->KH; kh++) {
                     int y = oy * s->stride - s->pad + kh;
                     float *dst = row + (size_t)kh * KW * C;
-                    if (y < 0 || y >= s->H) {
+                    if (y < 0 || y >= s->H || hi <= lo) {
                         memset(dst, 0, sizeof(float) * (size_t)KW * C);
                         continue;
                     }
-                    for (int kw = 0; kw < KW; kw++) {
-                        int x = ox * s->stride - s->pad + kw;
-                        if (x < 0 || x >= s->W)
-                            memset(dst + (size_t)kw * C, 0, sizeof(float) * (size_t)C);
-                        else
-                            memcpy(dst + (size_t)kw * C,
-                                   inp + (((size_t)b * s->H + y) * s->W + x) * C,
-                                   sizeof(float) * (size_t)C);
-                    }
+                    memset(dst, 0, sizeof(float) * (size_t)lo * C);
+                    memcpy(dst + (size_t)lo * C,
+                           inp + (((size_t)b * s->H + y) * s->W + x0 + lo) * C,
+                           sizeof(float) * (size_t)(hi - lo) * C);
+                    memset(dst + (size_t)hi * C, 0, sizeof(float) * (size_t)(KW - hi) * C);
                 }
             }
 }
@@ -110,21 +110,28 @@ void gan_maxpool2_forward(float *out, int32_t *arg, const float *inp, int B, int
     const int OH = H / 2, OW = W / 2;
     for (int b = 0; b < B; b++)
         for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++)
+            for (int ox = 0; ox < OW; ox++) {
+                /* the window's pixels in the order (0,0), (0,1), (1,0), (1,1) */
+                size_t at[4];
+                at[0] = (((size_t)b * H + 2 * oy) * W + 2 * ox) * C;
+                at[1] = at[0] + (size_t)C;
+                at[2] = at[0] + (size_t)W * C;
+                at[3] = at[2] + (size_t)C;
+                size_t o = (((size_t)b * OH + oy) * OW + ox) * C;
                 for (int c = 0; c < C; c++) {
-                    size_t o = (((size_t)b * OH + oy) * OW + ox) * C + c;
-                    size_t best = (((size_t)b * H + 2 * oy) * W + 2 * ox) * C + c;
+                    size_t best = at[0] + (size_t)c;
                     float v = inp[best];
-                    for (int k = 1; k < 4; k++) { /* (0,1), (1,0), (1,1) */
-                        size_t i = (((size_t)b * H + 2 * oy + k / 2) * W + 2 * ox + k % 2) * C + c;
-                        if (inp[i] > v || (inp[i] != inp[i] && v == v)) {
-                            v = inp[i];
-                            best = i;
+                    for (int k = 1; k < 4; k++) {
+                        float u = inp[at[k] + (size_t)c];
+                        if (u > v || (u != u && v == v)) { /* a NaN wins, as in PyTorch */
+                            v = u;
+                            best = at[k] + (size_t)c;
                         }
                     }
-                    out[o] = v;
-                    arg[o] = (int32_t)best;
+                    out[o + (size_t)c] = v;
+                    arg[o + (size_t)c] = (int32_t)best;
                 }
+            }
 }
 
 void gan_maxpool2_backward(float *dinp, const float *dout, const int32_t *arg, int B, int H, int W,

@@ -115,6 +115,17 @@ static gan_evaluator *eval_open(const gan_config *cfg, const gan_dataset *ds, ga
                 "%.2f%%, FID floor %.3f\n", cfg->eval_every, cfg->eval_every == 1 ? "" : "s",
                 cfg->eval_count, gan_evaluator_reference(ev), 100.0 * gan_evaluator_accuracy(ev),
                 gan_evaluator_fid_floor(ev));
+    /* a resumed run's best FID counts only if this measure scored it */
+    if (t->track.best_epoch > 0 && t->track.scorer != gan_evaluator_id(ev)) {
+        if (msg)
+            fprintf(msg, "eval:     the checkpoint's best FID %.2f (epoch %d) is from another "
+                    "classifier or sample count; the best FID starts afresh\n",
+                    t->track.best_fid, t->track.best_epoch);
+        t->track.best_epoch = 0;
+        t->track.since_best = 0;
+        t->track.best_fid = 0.0;
+        t->track.scorer = 0;
+    }
     return ev;
 }
 
@@ -136,6 +147,7 @@ static int eval_epoch(gan_evaluator *ev, const gan_config *cfg, gan_trainer *t, 
         t->track.best_fid = r->fid;
         t->track.best_epoch = e;
         t->track.since_best = 0;
+        t->track.scorer = gan_evaluator_id(ev);
         if (save_checkpoint(t, cfg, ds, best_path, err) != 0)
             return -1;
     } else {

@@ -84,7 +84,8 @@ int main(void)
         gan_trainer_step(&a, 8, &st);
     }
     a.epoch = 2;
-    a.track = (gan_eval_track){.evals = 2, .best_epoch = 1, .since_best = 1, .best_fid = 12.5};
+    a.track = (gan_eval_track){.evals = 2, .best_epoch = 1, .since_best = 1, .best_fid = 12.5,
+                               .scorer = 0xC0FFEE01u};
     a.sums.r1_steps = 0;
     gan_err err = {""};
     CHECK_MSG(gan_checkpoint_save(&a, &cfg, 6, 4, 1, path, &err) == 0, "%s", err.msg);
@@ -95,10 +96,10 @@ int main(void)
     CHECK(in.rows == 6 && in.cols == 4 && in.z_dim == 5 && in.hidden == 12 && in.batch == 8 &&
           in.grid == 2 && in.seed == 11 && in.epoch == 2 && in.step == 3 && in.count == 40);
     CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
-    CHECK(in.version == 3 && in.channels == 1 && in.header == 256 && in.r1_gamma == 10.0 && in.r1_every == 4 &&
+    CHECK(in.version == 4 && in.channels == 1 && in.header == 256 && in.r1_gamma == 10.0 && in.r1_every == 4 &&
           in.preset == GAN_PRESET_DEFAULT && in.limit == 0);
     CHECK(in.track.evals == 2 && in.track.best_epoch == 1 && in.track.since_best == 1 &&
-          in.track.best_fid == 12.5);
+          in.track.best_fid == 12.5 && in.track.scorer == 0xC0FFEE01u);
     gan_config_default(&cfg2);
     gan_checkpoint_config(&in, &cfg2);
     cfg2.threads = 1;
@@ -113,7 +114,8 @@ int main(void)
     CHECK(memcmp(a.fixed_z, b.fixed_z, 4 * 4 * 5) == 0);
     CHECK(a.rng.state == b.rng.state && a.rng.inc == b.rng.inc && b.step == 3 && b.epoch == 2);
     CHECK(b.G.adam_t == 3 && b.D.adam_t == 3);
-    CHECK(b.r1_gamma == 10.0 && b.r1_every == 4 && b.track.best_fid == 12.5);
+    CHECK(b.r1_gamma == 10.0 && b.r1_every == 4 && b.track.best_fid == 12.5 &&
+          b.track.scorer == 0xC0FFEE01u);
     /* ... and both go on alike */
     gan_step_stats sa, sb;
     memcpy(b.x, a.x, sizeof(float) * 8 * 24);
@@ -148,9 +150,28 @@ int main(void)
     spit(bad, (const unsigned char *)"P5\n28 28\n255\n", 13);
     expect_bad(bad, "not a gan-train checkpoint (bad magic)");
     memcpy(copy, good, n);
-    copy[8] = 4; /* version 4 */
+    copy[8] = 5; /* version 5 */
     spit(bad, copy, n);
-    expect_bad(bad, "checkpoint format version 4; this gan-train reads versions 1 to 3");
+    expect_bad(bad, "checkpoint format version 5; this gan-train reads versions 1 to 4");
+    /* a version-3 file: its best FID came from the MLP classifier (scorer 0),
+     * and byte 252 was reserved (zero) */
+    memcpy(copy, good, n);
+    copy[8] = 3;
+    gan_put32(copy + 252, 0);
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    {
+        gan_ckpt_info v3;
+        unsigned char *d3;
+        size_t s3;
+        CHECK_MSG(gan_checkpoint_read(bad, &v3, &d3, &s3, &err) == 0, "%s", err.msg);
+        CHECK(v3.version == 3 && v3.track.scorer == 0 && v3.track.best_fid == 12.5);
+        free(d3);
+    }
+    gan_put32(copy + 252, 9);
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
     /* a version-2 file (before colour: byte 248 on was reserved) loads as grey */
     memcpy(copy, good, n);
     copy[8] = 2;
@@ -165,7 +186,7 @@ int main(void)
         CHECK(v2.version == 2 && v2.channels == 1 && v2.rows == 6 && v2.cols == 4);
         free(d2);
     }
-    /* version 3 with channels other than 1 or 3 */
+    /* version 4 with channels other than 1 or 3 */
     memcpy(copy, good, n);
     gan_put32(copy + 248, 2);
     gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
