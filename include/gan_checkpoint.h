@@ -41,7 +41,7 @@
  *      248     4  u32 channels of the images: 1 grey, 3 colour (R, G, B)
  *      252     4  u32 which measure scored the best FID (gan_evaluator_id;
  *                 0: none; before version 4 zero, and FIDs then came from
- *                 the MLP classifier of gan-train 0.x, another scale)
+ *                 the MLP classifier of gan-train 0.1, another scale)
  *      256        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)

@@ -147,6 +147,7 @@ static void report(const gan_eval_cmd *c, const eval_source *src, const gan_eval
         fprintf(out,
                 "%s\n"
                 "reference:  %s of %s; classifier accuracy %.2f%%\n"
+                "measure:    %08x (the classifier and the count; FIDs compare only under one)\n"
                 "%s    %d\n"
                 "fid:        %.3f  (floor, %d real images against the reference: %.3f)\n"
                 "classes:    %d of %d with at least %.0f%% of the samples; KL from uniform %.4f\n"
@@ -154,7 +155,8 @@ static void report(const gan_eval_cmd *c, const eval_source *src, const gan_eval
                 "precision:  %.4f\n"
                 "recall:     %.4f\n",
                 what, gan_evaluator_reference(ev), c->data_dir,
-                100.0 * gan_evaluator_accuracy(ev), src->have_g ? "samples:" : "judged: ",
+                100.0 * gan_evaluator_accuracy(ev), (unsigned)gan_evaluator_id(ev),
+                src->have_g ? "samples:" : "judged: ",
                 r->count, r->fid, r->count, gan_evaluator_fid_floor(ev), r->classes_covered, C,
                 100.0 * GAN_EVAL_MIN_SHARE, r->kl_uniform, r->inception_score, C, r->precision,
                 r->recall);

@@ -54,7 +54,8 @@ cmp -s "$T/e1" "$T/e2" || fail "eval twice: $(cat "$T/e1" "$T/e2")"
 [ "$(field 4 2 "$T/e1")" = "$(field 9 3 "$T/run/losses.csv")" ] ||
     fail "eval's FID $(field 4 2 "$T/e1") is not the CSV's $(field 9 3 "$T/run/losses.csv")"
 "$BIN" eval --checkpoint "$T/run/checkpoint.gan" --data "$SRC/data/mnist" --count 500 >"$T/out" 2>/dev/null || fail "eval (text)"
-for want in "^fid: " "^classes: " "^is: " "^precision: " "^recall: " "floor, 500 real images"; do
+for want in "^fid: " "^classes: " "^is: " "^precision: " "^recall: " "floor, 500 real images" \
+    "^measure:    [0-9a-f]\{8\} (the classifier and the count; FIDs compare only under one)$"; do
     grep -q "$want" "$T/out" || fail "eval output lacks '$want': $(cat "$T/out")"
 done
 
