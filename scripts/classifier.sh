@@ -19,7 +19,7 @@ B=build/gan-train
 sets="data/mnist"
 [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] &&
     sets="$sets /usr/share/datasets/fashion-mnist"
-echo "cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs"
+echo "cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs; $($B --version | sed -n 2p)"
 echo
 echo "| data | kernel | accuracy | training (s) |"
 echo "| --- | --- | --- | --- |"
