@@ -2,17 +2,18 @@
  * gan_checkpoint.h: the state of a training run between two epochs, in one
  * file, so that a run can be resumed exactly and sampled from later.
  *
- * Format, version 4, every number little-endian, floats IEEE-754 binary32
- * (version 3 is the same with zeros at 252; version 2 the same with zeros at
- * 248, and loads as grey images;
+ * Format, version 5, every number little-endian, floats IEEE-754 binary32
+ * (version 4 is the same with a 256-byte header, ending at 252's field, and
+ * loads with the bce loss; version 3 is version 4 with zeros at 252;
+ * version 2 the same with zeros at 248, and loads as grey images;
  * version 1, written before presets, R1 and evaluation, is the same with a
  * 208-byte header, zeros at 164 and 200; it still loads, as the seed preset
  * with no penalty, all images and no evaluation yet):
  *
  *   offset  size  field
  *        0     8  magic "GANCKPT\0"
- *        8     4  u32 version (4)
- *       12     4  u32 header size in bytes (256)
+ *        8     4  u32 version (5)
+ *       12     4  u32 header size in bytes (320)
  *       16    24  u32 rows, cols, z_dim, hidden, batch, grid
  *       40     4  u32 activation: 0 ReLU, 1 LeakyReLU
  *       44     4  f32 LeakyReLU slope (0 for ReLU)
@@ -42,7 +43,10 @@
  *      252     4  u32 which measure scored the best FID (gan_evaluator_id;
  *                 0: none; before version 4 zero, and FIDs then came from
  *                 the MLP classifier of gan-train 0.1, another scale)
- *      256        f32 fixed noise (grid * grid, z_dim)
+ *      256     4  u32 the adversarial loss (gan_loss_kind: 0 bce, 1 hinge,
+ *                 2 lsgan)
+ *      260    60  zero (reserved)
+ *      320        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)
  *                 u32 the current epoch's order of the images (count)
@@ -62,13 +66,17 @@
 #include "gan_common.h"
 #include "gan_train.h"
 
-#define GAN_CKPT_VERSION 4u
-#define GAN_CKPT_HEADER 256u
+#define GAN_CKPT_VERSION 5u
+#define GAN_CKPT_HEADER 320u    /* version 5 */
+#define GAN_CKPT_HEADER_V2 256u /* versions 2 to 4 */
 #define GAN_CKPT_HEADER_V1 208u
+
+/** The header size of a version (the current one's past 5). */
+uint32_t gan_checkpoint_header_size(uint32_t version);
 
 /** What a checkpoint says about its run, read before any model is made. */
 typedef struct {
-    uint32_t version, header; /* as read: 1 to 4, and its header size */
+    uint32_t version, header; /* as read: 1 to 5, and its header size */
     uint32_t rows, cols, channels, z_dim, hidden, batch, grid;
     uint32_t activation; /* 0 ReLU, 1 LeakyReLU */
     float slope;
@@ -84,6 +92,7 @@ typedef struct {
     gan_epoch_stats sums;
     double r1_gamma;
     uint32_t r1_every, preset, limit;
+    uint32_t loss;      /* gan_loss_kind */
     gan_eval_track track;
 } gan_ckpt_info;
 

@@ -1,7 +1,8 @@
 /*
  * gan_train.h: the seed's training algorithm, and the run that drives it.
  *
- * One step on a batch of b real images x and b noise vectors z:
+ * One step on a batch of b real images x and b noise vectors z (with the
+ * seed's loss, bce; --loss picks another of gan_loss.h, on D's logit):
  *   D step: fake = G(z); p = D([x; fake]) as one 2b-row batch;
  *           loss_d = BCE(p, [1..1; 0..0]) = (loss_real + loss_fake) / 2
  *           (both halves have b rows); gradients of D only (fake is
@@ -30,6 +31,7 @@
 
 #include "gan_common.h"
 #include "gan_idx.h"
+#include "gan_loss.h"
 #include "gan_model.h"
 #include "gan_pool.h"
 #include "gan_rng.h"
@@ -40,7 +42,7 @@ enum {
     GAN_SET_BATCH = 1u << 3, GAN_SET_LR = 1u << 4, GAN_SET_BETA1 = 1u << 5,
     GAN_SET_BETA2 = 1u << 6, GAN_SET_SEED = 1u << 7, GAN_SET_GRID = 1u << 8,
     GAN_SET_R1 = 1u << 9, GAN_SET_R1_EVERY = 1u << 10, GAN_SET_PRESET = 1u << 11,
-    GAN_SET_LIMIT = 1u << 12, GAN_SET_DATA = 1u << 13
+    GAN_SET_LIMIT = 1u << 12, GAN_SET_DATA = 1u << 13, GAN_SET_LOSS = 1u << 14
 };
 
 /* Presets: named recipes (the settings a GAN_SET_RECIPE flag covers). */
@@ -61,6 +63,7 @@ typedef struct {
     float slope;            /* hidden activation: 0 = ReLU, else LeakyReLU slope */
     double r1_gamma;        /* R1 penalty weight; 0: off */
     int r1_every;           /* the penalty on every K-th D step, scaled by K */
+    int loss;               /* the adversarial loss (gan_loss_kind, gan_loss.h) */
     int preset;             /* the gan_preset the recipe started from */
     int limit;              /* train on the first N images (0: all) */
     int eval_every;         /* evaluate every K epochs (and after the last); 0: never */
@@ -131,6 +134,7 @@ typedef struct {
     int batch, z_dim, pixels, grid;
     gan_mlp G, D;
     gan_adam_cfg adam;
+    const gan_loss_spec *loss; /* the adversarial loss; D's output activation is its d_out */
     double r1_gamma;      /* 0: no penalty */
     int r1_every;
     double *r1_parts;     /* (threads) partial sums of the penalty */
@@ -139,7 +143,7 @@ typedef struct {
     float *x;             /* (2*batch, pixels): real rows, then G's fake rows */
     float *z;             /* (batch, z_dim) */
     float *p;             /* (2*batch) D's outputs */
-    float *y;             /* (2*batch) BCE targets */
+    float *y;             /* (2*batch) the loss's scratch (BCE targets) */
     float *dp;            /* (2*batch) loss gradient at D's output */
     float *dx;            /* (batch, pixels) loss gradient at the fake images */
     float *fixed_z;       /* (grid*grid, z_dim) the grids' fixed noise */

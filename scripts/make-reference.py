@@ -170,12 +170,36 @@ def named_params(prefix, model):
     return out
 
 
+def d_losses(loss, out_real, out_fake):
+    """L_D and its two terms from D's outputs (bce: probabilities; else logits)."""
+    if loss == "bce":
+        real = nn.BCELoss()(out_real, torch.ones_like(out_real))
+        fake = nn.BCELoss()(out_fake, torch.zeros_like(out_fake))
+        return (real + fake) / 2, real, fake
+    if loss == "hinge":
+        real = torch.relu(1 - out_real).mean()
+        fake = torch.relu(1 + out_fake).mean()
+    else:  # lsgan
+        real = 0.5 * (out_real - 1).pow(2).mean()
+        fake = 0.5 * out_fake.pow(2).mean()
+    return real + fake, real, fake
+
+
+def g_loss(loss, out_fake):
+    if loss == "bce":
+        return nn.BCELoss()(out_fake, torch.ones_like(out_fake))
+    if loss == "hinge":
+        return -out_fake.mean()
+    return 0.5 * (out_fake - 1).pow(2).mean()  # lsgan
+
+
 def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdim=100,
-             hidden=256, lr=2e-4, beta1=0.9, r1=0.0, r1_every=1):
+             hidden=256, lr=2e-4, beta1=0.9, r1=0.0, r1_every=1, loss="bce"):
     pixels = images.shape[1]
     act = (lambda: nn.LeakyReLU(slope)) if slope > 0 else (lambda: nn.ReLU(True))
     G = mlp([zdim, hidden, hidden, pixels], act, nn.Tanh)
-    D = mlp([pixels, hidden, hidden, 1], act, nn.Sigmoid)
+    # bce: the seed's D ends in a sigmoid; the other losses take its logit
+    D = mlp([pixels, hidden, hidden, 1], act, nn.Sigmoid if loss == "bce" else nn.Identity)
     init = Pcg32(seed, 1)
     init_like_gan_train(G, init)
     init_like_gan_train(D, init)
@@ -185,15 +209,14 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
         with torch.no_grad():
             D[4].bias.fill_(float(saturate))
     train = Pcg32(seed, 3)
-    criterion = nn.BCELoss()
     optimizer_g = optim.Adam(G.parameters(), lr=lr, betas=(beta1, 0.999))
     optimizer_d = optim.Adam(D.parameters(), lr=lr, betas=(beta1, 0.999))
-    d_logit = nn.Sequential(*list(D)[:-1])  # D without its sigmoid, the same modules
+    d_logit = nn.Sequential(*list(D)[:-1])  # D without its output activation, the same modules
 
     w.lines.append("case %s seed=%d slope=%g saturate=%d iterations=%d batch=%d zdim=%d "
-                   "hidden=%d lr=%g beta1=%g r1=%g r1every=%d" % (
+                   "hidden=%d lr=%g beta1=%g r1=%g r1every=%d%s" % (
                        name, seed, slope, saturate, iterations, batch, zdim, hidden, lr, beta1,
-                       r1, r1_every))
+                       r1, r1_every, "" if loss == "bce" else " loss=" + loss))
     for p_name, p in named_params("init.G", G) + named_params("init.D", D):
         w.tensor(p_name, p)
     for it in range(iterations):
@@ -201,8 +224,6 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
         # ToTensor + Normalize(0.5, 0.5), as torchvision computes them
         real = (u8.float().div(255) - 0.5) / 0.5
         z = torch.from_numpy(train.normal(batch * zdim).reshape(batch, zdim))
-        real_labels = torch.ones(batch, 1)
-        fake_labels = torch.zeros(batch, 1)
 
         # the seed's D step
         optimizer_d.zero_grad()
@@ -212,16 +233,14 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
             # times K on every K-th step; the loss's gradient through it by autograd
             real.requires_grad_(True)
             logit = d_logit(real)
-            d_real = torch.sigmoid(logit)
+            d_real = torch.sigmoid(logit) if loss == "bce" else logit
             grad_x, = torch.autograd.grad(logit.sum(), real, create_graph=True)
             r1_value = r1 / 2 * grad_x.pow(2).sum(dim=1).mean()
         else:
             d_real = D(real)
-        d_real_loss = criterion(d_real, real_labels)
         gen_imgs = G(z).detach()
         d_fake = D(gen_imgs)
-        d_fake_loss = criterion(d_fake, fake_labels)
-        loss_d = (d_real_loss + d_fake_loss) / 2
+        loss_d, d_real_loss, d_fake_loss = d_losses(loss, d_real, d_fake)
         if penalty:
             (loss_d + r1_every * r1_value).backward()
             w.scalar("r1.%d" % it, r1_value.item())
@@ -240,7 +259,7 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
         # the seed's G step
         optimizer_g.zero_grad()
         gen_imgs = G(z)
-        loss_g = criterion(D(gen_imgs), real_labels)
+        loss_g = g_loss(loss, D(gen_imgs))
         loss_g.backward()
         if it == 0:
             for p_name, p in named_params("grad.G", G):
@@ -413,6 +432,17 @@ def main():
     run_case(w, "r1", images, seed=11, slope=0.2, saturate=0, beta1=0.5, r1=10.0, r1_every=1)
     run_case(w, "r1-lazy", images, seed=12, slope=0.0, saturate=0, beta1=0.5, r1=10.0,
              r1_every=2)
+    # the losses on D's logit (issue 18): hinge with the lazy penalty, least squares.
+    # (Hinge's D starts with its last bias at 1: at PyTorch's init every logit is
+    # near 0, inside the margin, so each real row's gradient would be -1/b and each
+    # fake row's +1/b, and a hidden unit active on all 2b rows would get gradients
+    # that cancel to exactly 0 in one summation order and to 1e-9 in another, which
+    # Adam's first step, g / (|g| + eps), turns into differences of lr / 10. With
+    # the logits near 1 about half the real rows are past the margin, and nothing
+    # cancels.)
+    run_case(w, "hinge", images, seed=13, slope=0.2, saturate=1, beta1=0.5, r1=10.0,
+             r1_every=2, loss="hinge")
+    run_case(w, "lsgan", images, seed=14, slope=0.2, saturate=0, beta1=0.5, loss="lsgan")
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(w.lines) + "\n")

@@ -96,6 +96,7 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     gan_putf64(h + 240, t->track.best_fid);
     gan_put32(h + 248, (uint32_t)channels);
     gan_put32(h + 252, t->track.scorer);
+    gan_put32(h + 256, (uint32_t)(t->loss - gan_loss_get(0)));
 
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
@@ -128,6 +129,11 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
 }
 
 /* Parameters of the seed's three-layer MLP in -> h -> h -> out. */
+uint32_t gan_checkpoint_header_size(uint32_t version)
+{
+    return version == 1 ? GAN_CKPT_HEADER_V1 : version <= 4 ? GAN_CKPT_HEADER_V2 : GAN_CKPT_HEADER;
+}
+
 static uint64_t mlp_params(uint64_t in, uint64_t h, uint64_t out)
 {
     return h * in + h + h * h + h + out * h + out;
@@ -141,7 +147,7 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     if (version < 1 || version > GAN_CKPT_VERSION)
         return gan_err_set(err, "%s: checkpoint format version %u; this gan-train reads versions 1 "
                            "to %u", path, version, GAN_CKPT_VERSION);
-    uint32_t header = version == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
+    uint32_t header = gan_checkpoint_header_size(version);
     if (gan_get32(h + 12) != header)
         return gan_err_set(err, "%s: corrupt checkpoint (header size %u, expected %u)", path,
                            gan_get32(h + 12), header);
@@ -200,6 +206,10 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     /* which measure scored the best FID from version 4; zero (reserved) before */
     in->track.scorer = version >= 4 ? gan_get32(h + 252) : 0;
     uint32_t reserved = version == 3 ? gan_get32(h + 252) : 0;
+    /* the loss from version 5 (bce before), then zeros to the header's end */
+    in->loss = version >= 5 ? gan_get32(h + 256) : GAN_LOSS_BCE;
+    for (uint32_t at = 260; version >= 5 && at < header; at += 4)
+        reserved |= gan_get32(h + at);
     /* limits of the command line, and sizes that agree with each other */
     int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
              in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&
@@ -218,7 +228,8 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
              in->track.evals >= 0 && in->track.best_epoch >= 0 &&
              (uint32_t)in->track.best_epoch <= in->epoch && in->track.since_best >= 0 &&
              in->track.since_best <= in->track.evals && isfinite(in->track.best_fid) &&
-             in->track.best_fid >= 0 && (in->channels == 1 || in->channels == 3) && reserved == 0;
+             in->track.best_fid >= 0 && (in->channels == 1 || in->channels == 3) && reserved == 0 &&
+             in->loss < GAN_LOSS_COUNT;
     if (!ok)
         return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
     uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
@@ -286,7 +297,7 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         fclose(f);
         return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
     }
-    uint32_t hsize = got >= 12 && gan_get32(h + 8) == 1 ? GAN_CKPT_HEADER_V1 : GAN_CKPT_HEADER;
+    uint32_t hsize = got >= 12 ? gan_checkpoint_header_size(gan_get32(h + 8)) : GAN_CKPT_HEADER;
     if (got < hsize && (got < 12 || (gan_get32(h + 8) >= 1 && gan_get32(h + 8) <= GAN_CKPT_VERSION))) {
         fclose(f);
         return gan_err_set(err, "%s: truncated checkpoint (%zu of %u header bytes)", path, got,
@@ -360,6 +371,7 @@ void gan_checkpoint_config(const gan_ckpt_info *in, gan_config *cfg)
     cfg->r1_gamma = in->r1_gamma;
     cfg->r1_every = (int)in->r1_every;
     cfg->preset = (int)in->preset;
+    cfg->loss = (int)in->loss;
     cfg->limit = (int)in->limit;
 }
 

@@ -104,8 +104,10 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
                         "activation", act, "negative_slope", sl, "output", "tanh",
                         "z_dim", zs, "hidden", hs, "rows", rs, "cols", cs,
                         "channels", chs, "layout", LAYOUT, "recipe", recipe, "epoch", ep};
+    const char *d_out = in.loss == GAN_LOSS_BCE ? "sigmoid" : "identity";
     const char *dm[] = {"format", "gan-train " GAN_VERSION, "network", "discriminator",
-                        "activation", act, "negative_slope", sl, "output", "sigmoid",
+                        "activation", act, "negative_slope", sl, "output", d_out,
+                        "loss", gan_loss_get((int)in.loss)->name,
                         "z_dim", zs, "hidden", hs, "rows", rs, "cols", cs,
                         "channels", chs, "layout", LAYOUT, "recipe", recipe, "epoch", ep};
     if (gan_st_write(gpath, &G, gm, (int)(sizeof gm / sizeof *gm / 2), err) != 0 ||

@@ -77,5 +77,7 @@ void gan_recipe_describe(const gan_config *cfg, char *buf, size_t len)
         ADD("%s --r1 %g", sep, cfg->r1_gamma);
     if (cfg->r1_gamma > 0.0 && cfg->r1_every != p.r1_every)
         ADD("%s --r1-every %d", sep, cfg->r1_every);
+    if (cfg->loss != p.loss)
+        ADD("%s --loss %s", sep, gan_loss_get(cfg->loss)->name);
 #undef ADD
 }

@@ -69,6 +69,7 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
         {GAN_SET_R1_EVERY, "--r1-every", given->r1_every != ck->r1_every},
         {GAN_SET_PRESET, "--preset", given->preset != ck->preset},
         {GAN_SET_LIMIT, "--limit", given->limit != ck->limit},
+        {GAN_SET_LOSS, "--loss", given->loss != ck->loss},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++)
         if ((given->set & c[i].flag) && c[i].differs)

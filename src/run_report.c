@@ -60,13 +60,14 @@ void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
         fprintf(msg, "data:     %s: %u training images of %u x %u%s, scaled to [-1, 1]\n",
                 cfg->data_dir, ds->count, ds->rows, ds->cols, colour);
     fprintf(msg, "recipe:   %s\n", recipe);
-    fprintf(msg, "model:    G %d-%d-%d-%d (%s, tanh), D %d-%d-%d-1 (%s, sigmoid); %zu + %zu parameters\n",
+    fprintf(msg, "model:    G %d-%d-%d-%d (%s, tanh), D %d-%d-%d-1 (%s, %s); %zu + %zu parameters\n",
             cfg->z_dim, cfg->hidden, cfg->hidden, pixels, act, pixels, cfg->hidden,
-            cfg->hidden, act, t->G.nparams, t->D.nparams);
+            cfg->hidden, act, t->loss->d_out == GAN_ACT_SIGMOID ? "sigmoid" : "logit",
+            t->G.nparams, t->D.nparams);
     if (cfg->slope > 0.0f)
         fprintf(msg, "          LeakyReLU negative slope %g\n", cfg->slope);
-    fprintf(msg, "training: %d epochs x %d steps, batch %d, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
-            cfg->epochs, steps, cfg->batch, cfg->lr, cfg->beta1, cfg->beta2,
+    fprintf(msg, "training: %d epochs x %d steps, batch %d, %s loss, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
+            cfg->epochs, steps, cfg->batch, t->loss->name, cfg->lr, cfg->beta1, cfg->beta2,
             (unsigned long long)cfg->seed, threads, threads == 1 ? "" : "s");
     if (cfg->r1_gamma > 0.0 && cfg->r1_every > 1)
         fprintf(msg, "          R1 penalty gamma %g on D's logit at the real images, on one D "

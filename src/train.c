@@ -39,9 +39,10 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     t->adam = (gan_adam_cfg){cfg->lr, cfg->beta1, cfg->beta2, 1e-8};
     t->r1_gamma = cfg->r1_gamma;
     t->r1_every = cfg->r1_every > 0 ? cfg->r1_every : 1;
+    t->loss = gan_loss_get(cfg->loss);
     if (gan_mlp_init(&t->G, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, err) != 0)
         return -1;
-    if (gan_mlp_init(&t->D, pixels, H, H, 1, cfg->slope, GAN_ACT_SIGMOID, 2 * B, err) != 0) {
+    if (gan_mlp_init(&t->D, pixels, H, H, 1, cfg->slope, t->loss->d_out, 2 * B, err) != 0) {
         gan_mlp_free(&t->G);
         return -1;
     }
@@ -107,14 +108,6 @@ static double seconds_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double mean(const float *a, int n)
-{
-    double s = 0.0;
-    for (int i = 0; i < n; i++)
-        s += a[i];
-    return s / n;
-}
-
 /*
  * One step, run by every thread of the team (see gan_pool.h). The losses and
  * D's output gradient are computed by part 0 alone: a few hundred numbers,
@@ -125,21 +118,17 @@ static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team 
     const size_t P = (size_t)t->pixels;
     float *fake = t->x + (size_t)b * P; /* (b, P), right after the b real rows */
 
-    /* D step: real rows labelled 1, fake rows 0, one 2b-row pass */
+    /* D step: real rows, then fake rows, one 2b-row pass */
     gan_mlp_forward(&t->G, fake, t->z, b, tm);
     gan_mlp_forward(&t->D, t->p, t->x, 2 * b, tm);
     if (tm->part == 0) {
-        for (int i = 0; i < b; i++) {
-            t->y[i] = 1.0f;
-            t->y[b + i] = 0.0f;
-        }
-        st->d_real = mean(t->p, b);
-        st->d_fake = mean(t->p + b, b);
-        st->loss_real = gan_bce_forward(t->p, t->y, (size_t)b);
-        st->loss_fake = gan_bce_forward(t->p + b, t->y + b, (size_t)b);
-        st->loss_d = 0.5 * (st->loss_real + st->loss_fake);
-        /* over all 2b rows: each gets 1/(2b), the seed's (1/2)(1/b) */
-        gan_bce_backward(t->dp, t->p, t->y, 2 * (size_t)b);
+        gan_loss_d_stats ls;
+        t->loss->d_loss(t->p, b, t->dp, t->y, &ls);
+        st->d_real = ls.p_real;
+        st->d_fake = ls.p_fake;
+        st->loss_real = ls.real;
+        st->loss_fake = ls.fake;
+        st->loss_d = ls.loss;
     }
     gan_mlp_backward(&t->D, NULL, t->dp, t->p, t->x, 2 * b, 1, tm);
     /* t->step is read after the forward's barriers: part 0 counted the last step */
@@ -158,12 +147,10 @@ static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team 
     }
     gan_mlp_adam(&t->D, &t->adam, tm);
 
-    /* G step: the same fake rows through the updated D, labelled 1 (y[0..b)) */
+    /* G step: the same fake rows through the updated D, G's loss on them */
     gan_mlp_forward(&t->D, t->p, fake, b, tm);
-    if (tm->part == 0) {
-        st->loss_g = gan_bce_forward(t->p, t->y, (size_t)b);
-        gan_bce_backward(t->dp, t->p, t->y, (size_t)b);
-    }
+    if (tm->part == 0)
+        st->loss_g = t->loss->g_loss(t->p, b, t->dp, t->y);
     gan_mlp_backward(&t->D, t->dx, t->dp, t->p, fake, b, 0, tm);
     gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1, tm);
     gan_mlp_adam(&t->G, &t->adam, tm);

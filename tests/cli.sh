@@ -114,6 +114,7 @@ fi
 usage_error "--preset: 'best' is not default or seed" --preset best
 usage_error "--r1: '-1'" --r1 -1
 usage_error "--r1-every: '0'" --r1-every 0
+usage_error "--loss: 'wgan' is not bce, hinge or lsgan" --loss wgan
 usage_error "--limit: '0'" --limit 0
 usage_error "--limit: 'all'" --limit all
 usage_error "--eval-every: '-1'" --eval-every -1
@@ -181,6 +182,22 @@ grep -q "R1 penalty" "$T/err" && fail "seed preset with R1: $(cat "$T/err")"
 "$BIN" --data "$SRC/data/mnist" --epochs 2 --resume "$T/p1/checkpoint.gan" --eval-every 0 --quiet 2>"$T/err" ||
     fail "resume with --limit from the checkpoint: $(cat "$T/err")"
 [ "$(wc -l <"$T/p1/losses.csv")" -eq 3 ] || fail "resumed --limit run: $(cat "$T/p1/losses.csv")"
+
+# --loss: the banner and recipe name it, D gives its logit, the CSV's losses
+# are that loss's, and a resumed run keeps it (another is refused)
+checks=$((checks + 1))
+for l in hinge lsgan; do
+    "$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 128 --eval-every 0 --hidden 32 --loss $l \
+        --out "$T/loss-$l" 2>"$T/err" || fail "--loss $l: $(cat "$T/err")"
+    grep -q "^recipe:   default, --hidden 32 --loss $l$" "$T/err" && grep -q "D 784-32-32-1 (leaky, logit)" "$T/err" &&
+        grep -q "batch 64, $l loss, Adam" "$T/err" || fail "--loss $l banner: $(cat "$T/err")"
+    awk -F, 'NR == 2 { exit !($3 != "" && $5 > 0 && $5 < 1 && $6 > 0 && $6 < 1) }' "$T/loss-$l/losses.csv" ||
+        fail "--loss $l CSV: $(cat "$T/loss-$l/losses.csv")"
+done
+"$BIN" --data "$SRC/data/mnist" --resume "$T/loss-hinge/checkpoint.gan" --epochs 2 --loss lsgan 2>"$T/err"
+[ $? -eq 1 ] && grep -q "loss differs from the checkpoint" "$T/err" || fail "resume, other loss: $(cat "$T/err")"
+"$BIN" --data "$SRC/data/mnist" --resume "$T/loss-hinge/checkpoint.gan" --epochs 2 --eval-every 0 2>"$T/err" &&
+    grep -q "hinge loss" "$T/err" || fail "resumed hinge run: $(cat "$T/err")"
 
 # Version 1: a checkpoint written before presets (the old default = --preset
 # seed) resumes, and gives the old gan-train's losses and grid exactly; a

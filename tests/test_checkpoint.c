@@ -52,6 +52,17 @@ static void spit(const char *path, const unsigned char *buf, size_t n)
         CHECK(fclose(f) == 0);
 }
 
+/* buf (n bytes, a version-5 file) made a sound file of an older version 2 to 4
+ * in place: its header cut to 256 bytes; returns its new size. */
+static size_t make_older(unsigned char *buf, size_t n, uint32_t version)
+{
+    memmove(buf + GAN_CKPT_HEADER_V2, buf + GAN_CKPT_HEADER, n - GAN_CKPT_HEADER);
+    n -= GAN_CKPT_HEADER - GAN_CKPT_HEADER_V2;
+    gan_put32(buf + 8, version);
+    gan_put32(buf + 12, GAN_CKPT_HEADER_V2);
+    return n;
+}
+
 /* buf (n bytes) with its CRC made good again, written to path and read back:
  * a sound file of an older version, say. */
 static gan_ckpt_info read_resealed(const char *path, unsigned char *buf, size_t n)
@@ -111,7 +122,7 @@ int main(void)
     CHECK(in.rows == 6 && in.cols == 4 && in.z_dim == 5 && in.hidden == 12 && in.batch == 8 &&
           in.grid == 2 && in.seed == 11 && in.epoch == 2 && in.step == 3 && in.count == 40);
     CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
-    CHECK(in.version == 4 && in.channels == 1 && in.header == 256 && in.r1_gamma == 10.0 && in.r1_every == 4 &&
+    CHECK(in.version == 5 && in.channels == 1 && in.header == 320 && in.loss == GAN_LOSS_BCE && in.r1_gamma == 10.0 && in.r1_every == 4 &&
           in.preset == GAN_PRESET_DEFAULT && in.limit == 0);
     CHECK(in.track.evals == 2 && in.track.best_epoch == 1 && in.track.since_best == 1 &&
           in.track.best_fid == 12.5 && in.track.scorer == 0xC0FFEE01u);
@@ -165,27 +176,44 @@ int main(void)
     spit(bad, (const unsigned char *)"P5\n28 28\n255\n", 13);
     expect_bad(bad, "not a gan-train checkpoint (bad magic)");
     memcpy(copy, good, n);
-    copy[8] = 5; /* version 5 */
+    copy[8] = 6; /* version 6 */
     spit(bad, copy, n);
-    expect_bad(bad, "checkpoint format version 5; this gan-train reads versions 1 to 4");
+    expect_bad(bad, "checkpoint format version 6; this gan-train reads versions 1 to 5");
+    /* a version-4 file (before the loss: a 256-byte header) loads with bce */
+    memcpy(copy, good, n);
+    size_t n_old = make_older(copy, n, 4);
+    gan_ckpt_info old = read_resealed(bad, copy, n_old);
+    CHECK(old.version == 4 && old.header == 256 && old.loss == GAN_LOSS_BCE &&
+          old.track.scorer == 0xC0FFEE01u);
     /* a version-3 file: its best FID came from the MLP classifier (scorer 0),
      * and byte 252 was reserved (zero) */
     memcpy(copy, good, n);
-    copy[8] = 3;
+    n_old = make_older(copy, n, 3);
     gan_put32(copy + 252, 0);
-    gan_ckpt_info old = read_resealed(bad, copy, n);
+    old = read_resealed(bad, copy, n_old);
     CHECK(old.version == 3 && old.track.scorer == 0 && old.track.best_fid == 12.5);
     gan_put32(copy + 252, 9);
-    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
-    spit(bad, copy, n);
+    gan_put32(copy + n_old - 4, (uint32_t)crc32(0L, copy, (uInt)(n_old - 4)));
+    spit(bad, copy, n_old);
     expect_bad(bad, "settings out of range");
     /* a version-2 file (before colour: byte 248 on was reserved) loads as grey */
     memcpy(copy, good, n);
-    copy[8] = 2;
+    n_old = make_older(copy, n, 2);
     gan_put32(copy + 248, 7); /* whatever was there is not read */
-    old = read_resealed(bad, copy, n);
+    old = read_resealed(bad, copy, n_old);
     CHECK(old.version == 2 && old.channels == 1 && old.rows == 6 && old.cols == 4);
-    /* version 4 with channels other than 1 or 3 */
+    /* version 5 with a loss it does not know, or a reserved byte set */
+    memcpy(copy, good, n);
+    gan_put32(copy + 256, GAN_LOSS_COUNT);
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
+    memcpy(copy, good, n);
+    copy[300] = 1;
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
+    /* version 5 with channels other than 1 or 3 */
     memcpy(copy, good, n);
     gan_put32(copy + 248, 2);
     gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
@@ -194,7 +222,7 @@ int main(void)
     memcpy(copy, good, n);
     copy[8] = 1; /* version 1 with a version-2 header: its size field is wrong */
     spit(bad, copy, n);
-    expect_bad(bad, "corrupt checkpoint (header size 256, expected 208)");
+    expect_bad(bad, "corrupt checkpoint (header size 320, expected 208)");
     memcpy(copy, good, n);
     copy[216] = 0; /* R1 every 0 */
     spit(bad, copy, n);
@@ -207,8 +235,9 @@ int main(void)
     {
         /* fixed noise 4 x 5, then G (5-12-12-24: 540 parameters) and its
          * moments, then D (24-12-12-1: 469) and its moments */
-        size_t g_w2 = 256 + 4 * (20 + 60 + 12 + 5), d_v_b1 = 256 + 4 * (20 + 3 * 540 + 2 * 469 + 288 + 3);
-        size_t at[3] = {g_w2, d_v_b1, 256 + 4 * 7};
+        size_t H = GAN_CKPT_HEADER;
+        size_t g_w2 = H + 4 * (20 + 60 + 12 + 5), d_v_b1 = H + 4 * (20 + 3 * 540 + 2 * 469 + 288 + 3);
+        size_t at[3] = {g_w2, d_v_b1, H + 4 * 7};
         float val[3] = {NAN, -1.0f, INFINITY};
         const char *want[3] = {"G's main.2.weight holds a value that is not finite (NaN or Inf) "
                                "at index 5; refusing these weights",

@@ -4,8 +4,9 @@
  * tests/fixtures/parity.txt was written by scripts/make-reference.py, which
  * runs the seed's model and step in PyTorch from the same initial weights and
  * noise (gan-train's PCG32 rules, re-implemented there) on the first 3 x 64
- * images of data/mnist (format 2: also the R1 penalty, by autograd). This test runs the same iterations through the
- * library and compares.
+ * images of data/mnist (format 2: also the R1 penalty, by autograd; a case
+ * line may end in " loss=NAME", a loss of gan_loss.h on D's logit). This test
+ * runs the same iterations through the library and compares.
  *
  * Tolerances. The inputs (weights, images, noise) must agree to the bit
  * (checked). After that, float32 sums in another order differ: a dot product
@@ -48,13 +49,15 @@ typedef struct {
     unsigned long long seed;
     double slope, lr, beta1, r1;
     int r1_every;
-    int saturate; /* 0, or the value D's last bias is set to (saturation) */
+    int saturate; /* 0, or the value D's last bias is set to (bce: saturation) */
+    int loss;     /* gan_loss_kind: " loss=NAME" at the line's end, else bce */
     int iterations, batch, zdim, hidden;
     int nrec;
     record rec[MAX_RECORDS];
 } fixture_case;
 
 static double worst_tensor = 0.0, worst_loss = 0.0;
+static char worst_loss_at[96] = "";
 static int r1_steps = 0; /* steps with the R1 penalty compared */
 
 static const record *find_quiet(const fixture_case *c, const char *name)
@@ -92,6 +95,12 @@ static int read_case(FILE *f, fixture_case *c)
                              &c->batch, &c->zdim, &c->hidden, &c->lr, &c->beta1, &c->r1,
                              &c->r1_every);
             CHECK_MSG(got == 12, "bad case line: %s", line);
+            char lname[16] = "bce";
+            const char *l = strstr(line, " loss=");
+            if (l)
+                CHECK(sscanf(l, " loss=%15s", lname) == 1);
+            c->loss = gan_loss_find(lname);
+            CHECK_MSG(c->loss >= 0, "bad loss in: %s", line);
             in_case = 1;
             continue;
         }
@@ -192,8 +201,10 @@ static void check_loss(const fixture_case *c, const char *name, int it, double o
         return;
     CHECK_MSG(fabs(ours - r->val[0]) <= LOSS_ATOL, "%s/%s: %.9g, torch %.9g", c->name, key, ours,
               r->val[0]);
-    if (fabs(ours - r->val[0]) > worst_loss)
+    if (fabs(ours - r->val[0]) > worst_loss) {
         worst_loss = fabs(ours - r->val[0]);
+        snprintf(worst_loss_at, sizeof worst_loss_at, "%s/%s", c->name, key);
+    }
 }
 
 static void check_model(const fixture_case *c, const char *prefix, const gan_mlp *m,
@@ -224,6 +235,7 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
     cfg.z_dim = c->zdim;
     cfg.hidden = c->hidden;
     cfg.lr = c->lr;
+    cfg.loss = c->loss;
     gan_trainer t;
     gan_err err = {""};
     int P = (int)(ds->rows * ds->cols), b = c->batch;
@@ -244,7 +256,8 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
         if (it == 0) {
             check_tensor(c, "x0", t.x, (size_t)b * P, 0.0);
             check_tensor(c, "z0", t.z, (size_t)b * c->zdim, 0.0);
-            /* D(x) and D(G(z)) row by row, before the step */
+            /* D(x) and D(G(z)) row by row, before the step (D's output: its
+             * sigmoid for bce, its logit for the other losses) */
             gan_mlp_forward(&t.G, t.x + (size_t)b * P, t.z, b, &GAN_SOLO);
             gan_mlp_forward(&t.D, probs, t.x, 2 * b, &GAN_SOLO);
             const record *dr = find(c, "d_real"), *df = find(c, "d_fake");
@@ -302,9 +315,11 @@ int main(int argc, char **argv)
     }
     static fixture_case c;
     int cases = 0, saturated_seen = 0;
+    int losses_seen = 0; /* bit k: a case of loss k */
     while (read_case(f, &c)) {
         cases++;
-        if (c.saturate) {
+        losses_seen |= 1 << c.loss;
+        if (c.saturate && c.loss == GAN_LOSS_BCE) {
             /* the saturated cases really saturate: every D output exactly 1
              * (or 0), so every BCE term is 0 or PyTorch's clamp of 100 */
             const record *dr = find(&c, "d_real");
@@ -318,10 +333,10 @@ int main(int argc, char **argv)
         free_case(&c);
     }
     fclose(f);
-    CHECK(cases == 6 && saturated_seen == 3 && r1_steps == 5);
+    CHECK(cases == 8 && saturated_seen == 3 && r1_steps == 7 && losses_seen == 7);
     fprintf(stderr, "parity (%d thread%s): %d cases, %d steps with R1; largest difference: tensors "
-                    "%.3g (relative to scale), losses %.3g (absolute)\n", threads,
-            threads == 1 ? "" : "s", cases, r1_steps, worst_tensor, worst_loss);
+                    "%.3g (relative to scale), losses %.3g (absolute, %s)\n", threads,
+            threads == 1 ? "" : "s", cases, r1_steps, worst_tensor, worst_loss, worst_loss_at);
     gan_dataset_free(&ds);
     TEST_MAIN_END();
 }
