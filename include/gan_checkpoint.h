@@ -45,10 +45,13 @@
  *                 the MLP classifier of gan-train 0.1, another scale)
  *      256     4  u32 the adversarial loss (gan_loss_kind: 0 bce, 1 hinge,
  *                 2 lsgan)
- *      260    60  zero (reserved)
+ *      260     4  zero (reserved)
+ *      264     8  f64 the decay of the EMA of G's weights (--ema; 0: none)
+ *      272    48  zero (reserved)
  *      320        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)
+ *                 f32 with an EMA: its parameters (nG)
  *                 u32 the current epoch's order of the images (count)
  *      end-4   4  u32 CRC-32 (zlib's) of every byte before it
  *
@@ -93,6 +96,7 @@ typedef struct {
     double r1_gamma;
     uint32_t r1_every, preset, limit;
     uint32_t loss;      /* gan_loss_kind */
+    double ema;         /* the EMA's decay (0: none) */
     gan_eval_track track;
 } gan_ckpt_info;
 
@@ -118,11 +122,13 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *info, const unsi
                            const char *path, gan_err *err);
 
 /** Makes G of the checkpoint's shape (z_dim, hidden, hidden, rows * cols * channels;
- *  its activation; tanh output; workspace for cap rows) with its parameters
- *  (gan_mlp_free it); -1 (err) only when out of memory. */
+ *  its activation; tanh output; workspace for cap rows) with its parameters:
+ *  the EMA of G's where the run kept one (--ema), unless raw (then the trained
+ *  weights); gan_mlp_free it; -1 (err) only when out of memory. */
 int gan_checkpoint_generator(const gan_ckpt_info *info, const unsigned char *data, int cap,
-                             gan_mlp *G, gan_err *err);
-/** The same for the discriminator (rows * cols * channels, hidden, hidden, 1; sigmoid). */
+                             int raw, gan_mlp *G, gan_err *err);
+/** The same for the discriminator (rows * cols * channels, hidden, hidden, 1;
+ *  sigmoid for bce, else its logit). */
 int gan_checkpoint_discriminator(const gan_ckpt_info *info, const unsigned char *data, int cap,
                                  gan_mlp *D, gan_err *err);
 

@@ -59,15 +59,17 @@ int gan_st_write(const char *path, const gan_mlp *m, const char *const *meta, in
                  gan_err *err);
 
 /* ---- gan-train export (export.c) ----
- *   gan-train export --checkpoint FILE --out DIR [--force]
- * writes DIR/G.safetensors and DIR/D.safetensors, with metadata naming the
+ *   gan-train export --checkpoint FILE --out DIR [--raw] [--force]
+ * writes DIR/G.safetensors (the EMA of G's weights where the run kept one,
+ * unless --raw) and DIR/D.safetensors, with metadata naming the
  * network, the hidden activation and its slope, the output activation,
  * z_dim, hidden, rows, cols, channels (1 grey, 3 colour), layout ("HWC": a
  * flat image is rows, then columns, then each pixel's R, G, B), the recipe
- * and the epoch. */
+ * and the epoch (and, for G, "weights": "ema DECAY" or "trained"). */
 typedef struct {
     const char *checkpoint, *out_dir;
     int force;
+    int raw;                 /* --raw: G's trained weights even where an EMA was kept */
 } gan_export_cmd;
 
 /** 0, 1 after --help (printed to out), or -1 with err. */

@@ -42,7 +42,8 @@ enum {
     GAN_SET_BATCH = 1u << 3, GAN_SET_LR = 1u << 4, GAN_SET_BETA1 = 1u << 5,
     GAN_SET_BETA2 = 1u << 6, GAN_SET_SEED = 1u << 7, GAN_SET_GRID = 1u << 8,
     GAN_SET_R1 = 1u << 9, GAN_SET_R1_EVERY = 1u << 10, GAN_SET_PRESET = 1u << 11,
-    GAN_SET_LIMIT = 1u << 12, GAN_SET_DATA = 1u << 13, GAN_SET_LOSS = 1u << 14
+    GAN_SET_LIMIT = 1u << 12, GAN_SET_DATA = 1u << 13, GAN_SET_LOSS = 1u << 14,
+    GAN_SET_EMA = 1u << 15
 };
 
 /* Presets: named recipes (the settings a GAN_SET_RECIPE flag covers). */
@@ -64,6 +65,7 @@ typedef struct {
     double r1_gamma;        /* R1 penalty weight; 0: off */
     int r1_every;           /* the penalty on every K-th D step, scaled by K */
     int loss;               /* the adversarial loss (gan_loss_kind, gan_loss.h) */
+    double ema;             /* decay of the EMA of G's weights that samples; 0: off */
     int preset;             /* the gan_preset the recipe started from */
     int limit;              /* train on the first N images (0: all) */
     int eval_every;         /* evaluate every K epochs (and after the last); 0: never */
@@ -133,6 +135,9 @@ typedef struct {
 typedef struct {
     int batch, z_dim, pixels, grid;
     gan_mlp G, D;
+    double ema_decay;     /* 0: no EMA */
+    gan_mlp Gema;         /* with ema_decay: G's shape, its parameters the EMA of G's,
+                             updated after each G step (its grads and Adam state unused) */
     gan_adam_cfg adam;
     const gan_loss_spec *loss; /* the adversarial loss; D's output activation is its d_out */
     double r1_gamma;      /* 0: no penalty */
@@ -193,6 +198,12 @@ int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es
 
 /** out (n, pixels) = G(z (n, z_dim)), in chunks of at most batch rows. */
 void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
+/** The generator that samples: the EMA of G's weights with --ema, else G
+ *  itself (grids, the timeline, the evaluation and best.gan use it). */
+gan_mlp *gan_trainer_sampler(gan_trainer *t);
+/** With --ema: the average starts afresh as G's present weights (at init, and
+ *  after --init-from). */
+void gan_trainer_ema_reset(gan_trainer *t);
 
 /** How a signal handler and gan_run share a stop (see main.c): the handler
  *  sets *stop, or, while *exit_now is non-zero (no safe point to stop at:

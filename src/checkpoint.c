@@ -97,6 +97,7 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     gan_put32(h + 248, (uint32_t)channels);
     gan_put32(h + 252, t->track.scorer);
     gan_put32(h + 256, (uint32_t)(t->loss - gan_loss_get(0)));
+    gan_putf64(h + 264, t->ema_decay);
 
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
@@ -109,6 +110,8 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
         write_floats(&w, nets[k]->adam_m, nets[k]->nparams);
         write_floats(&w, nets[k]->adam_v, nets[k]->nparams);
     }
+    if (t->ema_decay > 0.0)
+        write_floats(&w, t->Gema.params, t->Gema.nparams);
     unsigned char buf[4096];
     for (uint32_t i = 0; i < t->count && !w.failed;) {
         uint32_t k = t->count - i < sizeof buf / 4 ? t->count - i : (uint32_t)(sizeof buf / 4);
@@ -208,7 +211,9 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     uint32_t reserved = version == 3 ? gan_get32(h + 252) : 0;
     /* the loss from version 5 (bce before), then zeros to the header's end */
     in->loss = version >= 5 ? gan_get32(h + 256) : GAN_LOSS_BCE;
-    for (uint32_t at = 260; version >= 5 && at < header; at += 4)
+    in->ema = version >= 5 ? gan_getf64(h + 264) : 0.0;
+    reserved |= version >= 5 ? gan_get32(h + 260) : 0;
+    for (uint32_t at = 272; version >= 5 && at < header; at += 4)
         reserved |= gan_get32(h + at);
     /* limits of the command line, and sizes that agree with each other */
     int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
@@ -229,7 +234,7 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
              (uint32_t)in->track.best_epoch <= in->epoch && in->track.since_best >= 0 &&
              in->track.since_best <= in->track.evals && isfinite(in->track.best_fid) &&
              in->track.best_fid >= 0 && (in->channels == 1 || in->channels == 3) && reserved == 0 &&
-             in->loss < GAN_LOSS_COUNT;
+             in->loss < GAN_LOSS_COUNT && in->ema >= 0.0 && in->ema < 1.0;
     if (!ok)
         return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
     uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
@@ -271,6 +276,15 @@ static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const
                                            (unsigned long long)i);
                 }
             }
+    for (int k = 0; in->ema > 0.0 && k < 6; k++) { /* the EMA of G's weights */
+        int l = k / 2;
+        uint64_t n = k % 2 == 0 ? dims[0][l + 1] * dims[0][l] : dims[0][l + 1];
+        for (uint64_t i = 0; i < n; i++, p += 4)
+            if (!isfinite(gan_getf32(p)))
+                return gan_err_set(err, "%s: the EMA of G's %s holds a value that is not finite "
+                                   "(NaN or Inf) at index %llu; refusing these weights", path,
+                                   gan_mlp_tensor_name(k), (unsigned long long)i);
+    }
     return 0;
 }
 
@@ -308,6 +322,7 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         return -1;
     }
     uint64_t floats = (uint64_t)info->nfixed * info->z_dim + 3 * info->nparams_g +
+                      (info->ema > 0.0 ? info->nparams_g : 0) +
                       3 * info->nparams_d + info->count; /* + the order, 4 bytes an image */
     uint64_t want = info->header + 4 * floats + 4;
     if ((uint64_t)st.st_size != want) {
@@ -372,6 +387,7 @@ void gan_checkpoint_config(const gan_ckpt_info *in, gan_config *cfg)
     cfg->r1_every = (int)in->r1_every;
     cfg->preset = (int)in->preset;
     cfg->loss = (int)in->loss;
+    cfg->ema = in->ema;
     cfg->limit = (int)in->limit;
 }
 
@@ -400,6 +416,11 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
         p = read_floats(nets[k]->params, p, nets[k]->nparams);
         p = read_floats(nets[k]->adam_m, p, nets[k]->nparams);
         p = read_floats(nets[k]->adam_v, p, nets[k]->nparams);
+    }
+    if (in->ema > 0.0) {
+        if (t->ema_decay != in->ema)
+            return gan_err_set(err, "%s: checkpoint does not fit this model (its EMA)", path);
+        p = read_floats(t->Gema.params, p, t->Gema.nparams);
     }
     /* the order must be a permutation of the images */
     unsigned char *seen = calloc((t->count + 7) / 8, 1);
@@ -431,25 +452,30 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
 
 /* Makes network k (0: G, 1: D) of the checkpoint's shape and reads its
  * parameters (they follow the fixed noise; D's follow G's and G's Adam moments). */
+/* Makes network k (0: G, 1: D, 2: the EMA of G) of the checkpoint's shape and
+ * reads its parameters (they follow the fixed noise: G's, G's Adam moments,
+ * D's and its moments, then, with an EMA, its parameters). */
 static int make_net(const gan_ckpt_info *in, const unsigned char *data, int k, int cap,
                     gan_mlp *m, gan_err *err)
 {
     int P = (int)(in->rows * in->cols * in->channels), H = (int)in->hidden;
     float slope = in->activation ? in->slope : 0.0f;
-    int rc = k == 0 ? gan_mlp_init(m, (int)in->z_dim, H, H, P, slope, GAN_ACT_TANH, cap, err)
-                    : gan_mlp_init(m, P, H, H, 1, slope, GAN_ACT_SIGMOID, cap, err);
+    int rc = k != 1 ? gan_mlp_init(m, (int)in->z_dim, H, H, P, slope, GAN_ACT_TANH, cap, err)
+                    : gan_mlp_init(m, P, H, H, 1, slope, gan_loss_get((int)in->loss)->d_out, cap,
+                                   err);
     if (rc != 0)
         return -1;
-    const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim +
-                             (k == 0 ? 0 : 4 * 3 * (size_t)in->nparams_g);
+    size_t skip[3] = {0, 3 * (size_t)in->nparams_g,
+                      3 * (size_t)in->nparams_g + 3 * (size_t)in->nparams_d};
+    const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim + 4 * skip[k];
     read_floats(m->params, p, m->nparams);
     return 0;
 }
 
 int gan_checkpoint_generator(const gan_ckpt_info *in, const unsigned char *data, int cap,
-                             gan_mlp *G, gan_err *err)
+                             int raw, gan_mlp *G, gan_err *err)
 {
-    return make_net(in, data, 0, cap, G, err);
+    return make_net(in, data, in->ema > 0.0 && !raw ? 2 : 0, cap, G, err);
 }
 
 int gan_checkpoint_discriminator(const gan_ckpt_info *in, const unsigned char *data, int cap,

@@ -13,7 +13,7 @@
 enum {
     OPT_DATA = 256, OPT_OUT, OPT_EPOCHS, OPT_LR, OPT_BATCH, OPT_BETA1, OPT_BETA2, OPT_ZDIM,
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
-    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY, OPT_LOSS,
+    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY, OPT_LOSS, OPT_EMA,
     OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE, OPT_LOG_EVERY,
     OPT_INIT_FROM
 };
@@ -41,6 +41,7 @@ static const struct option long_opts[] = {
     {"r1", required_argument, NULL, OPT_R1},
     {"r1-every", required_argument, NULL, OPT_R1_EVERY},
     {"loss", required_argument, NULL, OPT_LOSS},
+    {"ema", required_argument, NULL, OPT_EMA},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"eval-every", required_argument, NULL, OPT_EVAL_EVERY},
     {"eval-count", required_argument, NULL, OPT_EVAL_COUNT},
@@ -104,6 +105,8 @@ void gan_cli_usage(FILE *out)
             "  --r1 GAMMA          R1 gradient penalty on D's real inputs; 0: off [%g]\n"
             "  --r1-every K        the penalty on every K-th D step only, times K [%d]\n"
             "  --loss NAME         bce (the seed's), hinge or lsgan (on D's logit) [%s]\n"
+            "  --ema DECAY         sample from an average of G's weights, updated after\n"
+            "                      each G step with this decay; 0: off [%g]\n"
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
             "  --threads N         threads, each running OpenBLAS on one\n"
             "                      [%d: the CPUs this process may use, at most %d]\n"
@@ -127,7 +130,7 @@ void gan_cli_usage(FILE *out)
             d.slope, d.beta1, d.r1_gamma, d.r1_every, seed.beta1, seed.beta2,
             gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
             d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
-            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, (unsigned long long)d.seed, gan_pool_default_threads(),
+            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.ema, (unsigned long long)d.seed, gan_pool_default_threads(),
             GAN_POOL_MAX_DEFAULT, d.eval_every, d.eval_count, d.patience);
 }
 
@@ -195,6 +198,8 @@ void gan_cli_apply_preset(gan_config *cfg, int preset)
         p.r1_every = cfg->r1_every;
     if (s & GAN_SET_LOSS)
         p.loss = cfg->loss;
+    if (s & GAN_SET_EMA)
+        p.ema = cfg->ema;
     *cfg = p;
 }
 
@@ -284,6 +289,9 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             if (cfg->loss < 0)
                 rc = gan_err_set(err, "--loss: '%s' is not bce, hinge or lsgan", a);
             cfg->set |= GAN_SET_LOSS;
+            break;
+        case OPT_EMA: rc = gan_cli_parse_real("ema", a, 0.0, 1, 1.0, 0, &cfg->ema, err);
+            cfg->set |= GAN_SET_EMA;
             break;
         case OPT_LIMIT: rc = gan_cli_parse_int("limit", a, 1, INT_MAX, &cfg->limit, err);
             cfg->set |= GAN_SET_LIMIT;

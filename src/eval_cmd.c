@@ -109,7 +109,7 @@ static int open_source(const gan_eval_cmd *c, eval_source *src, gan_err *err)
     size_t size;
     if (gan_checkpoint_read(c->checkpoint, &in, &data, &size, err) != 0)
         return -1;
-    int made = gan_checkpoint_generator(&in, data, 500, &src->G, err);
+    int made = gan_checkpoint_generator(&in, data, 500, 0, &src->G, err);
     free(data);
     if (made != 0)
         return -1;

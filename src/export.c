@@ -25,7 +25,7 @@ int gan_export_parse(gan_export_cmd *c, int argc, char **argv, FILE *out, gan_er
     static const struct option opts[] = {
         {"checkpoint", required_argument, NULL, 'c'}, {"out", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},            {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"raw", no_argument, NULL, 'r'},              {NULL, 0, NULL, 0},
     };
     memset(c, 0, sizeof *c);
     optind = 0;
@@ -36,14 +36,17 @@ int gan_export_parse(gan_export_cmd *c, int argc, char **argv, FILE *out, gan_er
         case 'c': c->checkpoint = optarg; break;
         case 'o': c->out_dir = optarg; break;
         case 'f': c->force = 1; break;
+        case 'r': c->raw = 1; break;
         case 'h':
             fprintf(out,
-                    "Usage: gan-train export --checkpoint FILE --out DIR [--force]\n"
+                    "Usage: gan-train export --checkpoint FILE --out DIR [--raw] [--force]\n"
                     "Writes the checkpoint's networks as DIR/G.safetensors and DIR/D.safetensors\n"
                     "under the seed's state_dict names (main.0.weight ... main.4.bias, F32), for\n"
                     "PyTorch's load_state_dict; their __metadata__ names the activations, the\n"
                     "sizes (rows, cols, channels; layout HWC: each pixel's R, G, B together)\n"
-                    "and the recipe. Existing files are kept unless --force.\n");
+                    "and the recipe. Existing files are kept unless --force. A run trained with\n"
+                    "--ema exports the average as G (its metadata says so); --raw the trained\n"
+                    "weights instead.\n");
             return 1;
         default:
             rc = gan_err_set(err, "export: %s: unknown option or missing value (see --help)",
@@ -72,7 +75,7 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
     gan_mlp G, D;
     memset(&G, 0, sizeof G);
     memset(&D, 0, sizeof D);
-    if (gan_checkpoint_generator(&in, data, 1, &G, err) != 0 ||
+    if (gan_checkpoint_generator(&in, data, 1, c->raw, &G, err) != 0 ||
         gan_checkpoint_discriminator(&in, data, 1, &D, err) != 0)
         goto done;
     if (gan_make_dirs(c->out_dir, err) != 0)
@@ -100,8 +103,11 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
         snprintf(sl, sizeof sl, "%.9g", slope);
     snprintf(ep, sizeof ep, "%u", in.epoch);
     const char *act = slope > 0.0f ? "leaky_relu" : "relu";
+    char wts[40] = "trained";
+    if (in.ema > 0.0 && !c->raw)
+        snprintf(wts, sizeof wts, "ema %g", in.ema);
     const char *gm[] = {"format", "gan-train " GAN_VERSION, "network", "generator",
-                        "activation", act, "negative_slope", sl, "output", "tanh",
+                        "weights", wts, "activation", act, "negative_slope", sl, "output", "tanh",
                         "z_dim", zs, "hidden", hs, "rows", rs, "cols", cs,
                         "channels", chs, "layout", LAYOUT, "recipe", recipe, "epoch", ep};
     const char *d_out = in.loss == GAN_LOSS_BCE ? "sigmoid" : "identity";

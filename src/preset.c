@@ -79,5 +79,7 @@ void gan_recipe_describe(const gan_config *cfg, char *buf, size_t len)
         ADD("%s --r1-every %d", sep, cfg->r1_every);
     if (cfg->loss != p.loss)
         ADD("%s --loss %s", sep, gan_loss_get(cfg->loss)->name);
+    if (cfg->ema != p.ema)
+        ADD("%s --ema %g", sep, cfg->ema);
 #undef ADD
 }

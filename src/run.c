@@ -70,6 +70,7 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
         {GAN_SET_PRESET, "--preset", given->preset != ck->preset},
         {GAN_SET_LIMIT, "--limit", given->limit != ck->limit},
         {GAN_SET_LOSS, "--loss", given->loss != ck->loss},
+        {GAN_SET_EMA, "--ema", given->ema != ck->ema},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++)
         if ((given->set & c[i].flag) && c[i].differs)
@@ -139,7 +140,7 @@ static int eval_epoch(gan_evaluator *ev, const gan_config *cfg, gan_trainer *t, 
     cols[0] = '\0';
     if (!ev || (e % cfg->eval_every != 0 && e != cfg->epochs))
         return 0;
-    if (gan_evaluate(ev, &t->G, r, err) != 0)
+    if (gan_evaluate(ev, gan_trainer_sampler(t), r, err) != 0)
         return -1;
     snprintf(cols, len, "%.4f,%d,%.5f,%.4f,%.4f,%.4f", r->fid, r->classes_covered, r->kl_uniform,
              r->inception_score, r->precision, r->recall);
@@ -277,6 +278,8 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
         return -1;
     if (cfg->init_from && init_from(t, cfg->init_from, err) != 0)
         return -1;
+    if (cfg->init_from)
+        gan_trainer_ema_reset(t);
     if (gan_run_log_open(cfg, rs->out, rs->resume_epoch, rs->csv_stdout, &rs->log, rs->log_path,
                  sizeof rs->log_path, &rs->sm, err) != 0)
         return -1;

@@ -69,6 +69,9 @@ void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
     fprintf(msg, "training: %d epochs x %d steps, batch %d, %s loss, Adam lr %g betas (%g, %g), seed %llu, %d thread%s\n",
             cfg->epochs, steps, cfg->batch, t->loss->name, cfg->lr, cfg->beta1, cfg->beta2,
             (unsigned long long)cfg->seed, threads, threads == 1 ? "" : "s");
+    if (cfg->ema > 0.0)
+        fprintf(msg, "          EMA of G's weights, decay %g, updated after every G step: the "
+                "grids, the evaluation and best.gan use it\n", cfg->ema);
     if (cfg->r1_gamma > 0.0 && cfg->r1_every > 1)
         fprintf(msg, "          R1 penalty gamma %g on D's logit at the real images, on one D "
                 "step in %d, scaled by %d\n", cfg->r1_gamma, cfg->r1_every, cfg->r1_every);

@@ -110,7 +110,7 @@ static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int
     *rows = (int)in.rows;
     *cols = (int)in.cols;
     *channels = (int)in.channels;
-    int rc = gan_checkpoint_generator(&in, data, 256, G, err);
+    int rc = gan_checkpoint_generator(&in, data, 256, 0, G, err);
     free(data);
     return rc;
 }

@@ -46,6 +46,13 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
         gan_mlp_free(&t->G);
         return -1;
     }
+    t->ema_decay = cfg->ema;
+    if (t->ema_decay > 0.0 &&
+        gan_mlp_init(&t->Gema, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, err) != 0) {
+        gan_mlp_free(&t->G);
+        gan_mlp_free(&t->D);
+        return -1;
+    }
     /* gan-train does its own threading (gan_pool.h): OpenBLAS stays on one
      * thread, and each of our threads calls it for its own columns */
     openblas_set_num_threads(1);
@@ -74,6 +81,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     gan_rng_seed(&init, cfg->seed, 1);
     gan_mlp_reset(&t->G, &init);
     gan_mlp_reset(&t->D, &init);
+    gan_trainer_ema_reset(t);
     gan_rng fixed;
     gan_rng_seed(&fixed, cfg->seed, 2);
     gan_rng_normal_fill(&fixed, t->fixed_z, (size_t)n * Z);
@@ -88,6 +96,8 @@ void gan_trainer_free(gan_trainer *t)
     gan_pool_free(t->pool);
     gan_mlp_free(&t->G);
     gan_mlp_free(&t->D);
+    if (t->ema_decay > 0.0)
+        gan_mlp_free(&t->Gema);
     free(t->r1_parts);
     free(t->x);
     free(t->z);
@@ -154,6 +164,15 @@ static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team 
     gan_mlp_backward(&t->D, t->dx, t->dp, t->p, fake, b, 0, tm);
     gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1, tm);
     gan_mlp_adam(&t->G, &t->adam, tm);
+    if (t->ema_decay > 0.0) {
+        /* ema = decay ema + (1 - decay) params, element by element */
+        size_t lo, hi;
+        gan_team_barrier(tm); /* every slice of Adam's step is done */
+        gan_team_range(tm, t->G.nparams, 16, &lo, &hi);
+        const float d = (float)t->ema_decay, e = 1.0f - d;
+        for (size_t i = lo; i < hi; i++)
+            t->Gema.params[i] = d * t->Gema.params[i] + e * t->G.params[i];
+    }
     if (tm->part == 0)
         t->step++;
 }
@@ -286,10 +305,19 @@ static void generate_job(void *ctx, const gan_team *tm)
 {
     team_job *j = ctx;
     gan_trainer *t = j->t;
+    gan_mlp *G = gan_trainer_sampler(t);
     for (int s = 0; s < j->n; s += t->batch) {
         int b = j->n - s < t->batch ? j->n - s : t->batch;
-        gan_mlp_forward(&t->G, j->out + (size_t)s * t->pixels, j->z + (size_t)s * t->z_dim, b, tm);
+        gan_mlp_forward(G, j->out + (size_t)s * t->pixels, j->z + (size_t)s * t->z_dim, b, tm);
     }
+}
+
+gan_mlp *gan_trainer_sampler(gan_trainer *t) { return t->ema_decay > 0.0 ? &t->Gema : &t->G; }
+
+void gan_trainer_ema_reset(gan_trainer *t)
+{
+    if (t->ema_decay > 0.0)
+        memcpy(t->Gema.params, t->G.params, sizeof(float) * t->G.nparams);
 }
 
 void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n)

@@ -115,6 +115,8 @@ usage_error "--preset: 'best' is not default or seed" --preset best
 usage_error "--r1: '-1'" --r1 -1
 usage_error "--r1-every: '0'" --r1-every 0
 usage_error "--loss: 'wgan' is not bce, hinge or lsgan" --loss wgan
+usage_error "--ema: '1'" --ema 1
+usage_error "--ema: '-0.5'" --ema -0.5
 usage_error "--limit: '0'" --limit 0
 usage_error "--limit: 'all'" --limit all
 usage_error "--eval-every: '-1'" --eval-every -1
@@ -198,6 +200,22 @@ done
 [ $? -eq 1 ] && grep -q "loss differs from the checkpoint" "$T/err" || fail "resume, other loss: $(cat "$T/err")"
 "$BIN" --data "$SRC/data/mnist" --resume "$T/loss-hinge/checkpoint.gan" --epochs 2 --eval-every 0 2>"$T/err" &&
     grep -q "hinge loss" "$T/err" || fail "resumed hinge run: $(cat "$T/err")"
+
+# --ema: the banner says so, export writes the average as G (and --raw the
+# trained weights: other bytes), and a resumed run keeps it (another refused)
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 128 --eval-every 0 --hidden 32 --ema 0.99 \
+    --out "$T/ema" 2>"$T/err" || fail "--ema: $(cat "$T/err")"
+grep -q "^recipe:   default, --hidden 32 --ema 0.99$" "$T/err" &&
+    grep -q "EMA of G's weights, decay 0.99, updated after every G step" "$T/err" || fail "--ema banner: $(cat "$T/err")"
+"$BIN" export --checkpoint "$T/ema/checkpoint.gan" --out "$T/ema-x" 2>/dev/null &&
+    "$BIN" export --checkpoint "$T/ema/checkpoint.gan" --out "$T/ema-raw" --raw 2>/dev/null || fail "export of an EMA run"
+grep -q '"weights":"ema 0.99"' "$T/ema-x/G.safetensors" && grep -q '"weights":"trained"' "$T/ema-raw/G.safetensors" ||
+    fail "export metadata: $(head -c 400 "$T/ema-x/G.safetensors")"
+cmp -s "$T/ema-x/G.safetensors" "$T/ema-raw/G.safetensors" && fail "export --raw gave the average"
+cmp -s "$T/ema-x/D.safetensors" "$T/ema-raw/D.safetensors" || fail "export --raw changed D"
+"$BIN" --data "$SRC/data/mnist" --resume "$T/ema/checkpoint.gan" --epochs 2 --ema 0.5 2>"$T/err"
+[ $? -eq 1 ] && grep -q "ema differs from the checkpoint" "$T/err" || fail "resume, other --ema: $(cat "$T/err")"
 
 # Version 1: a checkpoint written before presets (the old default = --preset
 # seed) resumes, and gives the old gan-train's losses and grid exactly; a

@@ -209,6 +209,16 @@ int main(void)
     spit(bad, copy, n);
     expect_bad(bad, "settings out of range");
     memcpy(copy, good, n);
+    gan_putf64(copy + 264, 1.0); /* an EMA decay of 1: the average would never move */
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
+    memcpy(copy, good, n);
+    gan_putf64(copy + 264, 0.5); /* an EMA the file does not hold */
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "truncated checkpoint");
+    memcpy(copy, good, n);
     copy[300] = 1;
     gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
     spit(bad, copy, n);
@@ -323,7 +333,7 @@ int main(void)
     CHECK_MSG(gan_checkpoint_read(path, &in, &data, &size, &err) == 0, "%s", err.msg);
     CHECK(in.channels == 3 && in.rows == 6 && in.cols == 4 && in.nparams_g == col.G.nparams);
     gan_mlp G, D;
-    CHECK(gan_checkpoint_generator(&in, data, 2, &G, &err) == 0 && G.dims[3] == 72);
+    CHECK(gan_checkpoint_generator(&in, data, 2, 0, &G, &err) == 0 && G.dims[3] == 72);
     CHECK(gan_checkpoint_discriminator(&in, data, 2, &D, &err) == 0 && D.dims[0] == 72);
     CHECK(memcmp(G.params, col.G.params, 4 * G.nparams) == 0);
     gan_mlp_free(&G);
