@@ -16,6 +16,7 @@
 
 #include "gan_checkpoint.h"
 #include "gan_file.h"
+#include "test_ckpt.h"
 #include "test_util.h"
 
 static char dir[64];
@@ -114,11 +115,10 @@ int main(void)
                                .scorer = 0xC0FFEE01u};
     a.sums.r1_steps = 0;
     gan_err err = {""};
-    CHECK_MSG(gan_checkpoint_save(&a, &cfg, 6, 4, 1, path, &err) == 0, "%s", err.msg);
     gan_ckpt_info in;
     unsigned char *data;
     size_t size;
-    CHECK_MSG(gan_checkpoint_read(path, &in, &data, &size, &err) == 0, "%s", err.msg);
+    ckpt_save_read(&a, &cfg, path, &in, &data, &size);
     CHECK(in.rows == 6 && in.cols == 4 && in.z_dim == 5 && in.hidden == 12 && in.batch == 8 &&
           in.grid == 2 && in.seed == 11 && in.epoch == 2 && in.step == 3 && in.count == 40);
     CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
