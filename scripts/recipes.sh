@@ -12,7 +12,8 @@
 # finished run is not trained again, so the script resumes where it stopped.
 # Recipes: seed (--preset seed); leaky-b1 (the default without R1: --r1 0);
 # default; r1-every1 (--r1-every 1); wide (--hidden 512); hinge (--loss
-# hinge); lsgan (--loss lsgan); ema999, ema995 (--ema 0.999, 0.995). Sets: mnist
+# hinge); lsgan (--loss lsgan); ema999, ema995 (--ema 0.999, 0.995); lsgan-ema
+# (--loss lsgan --ema 0.999); wide-ema (--hidden 512 --ema 0.999). Sets: mnist
 # (data/mnist), fashion (/usr/share/datasets/fashion-mnist, installed if
 # missing). Takes hours on 2 CPUs: about 2.5 minutes per run of the 256-wide
 # recipes at 1 thread, 3 times that for wide.
@@ -50,6 +51,8 @@ args_of() {
     lsgan) echo "--loss lsgan" ;;
     ema999) echo "--ema 0.999" ;;
     ema995) echo "--ema 0.995" ;;
+    lsgan-ema) echo "--loss lsgan --ema 0.999" ;;
+    wide-ema) echo "--hidden 512 --ema 0.999" ;;
     *) echo "recipes.sh: unknown recipe $1" >&2; exit 2 ;;
     esac
 }
