@@ -88,6 +88,18 @@ void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, co
  */
 double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part_sums,
                            const gan_team *team);
+/*
+ * WGAN-GP's penalty (Gulrajani et al. 2017) on D's logit at rows [0, B) of the
+ * last forward (the interpolates x_hat; same conditions as R1):
+ *   R = lambda / B * sum_i (|g_i| - 1)^2,  g_i = d l(x_i) / d x_i,
+ * whose gradient with respect to g_i is c_i g_i, c_i = 2 lambda (|g_i| - 1) /
+ * (B |g_i|) (0 where g_i = 0): R1's derivation with a coefficient per row in
+ * place of R1's constant. The gradients are added to m->grads; g (B, IN)
+ * holds c_i g_i on return; row_parts (team->nparts, B) and row_coef (B) are
+ * scratch. Returns R (to every thread; the same for the same thread count).
+ */
+double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *row_parts,
+                           float *row_coef, const gan_team *team);
 /** One Adam step of all parameters with m->grads; counts m->adam_t. Each
  *  thread updates a fixed slice of the block. */
 void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg, const gan_team *team);

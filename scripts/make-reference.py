@@ -331,6 +331,50 @@ def make_interop(out_dir):
     write_idx(os.path.join(out_dir, "torch-Gz.idx"), 0x00000803, grey.reshape(6, 28, 28))
 
 
+def gp_fixture(path):
+    """tests/fixtures/gp.txt: WGAN-GP's penalty (issue 18) on a small D of the
+    seed's shape (IN-H-H-1, LeakyReLU, no output activation) at B rows x_hat:
+    R = lambda / B sum_i (|d l(x_i) / d x_i| - 1)^2 by autograd (create_graph),
+    and R's gradient with respect to every parameter, in gan-train's order
+    (W1, b1, W2, b2, W3, b3; W as (out, in)). Two cases: weights whose input
+    gradients are below 1, and 3 times them (above)."""
+    rng = np.random.default_rng(20261130 + 18)
+    lines = ["# gan-train gradient-penalty fixture, made by scripts/make-reference.py --gp",
+             "# with torch %s, numpy %s" % (torch.__version__, np.__version__)]
+
+    def put(key, t):
+        a = t.detach().numpy().astype(np.float32).ravel()
+        lines.append(key + " " + " ".join("%.9g" % v for v in a))
+
+    b, n_in, h, slope, lam = 4, 6, 8, 0.2, 10.0
+    base = [rng.uniform(-1, 1, size=shape).astype(np.float32) * 0.4
+            for shape in [(h, n_in), (h,), (h, h), (h,), (1, h), (1,)]]
+    x = torch.tensor(rng.uniform(-1, 1, size=(b, n_in)).astype(np.float32))
+    for scale in (1.0, 3.0):
+        D = mlp([n_in, h, h, 1], lambda: nn.LeakyReLU(slope), nn.Identity)
+        with torch.no_grad():
+            for p, v in zip(D.parameters(), base):
+                p.copy_(torch.tensor(v * np.float32(scale)))
+        xh = x.clone().requires_grad_(True)
+        logits = D(xh)
+        g, = torch.autograd.grad(logits.sum(), xh, create_graph=True)
+        pen = lam / b * ((g.norm(2, dim=1) - 1) ** 2).sum()
+        pen.backward()
+        lines.append("gp %d %d %d %g %g" % (b, n_in, h, slope, lam))
+        put("params", torch.cat([p.detach().reshape(-1) for p in D.parameters()]))
+        put("x", x)
+        put("norms", g.norm(2, dim=1))
+        lines.append("penalty %.9g" % pen.item())
+        # (the last bias does not enter the penalty: autograd leaves it None)
+        put("grads", torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p))
+                                .reshape(-1) for p in D.parameters()]))
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+    print("wrote %s (%d lines)" % (path, len(lines)))
+
+
 def conv_fixture(path):
     """tests/fixtures/conv.txt: cases "conv B H W C OC K stride pad" and
     "pool B H W C", each followed by its arrays, one a line: x, w, b (conv), r,
@@ -411,10 +455,14 @@ def main():
     ap.add_argument("--data", default=os.path.join(root, "data/mnist"))
     ap.add_argument("--out", default=os.path.join(root, "tests/fixtures/parity.txt"))
     ap.add_argument("--conv", metavar="FILE", help="write only the convolution fixture")
+    ap.add_argument("--gp", metavar="FILE", help="write only the gradient-penalty fixture")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.conv:
         conv_fixture(args.conv)
+        return
+    if args.gp:
+        gp_fixture(args.gp)
         return
     images = read_idx_images(os.path.join(args.data, "train-images-idx3-ubyte.gz"))
     w = Writer()

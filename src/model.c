@@ -2,6 +2,7 @@
 #include "gan_model.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,18 +162,15 @@ static void scale_by_mask(float *x, const float *y, int B, int n, int lo, int hi
     }
 }
 
-double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part_sums,
-                           const gan_team *team)
+/* u2 = m2 * w3, u1 = m1 * (u2 @ W2), g (B, IN) = u1 @ W1: the input gradient of
+ * the logit at rows [0, B) of the last forward (gan_mlp_r1_backward's terms). */
+static void logit_input_grad(gan_mlp *m, float *g, int B, const gan_team *team)
 {
-    assert(B >= 1 && 2 * B <= m->cap && m->dims[3] == 1);
     const int *d = m->dims;
     const int IN = d[0], H1 = d[1], H2 = d[2];
-    float *u1 = m->d1, *s1 = m->d1 + (size_t)B * H1; /* (B, H1) each */
-    float *u2 = m->d2, *t2 = m->d2 + (size_t)B * H2; /* (B, H2) each */
-    const float *w3 = m->p.w[2];                     /* (1, H2) */
+    float *u1 = m->d1, *u2 = m->d2;
+    const float *w3 = m->p.w[2]; /* (1, H2) */
     int lo, hi;
-
-    /* u2 (B, H2) = m2 * w3 */
     gan_team_barrier(team); /* the forward, and any backward using d1/d2, are done */
     cols(team, H2, &lo, &hi);
     for (int i = 0; i < B; i++) {
@@ -181,30 +179,33 @@ double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part
         for (int j = lo; j < hi; j++)
             u[j] = w3[j] * (y[j] > 0.0f ? 1.0f : m->slope);
     }
-    /* u1 (B, H1) = m1 * (u2 @ W2) */
     gan_team_barrier(team);
     cols(team, H1, &lo, &hi);
     gan_linear_backward_input_cols(u1, u2, m->p.w[1], B, H1, H2, lo, hi);
     scale_by_mask(u1, m->a1, B, H1, lo, hi, m->slope, 1.0f);
-    /* g (B, IN) = u1 @ W1, and this thread's part of sum |g|^2 */
     gan_team_barrier(team);
     cols(team, IN, &lo, &hi);
     gan_linear_backward_input_cols(g, u1, m->p.w[0], B, IN, H1, lo, hi);
-    double sq = 0.0;
-    for (int i = 0; i < B; i++) {
-        const float *gr = g + (size_t)i * IN;
-        for (int j = lo; j < hi; j++)
-            sq += (double)gr[j] * gr[j];
-    }
-    part_sums[team->part] = sq;
-    /* s1 (B, H1) = coef m1 * (g @ W1^T);  dW1 += (coef u1)^T @ g */
+}
+
+/* The weight gradients of a penalty whose gradient with respect to g is
+ * coef * psi (psi (B, IN): g itself for R1), added to m->grads:
+ *   s1 (B, H1) = coef m1 * (psi @ W1^T);  dW1 += (coef u1)^T @ psi
+ *   t2 (B, H2) = s1 @ W2^T;  dW2 += u2^T @ s1;  dw3 += column sums of m2 * t2 */
+static void penalty_weight_grads(gan_mlp *m, const float *psi, int B, float coef,
+                                 const gan_team *team)
+{
+    const int *d = m->dims;
+    const int IN = d[0], H1 = d[1], H2 = d[2];
+    float *u1 = m->d1, *s1 = m->d1 + (size_t)B * H1; /* (B, H1) each */
+    float *u2 = m->d2, *t2 = m->d2 + (size_t)B * H2; /* (B, H2) each */
+    int lo, hi;
     gan_team_barrier(team);
     cols(team, H1, &lo, &hi);
-    gan_linear_forward_cols(s1, g, m->p.w[0], B, IN, H1, lo, hi);
+    gan_linear_forward_cols(s1, psi, m->p.w[0], B, IN, H1, lo, hi);
     scale_by_mask(s1, m->a1, B, H1, lo, hi, m->slope, coef);
     scale_by_mask(u1, m->a1, B, H1, lo, hi, 1.0f, coef); /* slope 1: a plain scaling */
-    gan_linear_backward_weight_rows(m->g.w[0], u1, g, B, IN, H1, lo, hi, 1.0f);
-    /* t2 (B, H2) = s1 @ W2^T;  dW2 += u2^T @ s1;  dw3 += column sums of m2 * t2 */
+    gan_linear_backward_weight_rows(m->g.w[0], u1, psi, B, IN, H1, lo, hi, 1.0f);
     gan_team_barrier(team);
     cols(team, H2, &lo, &hi);
     gan_linear_forward_cols(t2, s1, m->p.w[1], B, H1, H2, lo, hi);
@@ -216,10 +217,69 @@ double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part
             dw3[j] += t[j] * (y[j] > 0.0f ? 1.0f : m->slope);
     }
     gan_team_barrier(team);
+}
+
+double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part_sums,
+                           const gan_team *team)
+{
+    assert(B >= 1 && 2 * B <= m->cap && m->dims[3] == 1);
+    const int IN = m->dims[0];
+    int lo, hi;
+    logit_input_grad(m, g, B, team);
+    /* this thread's part of sum |g|^2 */
+    cols(team, IN, &lo, &hi);
+    double sq = 0.0;
+    for (int i = 0; i < B; i++) {
+        const float *gr = g + (size_t)i * IN;
+        for (int j = lo; j < hi; j++)
+            sq += (double)gr[j] * gr[j];
+    }
+    part_sums[team->part] = sq;
+    penalty_weight_grads(m, g, B, coef, team);
     double total = 0.0;
     for (int p = 0; p < team->nparts; p++)
         total += part_sums[p];
     return total;
+}
+
+double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *row_parts,
+                           float *row_coef, const gan_team *team)
+{
+    assert(B >= 1 && 2 * B <= m->cap && m->dims[3] == 1);
+    const int IN = m->dims[0];
+    int lo, hi;
+    logit_input_grad(m, g, B, team);
+    /* this thread's part of each row's |g_i|^2 */
+    cols(team, IN, &lo, &hi);
+    for (int i = 0; i < B; i++) {
+        const float *gr = g + (size_t)i * IN;
+        double sq = 0.0;
+        for (int j = lo; j < hi; j++)
+            sq += (double)gr[j] * gr[j];
+        row_parts[(size_t)team->part * B + i] = sq;
+    }
+    gan_team_barrier(team);
+    /* every thread sums the parts in the same order: the same norms, the same
+     * penalty; its coefficients are written by part 0 alone */
+    double pen = 0.0;
+    for (int i = 0; i < B; i++) {
+        double sq = 0.0;
+        for (int p = 0; p < team->nparts; p++)
+            sq += row_parts[(size_t)p * B + i];
+        double n = sqrt(sq);
+        pen += (n - 1.0) * (n - 1.0);
+        if (team->part == 0) /* dR/dg_i = 2 lambda / B (|g_i| - 1) g_i / |g_i| */
+            row_coef[i] = n > 0.0 ? (float)(2.0 * lambda / B * (n - 1.0) / n) : 0.0f;
+    }
+    gan_team_barrier(team);
+    /* psi = the rows of g scaled by their coefficients, in place */
+    for (int i = 0; i < B; i++) {
+        float *gr = g + (size_t)i * IN;
+        for (int j = lo; j < hi; j++)
+            gr[j] *= row_coef[i];
+    }
+    penalty_weight_grads(m, g, B, 1.0f, team);
+    return lambda / B * pen;
 }
 
 const char *gan_mlp_tensor_name(int k)

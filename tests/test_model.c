@@ -128,17 +128,17 @@ static void test_mlp(float slope, gan_act act)
 }
 
 /*
- * The R1 penalty, computed independently in double: a forward through D's
- * layers for each real row, then the input gradient of the logit by the
+ * |d l / d x_i|^2 for each of b rows of x, computed independently in double: a
+ * forward through D's layers, then the input gradient of the logit by the
  * chain rule, unit by unit: d l / d x_p = sum_j W1[j][p] m1_j sum_k W2[k][j]
- * m2_k w3[k]. Returns scale/2 * mean_i |d l / d x_i|^2.
+ * m2_k w3[k]. sq (b).
  */
-static double r1_penalty(const gan_mlp *D, const float *x, int b, double scale)
+static void grad_norms_sq(const gan_mlp *D, const float *x, int b, double *sq)
 {
     const int in = D->dims[0], h1 = D->dims[1], h2 = D->dims[2];
     const float *W1 = D->p.w[0], *b1 = D->p.b[0], *W2 = D->p.w[1], *b2 = D->p.b[1];
     const float *w3 = D->p.w[2];
-    double s = D->slope, total = 0.0;
+    double s = D->slope;
     for (int i = 0; i < b; i++) {
         const float *xi = x + (size_t)i * in;
         double a1[64], m1[64], m2[64], u2[64], u1[64];
@@ -162,14 +162,90 @@ static double r1_penalty(const gan_mlp *D, const float *x, int b, double scale)
                 v += (double)W2[k * h1 + j] * u2[k];
             u1[j] = m1[j] * v;
         }
+        sq[i] = 0.0;
         for (int p = 0; p < in; p++) {
             double g = 0;
             for (int j = 0; j < h1; j++)
                 g += (double)W1[j * in + p] * u1[j];
-            total += g * g;
+            sq[i] += g * g;
         }
     }
+}
+
+/* R1: scale/2 * mean_i |d l / d x_i|^2 */
+static double r1_penalty(const gan_mlp *D, const float *x, int b, double scale)
+{
+    double sq[16], total = 0.0;
+    grad_norms_sq(D, x, b, sq);
+    for (int i = 0; i < b; i++)
+        total += sq[i];
     return 0.5 * scale * total / b;
+}
+
+/* WGAN-GP: lambda / b * sum_i (|d l / d x_i| - 1)^2 */
+static double gp_penalty(const gan_mlp *D, const float *x, int b, double lambda)
+{
+    double sq[16], total = 0.0;
+    grad_norms_sq(D, x, b, sq);
+    for (int i = 0; i < b; i++)
+        total += (sqrt(sq[i]) - 1.0) * (sqrt(sq[i]) - 1.0);
+    return lambda / b * total;
+}
+
+/* ---- the gradient penalty of WGAN-GP alone: D's weight gradients against
+ * central differences of the penalty computed in double ---- */
+typedef struct {
+    gan_mlp *m;
+    const float *x;
+    int b;
+    double lambda;
+} gp_ctx;
+
+static double gp_loss(void *c_, uint64_t *pat)
+{
+    gp_ctx *c = c_;
+    float out[8];
+    gan_mlp_forward(c->m, out, c->x, c->b, &GAN_SOLO);
+    *pat = pattern(c->m, c->b);
+    return gp_penalty(c->m, c->x, c->b, c->lambda);
+}
+
+static void test_gp(float slope, float wscale)
+{
+    enum { IN = 6, GB = 4 };
+    gan_mlp m;
+    gan_err err = {""};
+    CHECK(gan_mlp_init(&m, IN, H, H, 1, slope, GAN_ACT_NONE, 2 * GB, &err) == 0);
+    gan_mlp_reset(&m, &rng);
+    for (size_t i = 0; i < m.nparams; i++) /* |g| both below and above 1 */
+        m.params[i] *= wscale;
+    float x[GB * IN], out[GB], g[GB * IN], coef[GB];
+    double parts[GB];
+    fill(x, GB * IN, -1.0f, 1.0f);
+    gp_ctx c = {&m, x, GB, 10.0};
+    gan_mlp_forward(&m, out, x, GB, &GAN_SOLO);
+    memset(m.grads, 0, sizeof(float) * m.nparams);
+    double pen = gan_mlp_gp_backward(&m, g, GB, 10.0, parts, coef, &GAN_SOLO);
+    double sq[GB], below = 0, above = 0;
+    grad_norms_sq(&m, x, GB, sq);
+    for (int i = 0; i < GB; i++) {
+        below += sqrt(sq[i]) < 1.0;
+        above += sqrt(sq[i]) > 1.0;
+    }
+    CHECK_CLOSE(pen, gp_penalty(&m, x, GB, 10.0), 1e-9, 1e-5);
+    float grads[4000];
+    CHECK(m.nparams <= 4000);
+    memcpy(grads, m.grads, sizeof(float) * m.nparams);
+    int checked = 0, skipped = 0;
+    check_grad("gp params", m.params, m.nparams, grads, gp_loss, &c, &checked, &skipped);
+    CHECK_MSG(checked > 9 * (checked + skipped) / 10, "checked %d, skipped %d", checked, skipped);
+    /* the biases enter only through the masks: no gradient */
+    for (int l = 0; l < 3; l++)
+        for (int j = 0; j < m.dims[l + 1]; j++)
+            CHECK(m.g.b[l][j] == 0.0f);
+    fprintf(stderr, "gp (slope %g, weights x%g): rows with |g| below 1: %g, above: %g\n", slope,
+            wscale, below, above);
+    gan_mlp_free(&m);
 }
 
 /* ---- the trainer's step: D-step and G-step gradients ---- */
@@ -287,7 +363,55 @@ static void test_step(float slope, double gamma, int every, long first)
     gan_trainer_free(&t);
 }
 
-int main(void)
+/* PyTorch's penalty and gradients (tests/fixtures/gp.txt, autograd with
+ * create_graph): the same numbers to float rounding. */
+static void test_gp_pytorch(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    CHECK_MSG(f != NULL, "%s: cannot open", path);
+    if (!f)
+        return;
+    static const char *const want[6] = {"gp", "params", "x", "norms", "penalty", "grads"};
+    char key[32];
+    float *v[6] = {NULL};
+    size_t n[6];
+    int k = 0, cases = 0;
+    while (test_read_floats(f, key, sizeof key, &v[k], &n[k])) {
+        CHECK_MSG(strcmp(key, want[k]) == 0, "%s: '%s' where '%s' was expected", path, key, want[k]);
+        if (++k < 6)
+            continue;
+        int B = (int)v[0][0], IN = (int)v[0][1], HH = (int)v[0][2];
+        gan_mlp m;
+        gan_err err = {""};
+        CHECK(gan_mlp_init(&m, IN, HH, HH, 1, v[0][3], GAN_ACT_NONE, 2 * B, &err) == 0);
+        CHECK(n[1] == m.nparams && n[2] == (size_t)B * IN && n[5] == m.nparams);
+        memcpy(m.params, v[1], sizeof(float) * m.nparams);
+        float out[8], g[64], coef[8];
+        double parts[8];
+        gan_mlp_forward(&m, out, v[2], B, &GAN_SOLO);
+        memset(m.grads, 0, sizeof(float) * m.nparams);
+        double pen = gan_mlp_gp_backward(&m, g, B, v[0][4], parts, coef, &GAN_SOLO);
+        CHECK_CLOSE(pen, v[4][0], 0, 1e-5);
+        double scale = 0.0, worst = 0.0;
+        for (size_t i = 0; i < m.nparams; i++)
+            scale = fmax(scale, fabs(v[5][i]));
+        for (size_t i = 0; i < m.nparams; i++)
+            worst = fmax(worst, fabs((double)m.grads[i] - v[5][i]));
+        CHECK_MSG(worst <= 1e-5 * scale, "%s case %d: gradients off by %g of %g", path, cases,
+                  worst, scale);
+        fprintf(stderr, "gp against PyTorch, case %d: penalty %.7g (torch %.7g), gradients within "
+                "%.2g of their scale\n", cases, pen, v[4][0], worst / scale);
+        gan_mlp_free(&m);
+        for (int q = 0; q < 6; q++)
+            free(v[q]);
+        k = 0;
+        cases++;
+    }
+    fclose(f);
+    CHECK_MSG(cases == 2 && k == 0, "%s: %d cases", path, cases);
+}
+
+int main(int argc, char **argv)
 {
     gan_rng_seed(&rng, 777, 9);
     test_mlp(0.0f, GAN_ACT_TANH);
@@ -301,5 +425,11 @@ int main(void)
     test_step(0.2f, 10.0, 1, 0);
     test_step(0.2f, 5.0, 3, 6);
     test_step(0.2f, 5.0, 3, 7);
+    /* WGAN-GP's penalty: small weights (|g| < 1) and large ones (|g| > 1) */
+    test_gp(0.2f, 1.0f);
+    test_gp(0.2f, 3.0f);
+    test_gp(0.0f, 3.0f);
+    if (argc > 1)
+        test_gp_pytorch(argv[1]);
     TEST_MAIN_END();
 }
