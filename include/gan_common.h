@@ -11,6 +11,7 @@
 #define GAN_COMMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define GAN_VERSION "0.2.0"
 
@@ -27,6 +28,14 @@
 typedef struct {
     char msg[512];
 } gan_err;
+
+/** Seconds on the monotonic clock (for durations). */
+double gan_now_seconds(void);
+
+/* FNV-1a, 64 bits: h = fnv1a(h, bytes), starting from GAN_FNV_OFFSET (cache
+ * keys and identities, not security). */
+#define GAN_FNV_OFFSET 1469598103934665603ULL
+uint64_t gan_fnv1a(uint64_t h, const void *p, size_t n);
 
 /** Formats a message into err (printf-style); always returns -1. */
 int gan_err_set(gan_err *err, const char *fmt, ...)

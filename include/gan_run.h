@@ -69,7 +69,6 @@ void gan_step_log_add(void *ctx, long step, int epoch, const gan_step_stats *st)
 
 /* ---- what the person watching sees (run_report.c) ---- */
 
-double gan_now_seconds(void);
 /** s seconds as M:SS or H:MM:SS. */
 void gan_fmt_duration(char *buf, size_t len, double s);
 /** The start banner: the resolved settings, the data, the kernel, the outputs. */

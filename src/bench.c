@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gan_idx.h"
 #include "gan_kernel.h"
@@ -70,17 +69,15 @@ static const char *const spent_name[SPENT_KINDS] = {"gemm", "wait", "adam", "act
 static _Atomic int timing;
 static _Thread_local double spent[SPENT_KINDS];
 
-static double now(void);
-
 /* __wrap_NAME: __real_NAME(ARGS), its time added to spent[KIND] while timing */
 #define TIMED(kind, call)                                                                          \
     do {                                                                                           \
         if (!timing) {                                                                             \
             call;                                                                                  \
         } else {                                                                                   \
-            double t0_ = now();                                                                    \
+            double t0_ = gan_now_seconds();                                                        \
             call;                                                                                  \
-            spent[kind] += now() - t0_;                                                            \
+            spent[kind] += gan_now_seconds() - t0_;                                                \
         }                                                                                          \
     } while (0)
 
@@ -146,13 +143,6 @@ void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE
             (sgemm_call){order, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
     TIMED(SPENT_GEMM,
           __real_cblas_sgemm(order, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -240,11 +230,11 @@ static void adam_job(void *ctx, const gan_team *tm)
                 a->sweep[i]++;
         }
         gan_team_barrier(tm);
-        double t0 = now();
+        double t0 = gan_now_seconds();
         gan_mlp_adam(&a->t->D, &a->t->adam, tm);
         gan_mlp_adam(&a->t->G, &a->t->adam, tm); /* ends with a barrier */
         if (tm->part == 0)
-            a->seconds += now() - t0;
+            a->seconds += gan_now_seconds() - t0;
     }
 }
 
@@ -355,15 +345,15 @@ int main(int argc, char **argv)
         j.reps = 5;
         gan_pool_run(tn.pool, replay_job, &j);
         j.reps = reps;
-        t0 = now();
+        t0 = gan_now_seconds();
         gan_pool_run(tn.pool, replay_job, &j);
-        vs[k] = (now() - t0) / reps;
+        vs[k] = (gan_now_seconds() - t0) / reps;
         gan_epoch_stats es;
         gan_pool_run(tn.pool, collect_job, &j); /* from zero */
         timing = 1;
-        t0 = now();
+        t0 = gan_now_seconds();
         gan_trainer_epoch(&tn, &ds, &es);
-        ve[k] = now() - t0;
+        ve[k] = gan_now_seconds() - t0;
         timing = 0;
         gan_pool_run(tn.pool, collect_job, &j);
         for (int c = 0; c < SPENT_KINDS; c++) {
@@ -399,9 +389,9 @@ int main(int argc, char **argv)
     openblas_set_num_threads(threads);
     replay(&whole, 5);
     for (int k = 0; k < epochs; k++) {
-        t0 = now();
+        t0 = gan_now_seconds();
         replay(&whole, reps);
-        vb[k] = (now() - t0) / reps;
+        vb[k] = (gan_now_seconds() - t0) / reps;
     }
     openblas_set_num_threads(1);
     double ratio[32], order[32];

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gan_classifier.h"
@@ -129,24 +128,16 @@ static void feat_run(void *ctx, const gan_team *tm)
 
 /* ---- the classifier: trained once per data set, cached ---- */
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
 /* The cache key: the recipe, the sizes, the training images and labels. */
 static uint64_t data_hash(const gan_dataset *ds, uint32_t ntrain, int classes)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = GAN_FNV_OFFSET;
     uint32_t head[5] = {ds->rows, ds->cols, ds->channels, ntrain, (uint32_t)classes};
     const char *recipe = gan_classifier_recipe();
-    h = fnv1a(h, recipe, strlen(recipe));
-    h = fnv1a(h, head, sizeof head);
-    h = fnv1a(h, ds->pixels, (size_t)ntrain * gan_dataset_image_size(ds));
-    return fnv1a(h, ds->labels, ntrain);
+    h = gan_fnv1a(h, recipe, strlen(recipe));
+    h = gan_fnv1a(h, head, sizeof head);
+    h = gan_fnv1a(h, ds->pixels, (size_t)ntrain * gan_dataset_image_size(ds));
+    return gan_fnv1a(h, ds->labels, ntrain);
 }
 
 static void cache_path(char *buf, size_t len, const char *dir, uint64_t hash)
@@ -166,13 +157,6 @@ static void default_cache_dir(char *buf, size_t len)
 }
 
 /* ---- the evaluator ---- */
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Features (and class probabilities) of n images, from ds or from G; the
  * number whose argmax is their label (with ds). */
@@ -204,7 +188,7 @@ static int get_classifier(gan_evaluator *ev, const gan_dataset *train, const gan
         if (msg)
             fprintf(msg, "eval:     classifier %s (cached)\n", path);
     } else {
-        double t0 = seconds_now();
+        double t0 = gan_now_seconds();
         if (msg) {
             fprintf(msg, "eval:     training the classifier on %d labelled images (once for this "
                     "data) ...\n", ev->ntrain);
@@ -219,7 +203,7 @@ static int get_classifier(gan_evaluator *ev, const gan_dataset *train, const gan
                         "again next time\n", cerr.msg);
         } else if (msg) {
             fprintf(msg, "eval:     classifier trained in %.1f s, cached as %s\n",
-                    seconds_now() - t0, path);
+                    gan_now_seconds() - t0, path);
         }
     }
     ev->clf_id = gan_classifier_id(&ev->clf, hash);

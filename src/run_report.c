@@ -8,16 +8,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "gan_kernel.h"
-
-double gan_now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void gan_fmt_duration(char *buf, size_t len, double s)
 {

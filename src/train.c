@@ -8,7 +8,6 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gan_layers.h"
 
@@ -109,13 +108,6 @@ void gan_trainer_free(gan_trainer *t)
     free(t->samples);
     free(t->perm);
     memset(t, 0, sizeof *t);
-}
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /*
@@ -266,7 +258,7 @@ static void epoch_job(void *ctx, const gan_team *tm)
                 t->bad_step = t->step;
             }
             if (t->progress) {
-                double now = seconds_now();
+                double now = gan_now_seconds();
                 if (now - t->progress_last >= t->progress_every) {
                     t->progress_last = now;
                     gan_trainer_view v = {t->epoch + 1, t->pos, sums};
