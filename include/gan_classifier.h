@@ -66,9 +66,9 @@ int gan_classifier_train(gan_classifier *c, const gan_dataset *ds, uint32_t n, g
  *  H, W, C), 1 <= b <= GAN_CLF_GROUP: in c->net[k].feat and .logits. */
 void gan_classifier_forward(gan_classifier *c, int k, const float *x, int b);
 
-/** Its parameters into copy 0 from a cache file: 1 when path holds a good
- *  one for these sizes and key, else 0 (no file, or a damaged or other
- *  one, which the next save replaces). */
+/** Its parameters into every copy from a cache file: 1 when path holds a
+ *  good one for these sizes and key, else 0 (no file, something that is not
+ *  a regular file, or a damaged or other one, which the next save replaces). */
 int gan_classifier_load(gan_classifier *c, const char *path, uint64_t key);
 /** Saves it (magic, sizes, key, parameters, CRC-32), atomically. */
 int gan_classifier_save(const gan_classifier *c, const char *path, uint64_t key, gan_err *err);

@@ -1,11 +1,10 @@
 /* classifier.c: the evaluator's CNN classifier of gan_classifier.h: its
  * copies, its training (the same bits on any thread count), its cache file. */
-#define _POSIX_C_SOURCE 200809L
 #include "gan_classifier.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zlib.h>
 
 #include "gan_file.h"
@@ -125,13 +124,6 @@ static void step_run(void *ctx, const gan_team *tm)
         memcpy(c->net[k].params + lo, n0->params + lo, sizeof(float) * (hi - lo));
 }
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void gan_classifier_reset(gan_classifier *c, gan_rng *rng)
 {
     gan_cnn_reset(&c->net[0], rng);
@@ -158,7 +150,7 @@ int gan_classifier_train(gan_classifier *c, const gan_dataset *ds, uint32_t n, g
     gan_classifier_reset(c, &rng);
     double lr = LR;
     for (int e = 0; e < EPOCHS; e++) {
-        double t0 = seconds_now();
+        double t0 = gan_now_seconds();
         for (uint32_t i = 0; i < n; i++)
             perm[i] = i;
         gan_rng_shuffle(&rng, perm, n);
@@ -166,7 +158,7 @@ int gan_classifier_train(gan_classifier *c, const gan_dataset *ds, uint32_t n, g
             gan_classifier_step(c, ds, perm + s, n - s < BATCH ? (int)(n - s) : BATCH, lr, pool);
         if (progress) {
             fprintf(progress, "eval:     classifier epoch %d of %d: %.1f s\n", e + 1, EPOCHS,
-                    seconds_now() - t0);
+                    gan_now_seconds() - t0);
             fflush(progress);
         }
         lr *= LR_DECAY;
@@ -180,15 +172,14 @@ int gan_classifier_train(gan_classifier *c, const gan_dataset *ds, uint32_t n, g
 
 int gan_classifier_load(gan_classifier *c, const char *path, uint64_t key)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
     gan_cnn *n0 = &c->net[0];
-    size_t n = n0->nparams, want = HEADER + 4 * n + 4;
-    unsigned char *buf = malloc(want + 1);
-    size_t got = buf ? fread(buf, 1, want + 1, f) : 0;
-    fclose(f);
-    int ok = buf && got == want && memcmp(buf, MAGIC, 8) == 0 &&
+    size_t n = n0->nparams, want = HEADER + 4 * n + 4, got;
+    unsigned char *buf;
+    char why[200];
+    /* a regular file of the right size, or none (a FIFO is not waited on) */
+    if (gan_read_file(path, want, &buf, &got, why, sizeof why) != 0)
+        return 0;
+    int ok = got == want && memcmp(buf, MAGIC, 8) == 0 &&
              gan_get32(buf + 8) == (uint32_t)c->H && gan_get32(buf + 12) == (uint32_t)c->W &&
              gan_get32(buf + 16) == (uint32_t)c->C &&
              gan_get32(buf + 20) == (uint32_t)c->classes && gan_get64(buf + 24) == key &&
@@ -196,7 +187,7 @@ int gan_classifier_load(gan_classifier *c, const char *path, uint64_t key)
                                                           (uInt)(want - 4));
     for (size_t i = 0; ok && i < n; i++) {
         n0->params[i] = gan_getf32(buf + HEADER + 4 * i);
-        ok = n0->params[i] - n0->params[i] == 0.0f; /* finite */
+        ok = isfinite(n0->params[i]);
     }
     free(buf);
     for (int k = 1; ok && k < c->nets; k++)
@@ -234,16 +225,13 @@ int gan_classifier_save(const gan_classifier *c, const char *path, uint64_t key,
 
 uint32_t gan_classifier_id(const gan_classifier *c, uint64_t key)
 {
-    uint64_t h = 1469598103934665603ULL;
     unsigned char b[8];
     gan_put64(b, key);
-    for (int i = 0; i < 8; i++)
-        h = (h ^ b[i]) * 1099511628211ULL;
+    uint64_t h = gan_fnv1a(GAN_FNV_OFFSET, b, 8);
     const gan_cnn *n0 = &c->net[0];
-    for (size_t i = 0; i < n0->nparams; i++) {
+    for (size_t i = 0; i < n0->nparams; i++) { /* the little-endian bytes of the file */
         gan_putf32(b, n0->params[i]);
-        for (int k = 0; k < 4; k++)
-            h = (h ^ b[k]) * 1099511628211ULL;
+        h = gan_fnv1a(h, b, 4);
     }
     uint32_t id = (uint32_t)(h ^ (h >> 32));
     return id ? id : 1;

@@ -5,13 +5,15 @@
  * and 3 threads, and inference the same features; it learns a task only a
  * reader of colour channels in HWC order can (which channel holds a bright
  * square), and a task of place (which corner); its cache file comes back
- * exactly and is refused for another key, damage or a cut; its id follows
+ * exactly and is refused for another key, damage or a cut (a FIFO in its
+ * place is not waited on); its id follows
  * its parameters.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gan_classifier.h"
@@ -231,6 +233,12 @@ static void test_cache(void)
             buf[size / 2] ^= 1;
     }
     free(buf);
+    /* a FIFO in the file's place is not waited on, and a save replaces it */
+    unlink(path);
+    CHECK(mkfifo(path, 0600) == 0);
+    CHECK(gan_classifier_load(&b, path, 42) == 0);
+    CHECK_MSG(gan_classifier_save(&a, path, 42, &err) == 0, "%s", err.msg);
+    CHECK(gan_classifier_load(&b, path, 42) == 1);
     unlink(path);
     rmdir(dir);
     gan_classifier_free(&a);
