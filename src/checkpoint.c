@@ -249,6 +249,27 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
  * as written, and a training run stops before it saves a NaN), and Adam's
  * second moments are not negative; else err names the tensor, under the
  * safetensors names of gan_safetensors.h. */
+/* The six tensors of one block of an MLP of dims (IN, H1, H2, OUT) at *p (moved
+ * past them): finite, and not negative where nonneg (Adam's v); else err
+ * names them as "WHO's TENSOR PART". */
+static int check_block(const unsigned char **p, const uint64_t dims[4], const char *who,
+                       const char *part, int nonneg, const char *path, gan_err *err)
+{
+    for (int k = 0; k < 6; k++) {
+        int l = k / 2;
+        uint64_t n = k % 2 == 0 ? dims[l + 1] * dims[l] : dims[l + 1];
+        for (uint64_t i = 0; i < n; i++, *p += 4) {
+            float v = gan_getf32(*p);
+            if (!isfinite(v) || (nonneg && v < 0.0f))
+                return gan_err_set(err, "%s: %s's %s%s holds a value that is %s at index %llu; "
+                                   "refusing these weights", path, who, gan_mlp_tensor_name(k),
+                                   part, isfinite(v) ? "negative" : "not finite (NaN or Inf)",
+                                   (unsigned long long)i);
+        }
+    }
+    return 0;
+}
+
 static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const char *path,
                         gan_err *err)
 {
@@ -259,32 +280,15 @@ static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const
             return gan_err_set(err, "%s: corrupt checkpoint (the fixed noise holds a value that "
                                "is not finite)", path);
     uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
-    uint64_t dims[2][4] = {{in->z_dim, in->hidden, in->hidden, pixels},
-                           {pixels, in->hidden, in->hidden, 1}};
+    const uint64_t dims[2][4] = {{in->z_dim, in->hidden, in->hidden, pixels},
+                                 {pixels, in->hidden, in->hidden, 1}};
     for (int net = 0; net < 2; net++)
         for (int part = 0; part < 3; part++)
-            for (int k = 0; k < 6; k++) {
-                int l = k / 2;
-                uint64_t n = k % 2 == 0 ? dims[net][l + 1] * dims[net][l] : dims[net][l + 1];
-                for (uint64_t i = 0; i < n; i++, p += 4) {
-                    float v = gan_getf32(p);
-                    if (!isfinite(v) || (part == 2 && v < 0.0f))
-                        return gan_err_set(err, "%s: %s's %s%s holds a value that is %s at "
-                                           "index %llu; refusing these weights", path,
-                                           net ? "D" : "G", gan_mlp_tensor_name(k), parts[part],
-                                           isfinite(v) ? "negative" : "not finite (NaN or Inf)",
-                                           (unsigned long long)i);
-                }
-            }
-    for (int k = 0; in->ema > 0.0 && k < 6; k++) { /* the EMA of G's weights */
-        int l = k / 2;
-        uint64_t n = k % 2 == 0 ? dims[0][l + 1] * dims[0][l] : dims[0][l + 1];
-        for (uint64_t i = 0; i < n; i++, p += 4)
-            if (!isfinite(gan_getf32(p)))
-                return gan_err_set(err, "%s: the EMA of G's %s holds a value that is not finite "
-                                   "(NaN or Inf) at index %llu; refusing these weights", path,
-                                   gan_mlp_tensor_name(k), (unsigned long long)i);
-    }
+            if (check_block(&p, dims[net], net ? "D" : "G", parts[part], part == 2, path,
+                            err) != 0)
+                return -1;
+    if (in->ema > 0.0 && check_block(&p, dims[0], "the EMA of G", "", 0, path, err) != 0)
+        return -1;
     return 0;
 }
 
