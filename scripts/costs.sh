@@ -4,7 +4,8 @@
 # gan-train on the first 19,200 digits of data/mnist for 2 epochs (3 for the
 # evaluation), 2 threads, scaled to a 60,000-image epoch:
 #   - seconds per epoch of each recipe of the README's table (seed; LeakyReLU
-#     + beta1 0.5 without R1; the default; R1 on every step; 512 wide), and
+#     + beta1 0.5 without R1; the default; R1 on every step; 512 wide; the
+#     default with --ema 0.999), and
 #     from them the cost of the R1 penalty and of the width;
 #   - the live status line: the default on a pseudo-terminal (script(1))
 #     against the same run without one;
@@ -25,7 +26,7 @@ base="$base0 --quiet"
 # mean epoch seconds of a run's CSV, scaled to 60,000 images
 epoch_s() { awk -F, 'NR > 1 { s += $7; n++ } END { printf "%.3f\n", s / n * 60000 / 19200 }' "$1"; }
 median() { sort -n "$1" | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m }'; }
-recipes="seed:--preset_seed leaky-b1:--r1_0 default: r1-every1:--r1-every_1 wide:--hidden_512"
+recipes="seed:--preset_seed leaky-b1:--r1_0 default: r1-every1:--r1-every_1 wide:--hidden_512 ema:--ema_0.999"
 i=0
 while [ $i -lt "$rounds" ]; do
     for r in $recipes; do
