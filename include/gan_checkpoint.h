@@ -2,8 +2,10 @@
  * gan_checkpoint.h: the state of a training run between two epochs, in one
  * file, so that a run can be resumed exactly and sampled from later.
  *
- * Format, version 5, every number little-endian, floats IEEE-754 binary32
- * (version 4 is the same with a 256-byte header, ending at 252's field, and
+ * Format, version 6, every number little-endian, floats IEEE-754 binary32
+ * (version 5 is the same with zeros at 260 and from 272, and loads with one
+ * D step per G step and no WGAN-GP penalty;
+ * version 4 is version 5 with a 256-byte header, ending at 252's field, and
  * loads with the bce loss; version 3 is version 4 with zeros at 252;
  * version 2 the same with zeros at 248, and loads as grey images;
  * version 1, written before presets, R1 and evaluation, is the same with a
@@ -12,7 +14,7 @@
  *
  *   offset  size  field
  *        0     8  magic "GANCKPT\0"
- *        8     4  u32 version (5)
+ *        8     4  u32 version (6)
  *       12     4  u32 header size in bytes (320)
  *       16    24  u32 rows, cols, z_dim, hidden, batch, grid
  *       40     4  u32 activation: 0 ReLU, 1 LeakyReLU
@@ -44,10 +46,15 @@
  *                 0: none; before version 4 zero, and FIDs then came from
  *                 the MLP classifier of gan-train 0.1, another scale)
  *      256     4  u32 the adversarial loss (gan_loss_kind: 0 bce, 1 hinge,
- *                 2 lsgan)
- *      260     4  zero (reserved)
+ *                 2 lsgan, 3 wgan-gp)
+ *      260     4  u32 D steps per G step (--n-critic)
  *      264     8  f64 the decay of the EMA of G's weights (--ema; 0: none)
- *      272    48  zero (reserved)
+ *      272     8  f64 wgan-gp's penalty lambda (--gp; 0 for the other losses)
+ *      280     4  u32 of the steps summed, those with a G step (loss_g's sum
+ *                 is over these)
+ *      284     4  zero (reserved)
+ *      288     8  f64 sum of the Wasserstein estimate over the steps summed
+ *      296    24  zero (reserved)
  *      320        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)
@@ -69,8 +76,8 @@
 #include "gan_common.h"
 #include "gan_train.h"
 
-#define GAN_CKPT_VERSION 5u
-#define GAN_CKPT_HEADER 320u    /* version 5 */
+#define GAN_CKPT_VERSION 6u
+#define GAN_CKPT_HEADER 320u    /* versions 5 and 6 */
 #define GAN_CKPT_HEADER_V2 256u /* versions 2 to 4 */
 #define GAN_CKPT_HEADER_V1 208u
 
@@ -79,7 +86,7 @@ uint32_t gan_checkpoint_header_size(uint32_t version);
 
 /** What a checkpoint says about its run, read before any model is made. */
 typedef struct {
-    uint32_t version, header; /* as read: 1 to 5, and its header size */
+    uint32_t version, header; /* as read: 1 to 6, and its header size */
     uint32_t rows, cols, channels, z_dim, hidden, batch, grid;
     uint32_t activation; /* 0 ReLU, 1 LeakyReLU */
     float slope;
@@ -97,6 +104,8 @@ typedef struct {
     uint32_t r1_every, preset, limit;
     uint32_t loss;      /* gan_loss_kind */
     double ema;         /* the EMA's decay (0: none) */
+    uint32_t n_critic;  /* D steps per G step */
+    double gp;          /* wgan-gp's lambda (0: other losses) */
     gan_eval_track track;
 } gan_ckpt_info;
 

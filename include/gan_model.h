@@ -95,10 +95,11 @@ double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part
  * whose gradient with respect to g_i is c_i g_i, c_i = 2 lambda (|g_i| - 1) /
  * (B |g_i|) (0 where g_i = 0): R1's derivation with a coefficient per row in
  * place of R1's constant. The gradients are added to m->grads; g (B, IN)
- * holds c_i g_i on return; row_parts (team->nparts, B) and row_coef (B) are
- * scratch. Returns R (to every thread; the same for the same thread count).
+ * holds c_i g_i on return; row_sq and row_coef (B each) are scratch. Each
+ * row's norm is summed by one thread in a fixed order, so everything is the
+ * same to the bit on any number of threads. Returns R (to every thread).
  */
-double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *row_parts,
+double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *row_sq,
                            float *row_coef, const gan_team *team);
 /** One Adam step of all parameters with m->grads; counts m->adam_t. Each
  *  thread updates a fixed slice of the block. */

@@ -54,15 +54,18 @@ int gan_run_log_open(const gan_config *cfg, const char *out, int resume_epoch, F
 typedef struct {
     FILE *f;
     int every, failed;
+    int wass;  /* a Wasserstein column to fill (wgan-gp) */
     struct {
-        int n, r1_n;
-        double loss_d, loss_g, d_real, d_fake, r1;
+        int n, r1_n, g_n;
+        double loss_d, loss_g, d_real, d_fake, r1, wass;
     } acc; /* sums over the steps since the last row */
 } gan_step_log;
 
 /** Opens OUT/steps.csv: a new one, or on resume (upto >= 0) the old one
- *  without rows after step `upto` (steps the checkpoint does not have). */
-int gan_step_log_open(gan_step_log *sl, const char *out, int every, long upto, gan_err *err);
+ *  without rows after step `upto` (steps the checkpoint does not have);
+ *  wass: the loss has a Wasserstein estimate to log (wgan-gp). */
+int gan_step_log_open(gan_step_log *sl, const char *out, int every, int wass, long upto,
+                      gan_err *err);
 /** The trainer's on_step hook (ctx: a gan_step_log); a failed write sets
  *  sl->failed. */
 void gan_step_log_add(void *ctx, long step, int epoch, const gan_step_stats *st);

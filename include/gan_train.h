@@ -10,17 +10,26 @@
  *           steps counted from 0), plus the R1 penalty K GAMMA/2 mean_i
  *           |grad_x logit_D(x_i)|^2 over the real rows (gan_mlp_r1_backward);
  *           Adam on D.
- *   G step: q = D'(fake) through the updated D, with the same fake = G(z)
- *           (G has not changed since, so reusing it is exact);
- *           loss_g = BCE(q, 1) (the non-saturating loss); gradients flow
- *           through D into G; Adam on G only.
- * An epoch reshuffles the training set and uses every image once; the last
- * batch may be smaller, as with PyTorch's DataLoader (drop_last=False).
+ *           With --loss wgan-gp, instead of R1, WGAN-GP's penalty
+ *           lambda mean_i (|grad_x l(x_hat_i)| - 1)^2 (lambda = --gp) at
+ *           x_hat_i = e_i x_i + (1 - e_i) fake_i, e_i ~ U[0, 1) per row:
+ *           a forward of the b interpolates (in the real rows' place) and
+ *           gan_mlp_gp_backward; Adam on D.
+ *   G step: only after every K-th D step (K = --n-critic: steps counted from
+ *           0, G steps after steps K-1, 2K-1, ...; K = 1 unless the loss or
+ *           the option says): q = D'(fake) through the updated D, with the
+ *           same fake = G(z) (G has not changed since, so reusing it is
+ *           exact); loss_g = BCE(q, 1) (the non-saturating loss); gradients
+ *           flow through D into G; Adam on G only.
+ * A "step" is one D step on one batch: an epoch reshuffles the training set
+ * and uses every image once, in ceil(count / batch) steps (so with K critic
+ * steps per G step, an epoch has a K-th as many G steps); the last batch may
+ * be smaller, as with PyTorch's DataLoader (drop_last=False).
  *
  * Random streams (PCG32, gan_rng.h), all from --seed: stream 1 initialises G
  * then D; stream 2 draws the fixed noise of the sample grids; stream 3 draws,
  * per epoch, the shuffle (Fisher-Yates of 0..n-1) and then, per step, z
- * (b x Z normals).
+ * (b x Z normals) and, with wgan-gp, e (b uniforms).
  */
 #ifndef GAN_TRAIN_H
 #define GAN_TRAIN_H
@@ -43,13 +52,14 @@ enum {
     GAN_SET_BETA2 = 1u << 6, GAN_SET_SEED = 1u << 7, GAN_SET_GRID = 1u << 8,
     GAN_SET_R1 = 1u << 9, GAN_SET_R1_EVERY = 1u << 10, GAN_SET_PRESET = 1u << 11,
     GAN_SET_LIMIT = 1u << 12, GAN_SET_DATA = 1u << 13, GAN_SET_LOSS = 1u << 14,
-    GAN_SET_EMA = 1u << 15
+    GAN_SET_EMA = 1u << 15, GAN_SET_GP = 1u << 16, GAN_SET_N_CRITIC = 1u << 17
 };
 
 /* Presets: named recipes (the settings a GAN_SET_RECIPE flag covers). */
 typedef enum {
     GAN_PRESET_DEFAULT = 0, /* LeakyReLU 0.2, Adam beta1 0.5, R1 10 every 4th D step */
     GAN_PRESET_SEED = 1,    /* the seed exactly: ReLU, PyTorch's Adam betas, no penalty */
+    GAN_PRESET_WGAN_GP = 2, /* --loss wgan-gp with its measured Adam and critic steps */
     GAN_PRESET_COUNT
 } gan_preset;
 
@@ -65,6 +75,8 @@ typedef struct {
     double r1_gamma;        /* R1 penalty weight; 0: off */
     int r1_every;           /* the penalty on every K-th D step, scaled by K */
     int loss;               /* the adversarial loss (gan_loss_kind, gan_loss.h) */
+    double gp;              /* wgan-gp: the gradient penalty's lambda */
+    int n_critic;           /* D steps per G step; 0: the loss's own (gan_loss_spec) */
     double ema;             /* decay of the EMA of G's weights that samples; 0: off */
     int preset;             /* the gan_preset the recipe started from */
     int limit;              /* train on the first N images (0: all) */
@@ -104,7 +116,10 @@ typedef struct {
     double loss_d, loss_g;  /* the seed's loss_d = (loss_real + loss_fake) / 2, and loss_g */
     double d_real, d_fake;  /* mean D(x) and mean D(G(z)), both before D's update */
     int r1_done;            /* whether this step computed the penalty */
-    double r1;              /* then GAMMA/2 mean |grad_x logit|^2 (without the K) */
+    double r1;              /* then GAMMA/2 mean |grad_x logit|^2 (without the K), or
+                               wgan-gp's lambda mean (|grad_x l(x_hat)| - 1)^2 */
+    int g_done;             /* whether a G step followed (loss_g is 0 where not) */
+    double wass;            /* wgan-gp: the estimate E[l(x)] - E[l(G(z))] (else 0) */
 } gan_step_stats;
 
 /** Means (or, while an epoch runs, sums) over one epoch's steps. */
@@ -113,6 +128,8 @@ typedef struct {
     double loss_d, loss_g, d_real, d_fake;
     int r1_steps;           /* steps that computed the penalty, and its sum or mean */
     double r1;
+    int g_steps;            /* steps with a G step: loss_g is over these */
+    double wass;            /* over all steps (wgan-gp) */
 } gan_epoch_stats;
 
 /** Where the evaluations of a run stand (for OUT/best.gan and --patience). */
@@ -143,6 +160,11 @@ typedef struct {
     double r1_gamma;      /* 0: no penalty */
     int r1_every;
     double *r1_parts;     /* (threads) partial sums of the penalty */
+    int n_critic;         /* D steps per G step */
+    double gp;            /* wgan-gp's lambda (0: the loss has no such penalty) */
+    float *e;             /* (batch) wgan-gp: each row's weight of the real image */
+    double *gp_sq;        /* (batch) wgan-gp: each row's squared gradient norm */
+    float *gp_coef;       /* (batch) wgan-gp: each row's penalty coefficient */
     gan_rng rng;          /* stream 3: shuffles and z */
     gan_pool *pool;       /* cfg->threads threads (or the default); OpenBLAS is set to one */
     float *x;             /* (2*batch, pixels): real rows, then G's fake rows */
@@ -179,8 +201,9 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
                      gan_err *err);
 void gan_trainer_free(gan_trainer *t);
 
-/** One D step and one G step on t->x[0..b) (real, in [-1, 1]) and
- *  t->z[0..b); 1 <= b <= batch. */
+/** One D step on t->x[0..b) (real, in [-1, 1]) and t->z[0..b) (and, with
+ *  wgan-gp, t->e[0..b)), and a G step after every n_critic-th;
+ *  1 <= b <= batch. */
 void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st);
 
 /* Why gan_trainer_epoch stopped before the end of the epoch. */

@@ -179,6 +179,9 @@ def d_losses(loss, out_real, out_fake):
     if loss == "hinge":
         real = torch.relu(1 - out_real).mean()
         fake = torch.relu(1 + out_fake).mean()
+    elif loss == "wgan-gp":  # the critic's, without its penalty
+        real = -out_real.mean()
+        fake = out_fake.mean()
     else:  # lsgan
         real = 0.5 * (out_real - 1).pow(2).mean()
         fake = 0.5 * out_fake.pow(2).mean()
@@ -188,13 +191,14 @@ def d_losses(loss, out_real, out_fake):
 def g_loss(loss, out_fake):
     if loss == "bce":
         return nn.BCELoss()(out_fake, torch.ones_like(out_fake))
-    if loss == "hinge":
+    if loss in ("hinge", "wgan-gp"):
         return -out_fake.mean()
     return 0.5 * (out_fake - 1).pow(2).mean()  # lsgan
 
 
 def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdim=100,
-             hidden=256, lr=2e-4, beta1=0.9, r1=0.0, r1_every=1, loss="bce"):
+             hidden=256, lr=2e-4, beta1=0.9, beta2=0.999, r1=0.0, r1_every=1, loss="bce",
+             n_critic=1, gp=0.0):
     pixels = images.shape[1]
     act = (lambda: nn.LeakyReLU(slope)) if slope > 0 else (lambda: nn.ReLU(True))
     G = mlp([zdim, hidden, hidden, pixels], act, nn.Tanh)
@@ -209,14 +213,17 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
         with torch.no_grad():
             D[4].bias.fill_(float(saturate))
     train = Pcg32(seed, 3)
-    optimizer_g = optim.Adam(G.parameters(), lr=lr, betas=(beta1, 0.999))
-    optimizer_d = optim.Adam(D.parameters(), lr=lr, betas=(beta1, 0.999))
+    optimizer_g = optim.Adam(G.parameters(), lr=lr, betas=(beta1, beta2))
+    optimizer_d = optim.Adam(D.parameters(), lr=lr, betas=(beta1, beta2))
     d_logit = nn.Sequential(*list(D)[:-1])  # D without its output activation, the same modules
 
+    extra = "" if loss == "bce" else " loss=" + loss
+    if n_critic != 1 or gp > 0 or beta2 != 0.999:
+        extra += " ncritic=%d gp=%g beta2=%g" % (n_critic, gp, beta2)
     w.lines.append("case %s seed=%d slope=%g saturate=%d iterations=%d batch=%d zdim=%d "
                    "hidden=%d lr=%g beta1=%g r1=%g r1every=%d%s" % (
                        name, seed, slope, saturate, iterations, batch, zdim, hidden, lr, beta1,
-                       r1, r1_every, "" if loss == "bce" else " loss=" + loss))
+                       r1, r1_every, extra))
     for p_name, p in named_params("init.G", G) + named_params("init.D", D):
         w.tensor(p_name, p)
     for it in range(iterations):
@@ -224,6 +231,8 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
         # ToTensor + Normalize(0.5, 0.5), as torchvision computes them
         real = (u8.float().div(255) - 0.5) / 0.5
         z = torch.from_numpy(train.normal(batch * zdim).reshape(batch, zdim))
+        if gp > 0:  # WGAN-GP's interpolation weights, drawn after z
+            alpha = torch.from_numpy(train.uniform(0.0, 1.0, batch).reshape(batch, 1))
 
         # the seed's D step
         optimizer_d.zero_grad()
@@ -245,6 +254,15 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
             (loss_d + r1_every * r1_value).backward()
             w.scalar("r1.%d" % it, r1_value.item())
             real = real.detach()
+        elif gp > 0:
+            # WGAN-GP (Gulrajani et al. 2017): lambda mean_i (|grad l(x_hat_i)| - 1)^2
+            # at x_hat = alpha x + (1 - alpha) G(z), by autograd
+            x_hat = (alpha * real + (1 - alpha) * gen_imgs).requires_grad_(True)
+            grad_x, = torch.autograd.grad(d_logit(x_hat).sum(), x_hat, create_graph=True)
+            gp_value = gp * (grad_x.norm(2, dim=1) - 1).pow(2).mean()
+            (loss_d + gp_value).backward()
+            w.scalar("gp.%d" % it, gp_value.item())
+            w.scalar("wass.%d" % it, -loss_d.item())
         else:
             loss_d.backward()
         if it == 0:
@@ -256,19 +274,21 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
                 w.tensor(p_name, p.grad)
         optimizer_d.step()
 
-        # the seed's G step
-        optimizer_g.zero_grad()
-        gen_imgs = G(z)
-        loss_g = g_loss(loss, D(gen_imgs))
-        loss_g.backward()
-        if it == 0:
-            for p_name, p in named_params("grad.G", G):
-                w.tensor(p_name, p.grad)
-        optimizer_g.step()
+        # the seed's G step, after every n_critic-th D step, on that step's z
+        if (it + 1) % n_critic == 0:
+            optimizer_g.zero_grad()
+            gen_imgs = G(z)
+            loss_g = g_loss(loss, D(gen_imgs))
+            loss_g.backward()
+            if it == n_critic - 1:
+                for p_name, p in named_params("grad.G", G):
+                    w.tensor(p_name, p.grad)
+            optimizer_g.step()
         w.scalar("loss_real.%d" % it, d_real_loss.item())
         w.scalar("loss_fake.%d" % it, d_fake_loss.item())
         w.scalar("loss_d.%d" % it, loss_d.item())
-        w.scalar("loss_g.%d" % it, loss_g.item())
+        if (it + 1) % n_critic == 0:
+            w.scalar("loss_g.%d" % it, loss_g.item())
     for p_name, p in named_params("final.G", G) + named_params("final.D", D):
         w.tensor(p_name, p)
     w.lines.append("end")
@@ -469,8 +489,8 @@ def main():
     w.lines.append("# gan-train parity fixture, format %d" % FORMAT_VERSION)
     w.lines.append("# made by scripts/make-reference.py with torch %s, numpy %s, python %s"
                    % (torch.__version__, np.__version__, sys.version.split()[0]))
-    w.lines.append("# inputs: data/mnist train images 0..191 in order; weights and z from"
-                   " gan-train's PCG32 (seed streams 1 and 3)")
+    w.lines.append("# inputs: data/mnist train images 0..191 in order; weights, z and"
+                   " wgan-gp's alpha from gan-train's PCG32 (seed streams 1 and 3)")
     run_case(w, "relu", images, seed=7, slope=0.0, saturate=0)
     run_case(w, "leaky", images, seed=8, slope=0.2, saturate=0)
     run_case(w, "saturated-one", images, seed=9, slope=0.0, saturate=40, iterations=2)
@@ -491,6 +511,10 @@ def main():
     run_case(w, "hinge", images, seed=13, slope=0.2, saturate=1, beta1=0.5, r1=10.0,
              r1_every=2, loss="hinge")
     run_case(w, "lsgan", images, seed=14, slope=0.2, saturate=0, beta1=0.5, loss="lsgan")
+    # WGAN-GP with the paper's Adam (lr 1e-4, betas 0 and 0.9) and 2 critic
+    # steps per G step, each on its own batch of 32: G steps after D steps 1 and 3
+    run_case(w, "wgan-gp", images, seed=15, slope=0.2, saturate=0, iterations=4, batch=32,
+             lr=1e-4, beta1=0.0, beta2=0.9, loss="wgan-gp", n_critic=2, gp=10.0)
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(w.lines) + "\n")

@@ -98,6 +98,10 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     gan_put32(h + 252, t->track.scorer);
     gan_put32(h + 256, (uint32_t)(t->loss - gan_loss_get(0)));
     gan_putf64(h + 264, t->ema_decay);
+    gan_put32(h + 260, (uint32_t)t->n_critic);
+    gan_putf64(h + 272, t->gp);
+    gan_put32(h + 280, (uint32_t)t->sums.g_steps);
+    gan_putf64(h + 288, t->sums.wass);
 
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
@@ -212,9 +216,19 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     /* the loss from version 5 (bce before), then zeros to the header's end */
     in->loss = version >= 5 ? gan_get32(h + 256) : GAN_LOSS_BCE;
     in->ema = version >= 5 ? gan_getf64(h + 264) : 0.0;
-    reserved |= version >= 5 ? gan_get32(h + 260) : 0;
-    for (uint32_t at = 272; version >= 5 && at < header; at += 4)
+    /* critic steps, wgan-gp's lambda and two more partial sums from version 6:
+     * before, one D step per G step, so every step summed had its G step */
+    in->n_critic = version >= 6 ? gan_get32(h + 260) : 1;
+    in->gp = version >= 6 ? gan_getf64(h + 272) : 0.0;
+    in->sums.g_steps = version >= 6 ? (int)gan_get32(h + 280) : in->sums.steps;
+    in->sums.wass = version >= 6 ? gan_getf64(h + 288) : 0.0;
+    reserved |= version == 5 ? gan_get32(h + 260) : version >= 6 ? gan_get32(h + 284) : 0;
+    for (uint32_t at = version >= 6 ? 296 : 272; version >= 5 && at < header; at += 4)
         reserved |= gan_get32(h + at);
+    /* the G steps among the steps summed: those after steps k with
+     * (k + 1) % n_critic == 0, k from step - pos to step - 1 */
+    uint64_t n = in->n_critic ? in->n_critic : 1, g_expect = in->step / n;
+    g_expect -= in->step >= in->pos ? (in->step - in->pos) / n : 0;
     /* limits of the command line, and sizes that agree with each other */
     int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
              in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&
@@ -234,7 +248,14 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
              (uint32_t)in->track.best_epoch <= in->epoch && in->track.since_best >= 0 &&
              in->track.since_best <= in->track.evals && isfinite(in->track.best_fid) &&
              in->track.best_fid >= 0 && (in->channels == 1 || in->channels == 3) && reserved == 0 &&
-             in->loss < GAN_LOSS_COUNT && in->ema >= 0.0 && in->ema < 1.0;
+             in->loss < GAN_LOSS_COUNT && in->ema >= 0.0 && in->ema < 1.0 &&
+             in->n_critic >= 1 && in->n_critic <= 1000000 && isfinite(in->gp) &&
+             in->gp >= 0.0 && in->gp <= 1e6 && in->step >= in->pos &&
+             (in->loss < GAN_LOSS_COUNT && gan_loss_get((int)in->loss)->gp
+                  ? in->gp > 0.0 && in->r1_gamma == 0.0
+                  : in->gp == 0.0) &&
+             in->sums.g_steps >= 0 && (uint64_t)in->sums.g_steps == g_expect &&
+             isfinite(in->sums.wass);
     if (!ok)
         return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
     uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
@@ -392,6 +413,9 @@ void gan_checkpoint_config(const gan_ckpt_info *in, gan_config *cfg)
     cfg->preset = (int)in->preset;
     cfg->loss = (int)in->loss;
     cfg->ema = in->ema;
+    cfg->n_critic = (int)in->n_critic;
+    if (in->gp > 0.0)
+        cfg->gp = in->gp;
     cfg->limit = (int)in->limit;
 }
 
@@ -421,6 +445,9 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
         p = read_floats(nets[k]->adam_m, p, nets[k]->nparams);
         p = read_floats(nets[k]->adam_v, p, nets[k]->nparams);
     }
+    if ((uint32_t)t->n_critic != in->n_critic || t->gp != in->gp)
+        return gan_err_set(err, "%s: checkpoint does not fit this model (its critic steps or "
+                           "penalty)", path);
     if (in->ema > 0.0) {
         if (t->ema_decay != in->ema)
             return gan_err_set(err, "%s: checkpoint does not fit this model (its EMA)", path);

@@ -13,7 +13,7 @@
 enum {
     OPT_DATA = 256, OPT_OUT, OPT_EPOCHS, OPT_LR, OPT_BATCH, OPT_BETA1, OPT_BETA2, OPT_ZDIM,
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
-    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY, OPT_LOSS, OPT_EMA,
+    OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY, OPT_LOSS, OPT_EMA, OPT_GP, OPT_N_CRITIC,
     OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE, OPT_LOG_EVERY,
     OPT_INIT_FROM
 };
@@ -42,6 +42,8 @@ static const struct option long_opts[] = {
     {"r1-every", required_argument, NULL, OPT_R1_EVERY},
     {"loss", required_argument, NULL, OPT_LOSS},
     {"ema", required_argument, NULL, OPT_EMA},
+    {"gp", required_argument, NULL, OPT_GP},
+    {"n-critic", required_argument, NULL, OPT_N_CRITIC},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"eval-every", required_argument, NULL, OPT_EVAL_EVERY},
     {"eval-count", required_argument, NULL, OPT_EVAL_COUNT},
@@ -59,9 +61,10 @@ static const struct option long_opts[] = {
 
 void gan_cli_usage(FILE *out)
 {
-    gan_config d, seed;
+    gan_config d, seed, wgan;
     gan_config_default(&d);
     gan_config_preset(&seed, GAN_PRESET_SEED);
+    gan_config_preset(&wgan, GAN_PRESET_WGAN_GP);
     fprintf(out,
             "Usage: gan-train [options]\n"
             "       gan-train sample --checkpoint FILE ...   (see gan-train sample --help)\n"
@@ -74,7 +77,9 @@ void gan_cli_usage(FILE *out)
             "\n"
             "Recipe (explicit options below override a preset's values):\n"
             "  --preset NAME       default: LeakyReLU %g, Adam beta1 %g, R1 %g every %d;\n"
-            "                      seed: the seed exactly (ReLU, betas (%g, %g), no R1) [%s]\n"
+            "                      seed: the seed exactly (ReLU, betas (%g, %g), no R1);\n"
+            "                      wgan-gp: --loss wgan-gp, LeakyReLU, Adam lr %g,\n"
+            "                      betas (%g, %g), %d critic steps per G step [%s]\n"
             "Data and output:\n"
             "  --data DIR          folder with train-images-idx3-ubyte[.gz] or, colour,\n"
             "                      -idx4-ubyte[.gz] (and, for evaluation, the labels and\n"
@@ -104,7 +109,12 @@ void gan_cli_usage(FILE *out)
             "  --beta2 X           Adam beta2 [%g]\n"
             "  --r1 GAMMA          R1 gradient penalty on D's real inputs; 0: off [%g]\n"
             "  --r1-every K        the penalty on every K-th D step only, times K [%d]\n"
-            "  --loss NAME         bce (the seed's), hinge or lsgan (on D's logit) [%s]\n"
+            "  --loss NAME         bce (the seed's), hinge, lsgan or wgan-gp (on D's\n"
+            "                      logit; wgan-gp: a critic with a gradient penalty in\n"
+            "                      R1's place) [%s]\n"
+            "  --gp LAMBDA         wgan-gp's penalty weight at the interpolates [%g]\n"
+            "  --n-critic K        D steps, each on its own batch, per G step\n"
+            "                      [the loss's: 5 for wgan-gp, else 1]\n"
             "  --ema DECAY         sample from an average of G's weights, updated after\n"
             "                      each G step with this decay; 0: off [%g]\n"
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
@@ -127,10 +137,10 @@ void gan_cli_usage(FILE *out)
             "2 bad usage, 130 or 143 after SIGINT or SIGTERM (a checkpoint written where\n"
             "training had begun), 141 when the reader of --log - has gone.\n"
             "Manual: man gan-train\n",
-            d.slope, d.beta1, d.r1_gamma, d.r1_every, seed.beta1, seed.beta2,
-            gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
+            d.slope, d.beta1, d.r1_gamma, d.r1_every, seed.beta1, seed.beta2, wgan.lr,
+            wgan.beta1, wgan.beta2, wgan.n_critic, gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
             d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
-            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.ema, (unsigned long long)d.seed, gan_pool_default_threads(),
+            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.gp, d.ema, (unsigned long long)d.seed, gan_pool_default_threads(),
             GAN_POOL_MAX_DEFAULT, d.eval_every, d.eval_count, d.patience);
 }
 
@@ -200,6 +210,14 @@ void gan_cli_apply_preset(gan_config *cfg, int preset)
         p.loss = cfg->loss;
     if (s & GAN_SET_EMA)
         p.ema = cfg->ema;
+    if (s & GAN_SET_GP)
+        p.gp = cfg->gp;
+    if (s & GAN_SET_N_CRITIC)
+        p.n_critic = cfg->n_critic;
+    /* wgan-gp's penalty takes R1's place (an explicit --r1 is refused by
+     * gan_cli_parse) */
+    if (gan_loss_get(p.loss)->gp && !(s & GAN_SET_R1))
+        p.r1_gamma = 0.0;
     *cfg = p;
 }
 
@@ -275,7 +293,7 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
         case OPT_PRESET:
             preset = gan_preset_find(a);
             if (preset < 0)
-                rc = gan_err_set(err, "--preset: '%s' is not default or seed", a);
+                rc = gan_err_set(err, "--preset: '%s' is not default, seed or wgan-gp", a);
             cfg->set |= GAN_SET_PRESET;
             break;
         case OPT_R1: rc = gan_cli_parse_real("r1", a, 0.0, 1, 1e6, 1, &cfg->r1_gamma, err);
@@ -287,11 +305,18 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
         case OPT_LOSS:
             cfg->loss = gan_loss_find(a);
             if (cfg->loss < 0)
-                rc = gan_err_set(err, "--loss: '%s' is not bce, hinge or lsgan", a);
+                rc = gan_err_set(err, "--loss: '%s' is not bce, hinge, lsgan or wgan-gp", a);
             cfg->set |= GAN_SET_LOSS;
             break;
         case OPT_EMA: rc = gan_cli_parse_real("ema", a, 0.0, 1, 1.0, 0, &cfg->ema, err);
             cfg->set |= GAN_SET_EMA;
+            break;
+        case OPT_GP: rc = gan_cli_parse_real("gp", a, 0.0, 0, 1e6, 1, &cfg->gp, err);
+            cfg->set |= GAN_SET_GP;
+            break;
+        case OPT_N_CRITIC:
+            rc = gan_cli_parse_int("n-critic", a, 1, 1000000, &cfg->n_critic, err);
+            cfg->set |= GAN_SET_N_CRITIC;
             break;
         case OPT_LIMIT: rc = gan_cli_parse_int("limit", a, 1, INT_MAX, &cfg->limit, err);
             cfg->set |= GAN_SET_LIMIT;
@@ -360,5 +385,17 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
     /* --leaky-slope alone means LeakyReLU; --activation relu wins over it */
     cfg->slope = leaky == 1 || (leaky < 0 && slope_given) ? (float)slope : 0.0f;
     gan_cli_apply_preset(cfg, preset);
+    /* a resumed run takes its loss from the checkpoint: gan_run checks there */
+    const gan_loss_spec *ls = gan_loss_get(cfg->loss);
+    if (!cfg->resume_path && ls->gp && cfg->r1_gamma > 0.0) {
+        gan_err_set(err, "--r1: --loss %s has its own gradient penalty (--gp) in R1's place; "
+                    "leave --r1 out", ls->name);
+        return GAN_CLI_USAGE;
+    }
+    if (!cfg->resume_path && !ls->gp && (cfg->set & GAN_SET_GP)) {
+        gan_err_set(err, "--gp: the interpolates' gradient penalty is --loss wgan-gp's; this run's "
+                    "loss is %s", ls->name);
+        return GAN_CLI_USAGE;
+    }
     return GAN_CLI_RUN;
 }

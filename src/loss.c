@@ -106,10 +106,28 @@ static double lsgan_g(const float *l, int b, float *dout, float *y)
     return 0.5 * s / b;
 }
 
+/* ---- the Wasserstein critic, on the logit (its penalty is the trainer's) ---- */
+
+static void wgan_d(const float *l, int b, float *dout, float *y, gan_loss_d_stats *st)
+{
+    (void)y;
+    for (int i = 0; i < b; i++) {
+        dout[i] = -1.0f / (float)b;
+        dout[b + i] = 1.0f / (float)b;
+    }
+    st->real = -mean_of(l, b);
+    st->fake = mean_of(l + b, b);
+    st->loss = st->real + st->fake;
+    st->p_real = mean_sigmoid(l, b);
+    st->p_fake = mean_sigmoid(l + b, b);
+}
+
+/* hinge's and WGAN's generator loss are the same, -E[l(G(z))] */
 static const gan_loss_spec SPECS[GAN_LOSS_COUNT] = {
-    {"bce", GAN_ACT_SIGMOID, bce_d, bce_g},
-    {"hinge", GAN_ACT_NONE, hinge_d, hinge_g},
-    {"lsgan", GAN_ACT_NONE, lsgan_d, lsgan_g},
+    {"bce", GAN_ACT_SIGMOID, 1, 0, bce_d, bce_g},
+    {"hinge", GAN_ACT_NONE, 1, 0, hinge_d, hinge_g},
+    {"lsgan", GAN_ACT_NONE, 1, 0, lsgan_d, lsgan_g},
+    {"wgan-gp", GAN_ACT_NONE, 5, 1, wgan_d, hinge_g},
 };
 
 const gan_loss_spec *gan_loss_get(int kind) { return &SPECS[kind]; }

@@ -242,36 +242,35 @@ double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part
     return total;
 }
 
-double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *row_parts,
+double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *row_sq,
                            float *row_coef, const gan_team *team)
 {
     assert(B >= 1 && 2 * B <= m->cap && m->dims[3] == 1);
     const int IN = m->dims[0];
+    size_t rlo, rhi;
     int lo, hi;
     logit_input_grad(m, g, B, team);
-    /* this thread's part of each row's |g_i|^2 */
-    cols(team, IN, &lo, &hi);
-    for (int i = 0; i < B; i++) {
-        const float *gr = g + (size_t)i * IN;
+    gan_team_barrier(team); /* g is complete */
+    /* each row's |g_i|^2 whole, by one thread, in column order: the same bits
+     * on any number of threads; dR/dg_i = 2 lambda / B (|g_i| - 1) g_i / |g_i| */
+    gan_team_range(team, (size_t)B, 1, &rlo, &rhi);
+    for (size_t i = rlo; i < rhi; i++) {
+        const float *gr = g + i * IN;
         double sq = 0.0;
-        for (int j = lo; j < hi; j++)
+        for (int j = 0; j < IN; j++)
             sq += (double)gr[j] * gr[j];
-        row_parts[(size_t)team->part * B + i] = sq;
+        double n = sqrt(sq);
+        row_sq[i] = sq;
+        row_coef[i] = n > 0.0 ? (float)(2.0 * lambda / B * (n - 1.0) / n) : 0.0f;
     }
     gan_team_barrier(team);
-    /* every thread sums the parts in the same order: the same norms, the same
-     * penalty; its coefficients are written by part 0 alone */
+    /* every thread sums the rows in the same order: the same penalty */
     double pen = 0.0;
     for (int i = 0; i < B; i++) {
-        double sq = 0.0;
-        for (int p = 0; p < team->nparts; p++)
-            sq += row_parts[(size_t)p * B + i];
-        double n = sqrt(sq);
+        double n = sqrt(row_sq[i]);
         pen += (n - 1.0) * (n - 1.0);
-        if (team->part == 0) /* dR/dg_i = 2 lambda / B (|g_i| - 1) g_i / |g_i| */
-            row_coef[i] = n > 0.0 ? (float)(2.0 * lambda / B * (n - 1.0) / n) : 0.0f;
     }
-    gan_team_barrier(team);
+    cols(team, IN, &lo, &hi);
     /* psi = the rows of g scaled by their coefficients, in place */
     for (int i = 0; i < B; i++) {
         float *gr = g + (size_t)i * IN;

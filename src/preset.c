@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const NAMES[GAN_PRESET_COUNT] = {"default", "seed"};
+static const char *const NAMES[GAN_PRESET_COUNT] = {"default", "seed", "wgan-gp"};
 
 void gan_config_preset(gan_config *cfg, int preset)
 {
@@ -15,9 +15,23 @@ void gan_config_preset(gan_config *cfg, int preset)
     cfg->lr = 2e-4;
     cfg->beta2 = 0.999;
     cfg->preset = preset;
+    cfg->loss = GAN_LOSS_BCE;
+    cfg->gp = 10.0;
+    cfg->n_critic = 0; /* the loss's own */
     if (preset == GAN_PRESET_SEED) {
         cfg->slope = 0.0f; /* ReLU */
         cfg->beta1 = 0.9;
+        cfg->r1_gamma = 0.0;
+        cfg->r1_every = 1;
+    } else if (preset == GAN_PRESET_WGAN_GP) {
+        /* WGAN-GP (Gulrajani et al. 2017) with the default's LeakyReLU; its
+         * Adam and critic steps measured best in 20 epochs (README, "Losses") */
+        cfg->slope = 0.2f;
+        cfg->loss = GAN_LOSS_WGAN_GP;
+        cfg->lr = 1e-4;
+        cfg->beta1 = 0.0;
+        cfg->beta2 = 0.9;
+        cfg->n_critic = 5;
         cfg->r1_gamma = 0.0;
         cfg->r1_every = 1;
     } else {
@@ -73,7 +87,9 @@ void gan_recipe_describe(const gan_config *cfg, char *buf, size_t len)
         ADD("%s --beta1 %g", sep, cfg->beta1);
     if (cfg->beta2 != p.beta2)
         ADD("%s --beta2 %g", sep, cfg->beta2);
-    if (cfg->r1_gamma != p.r1_gamma)
+    /* wgan-gp's own penalty turns R1 off: no --r1 0 to say */
+    int gp = gan_loss_get(cfg->loss)->gp;
+    if (cfg->r1_gamma != p.r1_gamma && !(gp && cfg->r1_gamma == 0.0))
         ADD("%s --r1 %g", sep, cfg->r1_gamma);
     if (cfg->r1_gamma > 0.0 && cfg->r1_every != p.r1_every)
         ADD("%s --r1-every %d", sep, cfg->r1_every);
@@ -81,5 +97,11 @@ void gan_recipe_describe(const gan_config *cfg, char *buf, size_t len)
         ADD("%s --loss %s", sep, gan_loss_get(cfg->loss)->name);
     if (cfg->ema != p.ema)
         ADD("%s --ema %g", sep, cfg->ema);
+    /* critic steps against the preset's, or else the loss's own */
+    int k = cfg->n_critic > 0 ? cfg->n_critic : gan_loss_get(cfg->loss)->n_critic;
+    if (k != (p.n_critic > 0 ? p.n_critic : gan_loss_get(cfg->loss)->n_critic))
+        ADD("%s --n-critic %d", sep, k);
+    if (gp && cfg->gp != p.gp)
+        ADD("%s --gp %g", sep, cfg->gp);
 #undef ADD
 }

@@ -71,6 +71,8 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
         {GAN_SET_LIMIT, "--limit", given->limit != ck->limit},
         {GAN_SET_LOSS, "--loss", given->loss != ck->loss},
         {GAN_SET_EMA, "--ema", given->ema != ck->ema},
+        {GAN_SET_GP, "--gp", given->gp != ck->gp},
+        {GAN_SET_N_CRITIC, "--n-critic", given->n_critic != ck->n_critic},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++)
         if ((given->set & c[i].flag) && c[i].differs)
@@ -300,8 +302,8 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
      * point, but for the stretches that may block (exit_now around them) */
     exit_now(rs->sig, 0);
     if (cfg->log_every > 0) {
-        if (gan_step_log_open(&rs->stl, rs->out, cfg->log_every, cfg->resume_path ? t->step : -1,
-                          err) != 0)
+        if (gan_step_log_open(&rs->stl, rs->out, cfg->log_every, t->loss->gp,
+                              cfg->resume_path ? t->step : -1, err) != 0)
             return -1;
         t->on_step = gan_step_log_add;
         t->on_step_ctx = &rs->stl;
@@ -370,7 +372,7 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
     FILE *msg = rs->msg;
     if (write_grid(t, cfg, &rs->ds, rs->out, e, rs->img, &rs->tl, err) != 0)
         return -1;
-    char r1col[32] = "", evcols[160];
+    char r1col[32] = "", wcol[32] = "", evcols[160];
     gan_eval_result er;
     double te = gan_now_seconds();
     int evaluated = 0;
@@ -387,10 +389,12 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
         snprintf(evcols, sizeof evcols, ",,,,,");
     if (es->r1_steps)
         snprintf(r1col, sizeof r1col, "%.6f", es->r1);
+    if (t->loss->gp)
+        snprintf(wcol, sizeof wcol, "%.6f", es->wass);
     exit_now(rs->sig, rs->log == rs->csv_stdout); /* a stream's reader may stall */
-    int wrote = fprintf(rs->log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s\n", e, t->step,
+    int wrote = fprintf(rs->log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s,%s\n", e, t->step,
                         es->loss_d, es->loss_g, es->d_real, es->d_fake, secs, r1col,
-                        evcols) >= 0 && fflush(rs->log) == 0;
+                        evcols, wcol) >= 0 && fflush(rs->log) == 0;
     int werr = errno;
     exit_now(rs->sig, 0);
     if (!wrote && rs->log == rs->csv_stdout && werr == EPIPE) {
@@ -408,10 +412,14 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
     if (save_checkpoint(t, cfg, &rs->ds, rs->ckpt_path, err) != 0)
         return -1;
     gan_summary_add(&rs->sm, e, t->step, es->loss_d, es->loss_g, secs, evaluated ? er.fid : -1.0);
-    if (msg)
-        fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f  (%.2f s, %.0f samples/s)\n", e,
-                cfg->epochs, es->loss_d, es->loss_g, secs,
+    if (msg) {
+        char w[48] = "";
+        if (t->loss->gp)
+            snprintf(w, sizeof w, ", Wasserstein: %.4f", es->wass);
+        fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f%s  (%.2f s, %.0f samples/s)\n",
+                e, cfg->epochs, es->loss_d, es->loss_g, w, secs,
                 rs->ds.count / (secs > 0 ? secs : 1e-9));
+    }
     if (msg && evaluated)
         fprintf(msg, "          FID %.2f%s, %d classes, IS %.2f, precision %.3f, recall %.3f  "
                 "(%.2f s)\n", er.fid, t->track.best_epoch == e ? " (best so far: best.gan)" : "",

@@ -15,12 +15,29 @@
 #include "gan_file.h"
 
 /* The columns of version 1 first (so pipes made for them keep working),
- * then the R1 penalty's mean and the evaluation (empty where not computed). */
+ * then the penalty's mean, the evaluation and wgan-gp's Wasserstein estimate
+ * (empty where not computed). */
 #define CSV_HEADER_V1 "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds\n"
-#define CSV_HEADER                                                                   \
+#define CSV_HEADER_V2                                                                \
     "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,"  \
     "precision,recall\n"
-#define CSV_NEW_COLUMNS 7
+#define CSV_HEADER                                                                   \
+    "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,"  \
+    "precision,recall,wasserstein\n"
+
+/* An older gan-train's header: how many empty columns its rows need. */
+static int old_header_pad(const char *line)
+{
+    return strcmp(line, CSV_HEADER_V1) == 0 ? 8 : strcmp(line, CSV_HEADER_V2) == 0 ? 1 : 0;
+}
+
+/* Appends `pad` empty columns to a row (ending in a newline) in place. */
+static void pad_row(char *line, size_t cap, int pad)
+{
+    size_t k = strlen(line);
+    if (pad > 0 && k > 0 && line[k - 1] == '\n' && k + (size_t)pad < cap)
+        snprintf(line + k - 1, cap - (k - 1), "%.*s\n", pad, ",,,,,,,,,,");
+}
 
 void gan_summary_add(gan_run_summary *sm, int epoch, long steps, double loss_d,
                      double loss_g, double secs, double fid /* < 0: none */)
@@ -92,7 +109,8 @@ void gan_summary_print(FILE *msg, const gan_run_summary *sm, const gan_trainer *
 /* On resume: keeps the header and the first `epochs` rows of an existing
  * CSV (later rows belong to epochs the checkpoint does not have), rewritten
  * atomically; 1 if the file was there, 0 if not. A log of an older
- * gan-train (CSV_HEADER_V1) gets today's header, its rows empty new columns. */
+ * gan-train (CSV_HEADER_V1 or _V2) gets today's header, its rows empty new
+ * columns. */
 static int keep_csv_rows(const char *path, int epochs, gan_run_summary *sm, gan_err *err)
 {
     FILE *f = fopen(path, "rb");
@@ -104,22 +122,16 @@ static int keep_csv_rows(const char *path, int epochs, gan_run_summary *sm, gan_
         return -1;
     }
     char line[1024];
-    int n = 0, rc = 1, old = 0;
+    int n = 0, rc = 1, pad = 0;
     while (n <= epochs && fgets(line, sizeof line, f)) {
-        if (n == 0 && strcmp(line, CSV_HEADER_V1) == 0) {
-            old = 1;
+        if (n == 0 && (pad = old_header_pad(line)) > 0) {
             snprintf(line, sizeof line, "%s", CSV_HEADER);
         } else if (n == 0 && strcmp(line, CSV_HEADER) != 0) {
             rc = gan_err_set(err, "%s: not a gan-train loss log (header differs)", path);
             break;
         } else if (n > 0) {
             summary_add_row(sm, line);
-        }
-        if (n > 0 && old) {
-            size_t k = strlen(line);
-            if (k > 0 && line[k - 1] == '\n' && k + CSV_NEW_COLUMNS < sizeof line)
-                snprintf(line + k - 1, sizeof line - (k - 1), "%.*s\n", CSV_NEW_COLUMNS,
-                         ",,,,,,,,,,");
+            pad_row(line, sizeof line, pad);
         }
         if (gan_write_all(a.f, line, strlen(line), path, err) != 0) {
             rc = -1;
@@ -167,36 +179,49 @@ int gan_run_log_open(const gan_config *cfg, const char *out, int resume_epoch, F
     return 0;
 }
 
-/* steps.csv */
-#define STEPS_HEADER "step,epoch,loss_d,loss_g,d_real,d_fake,r1\n"
+/* steps.csv (before wgan-gp: without the last column) */
+#define STEPS_HEADER_V1 "step,epoch,loss_d,loss_g,d_real,d_fake,r1\n"
+#define STEPS_HEADER "step,epoch,loss_d,loss_g,d_real,d_fake,r1,wasserstein\n"
 void gan_step_log_add(void *ctx, long step, int epoch, const gan_step_stats *st)
 {
     gan_step_log *sl = ctx;
     sl->acc.n++;
     sl->acc.loss_d += st->loss_d;
-    sl->acc.loss_g += st->loss_g;
     sl->acc.d_real += st->d_real;
     sl->acc.d_fake += st->d_fake;
+    sl->acc.wass += st->wass;
+    if (st->g_done) {
+        sl->acc.g_n++;
+        sl->acc.loss_g += st->loss_g;
+    }
     if (st->r1_done) {
         sl->acc.r1_n++;
         sl->acc.r1 += st->r1;
     }
     if (sl->acc.n < sl->every)
         return;
+    /* loss_g over the steps with a G step, the penalty over those with it:
+     * empty where the rows' steps had none */
     int n = sl->acc.n;
-    char r1[32] = "";
+    char r1[32] = "", lg[32] = "", w[32] = "";
     if (sl->acc.r1_n)
         snprintf(r1, sizeof r1, "%.6f", sl->acc.r1 / sl->acc.r1_n);
-    if (fprintf(sl->f, "%ld,%d,%.6f,%.6f,%.6f,%.6f,%s\n", step, epoch, sl->acc.loss_d / n,
-                sl->acc.loss_g / n, sl->acc.d_real / n, sl->acc.d_fake / n, r1) < 0)
+    if (sl->acc.g_n)
+        snprintf(lg, sizeof lg, "%.6f", sl->acc.loss_g / sl->acc.g_n);
+    if (sl->wass)
+        snprintf(w, sizeof w, "%.6f", sl->acc.wass / n);
+    if (fprintf(sl->f, "%ld,%d,%.6f,%s,%.6f,%.6f,%s,%s\n", step, epoch, sl->acc.loss_d / n, lg,
+                sl->acc.d_real / n, sl->acc.d_fake / n, r1, w) < 0)
         sl->failed = 1;
     memset(&sl->acc, 0, sizeof sl->acc);
 }
 
-int gan_step_log_open(gan_step_log *sl, const char *out, int every, long upto, gan_err *err)
+int gan_step_log_open(gan_step_log *sl, const char *out, int every, int wass, long upto,
+                      gan_err *err)
 {
     memset(sl, 0, sizeof *sl);
     sl->every = every;
+    sl->wass = wass;
     char path[4200];
     snprintf(path, sizeof path, "%s/steps.csv", out);
     FILE *old = upto >= 0 ? fopen(path, "rb") : NULL;
@@ -208,14 +233,16 @@ int gan_step_log_open(gan_step_log *sl, const char *out, int every, long upto, g
     }
     int rc = gan_write_all(a.f, STEPS_HEADER, strlen(STEPS_HEADER), path, err);
     char line[512];
-    int first = 1;
+    int first = 1, pad = 0;
     while (rc == 0 && old && fgets(line, sizeof line, old)) {
         if (first) {
             first = 0;
-            if (strcmp(line, STEPS_HEADER) != 0)
+            pad = strcmp(line, STEPS_HEADER_V1) == 0; /* an older gan-train's */
+            if (!pad && strcmp(line, STEPS_HEADER) != 0)
                 break; /* not ours: start afresh */
             continue;
         }
+        pad_row(line, sizeof line, pad);
         if (strtol(line, NULL, 10) <= upto)
             rc = gan_write_all(a.f, line, strlen(line), path, err);
     }

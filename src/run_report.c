@@ -64,6 +64,12 @@ void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
     if (cfg->ema > 0.0)
         fprintf(msg, "          EMA of G's weights, decay %g, updated after every G step: the "
                 "grids, the evaluation and best.gan use it\n", cfg->ema);
+    if (t->n_critic > 1)
+        fprintf(msg, "          %d D steps per G step, each on its own batch (about %d G "
+                "steps an epoch)\n", t->n_critic, steps / t->n_critic);
+    if (t->gp > 0.0)
+        fprintf(msg, "          gradient penalty lambda %g on D's logit at interpolates of real "
+                "and fake images, every D step\n", t->gp);
     if (cfg->r1_gamma > 0.0 && cfg->r1_every > 1)
         fprintf(msg, "          R1 penalty gamma %g on D's logit at the real images, on one D "
                 "step in %d, scaled by %d\n", cfg->r1_gamma, cfg->r1_every, cfg->r1_every);
@@ -99,9 +105,10 @@ void gan_status_draw(void *ctx, const gan_trainer_view *v)
     gan_fmt_duration(a, sizeof a, left_epoch);
     gan_fmt_duration(b, sizeof b, left_run);
     int n = v->sums->steps > 0 ? v->sums->steps : 1;
+    int ng = v->sums->g_steps > 0 ? v->sums->g_steps : 1;
     fprintf(sl->out, "\r  epoch %d/%d %3.0f%%  %.0f steps/s  D %.4f  G %.4f  ETA %s, run %s\033[K",
             v->epoch, sl->epochs, 100.0 * v->pos / sl->steps, rate, v->sums->loss_d / n,
-            v->sums->loss_g / n, a, b);
+            v->sums->loss_g / ng, a, b);
     fflush(sl->out);
 }
 

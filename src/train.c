@@ -39,6 +39,15 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     t->r1_gamma = cfg->r1_gamma;
     t->r1_every = cfg->r1_every > 0 ? cfg->r1_every : 1;
     t->loss = gan_loss_get(cfg->loss);
+    t->n_critic = cfg->n_critic > 0 ? cfg->n_critic : t->loss->n_critic;
+    if (t->loss->gp) {
+        if (cfg->r1_gamma > 0.0)
+            return gan_err_set(err, "--loss %s: its gradient penalty takes R1's place; --r1 must "
+                               "be 0", t->loss->name);
+        if (!(cfg->gp > 0.0))
+            return gan_err_set(err, "--loss %s: --gp must be above 0", t->loss->name);
+        t->gp = cfg->gp;
+    }
     if (gan_mlp_init(&t->G, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, err) != 0)
         return -1;
     if (gan_mlp_init(&t->D, pixels, H, H, 1, cfg->slope, t->loss->d_out, 2 * B, err) != 0) {
@@ -61,7 +70,11 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
         return -1;
     }
     size_t P = (size_t)pixels;
-    t->r1_parts = calloc((size_t)gan_pool_size(t->pool), sizeof(double));
+    size_t parts = (size_t)gan_pool_size(t->pool);
+    t->r1_parts = calloc(parts, sizeof(double));
+    t->e = calloc((size_t)B, sizeof(float));
+    t->gp_sq = calloc((size_t)B, sizeof(double));
+    t->gp_coef = calloc((size_t)B, sizeof(float));
     t->x = malloc(sizeof(float) * 2 * B * P);
     t->z = malloc(sizeof(float) * (size_t)B * Z);
     t->p = malloc(sizeof(float) * 2 * (size_t)B);
@@ -71,7 +84,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     t->fixed_z = malloc(sizeof(float) * (size_t)n * Z);
     t->samples = malloc(sizeof(float) * (size_t)n * P);
     t->perm = malloc(sizeof(uint32_t) * (count ? count : 1));
-    if (!t->r1_parts || !t->x || !t->z || !t->p || !t->y || !t->dp || !t->dx || !t->fixed_z || !t->samples ||
+    if (!t->r1_parts || !t->e || !t->gp_sq || !t->gp_coef || !t->x || !t->z || !t->p || !t->y || !t->dp || !t->dx || !t->fixed_z || !t->samples ||
         !t->perm) {
         gan_trainer_free(t);
         return gan_err_set(err, "out of memory for the training buffers");
@@ -98,6 +111,9 @@ void gan_trainer_free(gan_trainer *t)
     if (t->ema_decay > 0.0)
         gan_mlp_free(&t->Gema);
     free(t->r1_parts);
+    free(t->e);
+    free(t->gp_sq);
+    free(t->gp_coef);
     free(t->x);
     free(t->z);
     free(t->p);
@@ -110,6 +126,43 @@ void gan_trainer_free(gan_trainer *t)
     memset(t, 0, sizeof *t);
 }
 
+/* D's penalty after its loss's backward: R1 on the real rows (every
+ * r1_every-th step), or wgan-gp's at the interpolates. Sets st->r1_done and,
+ * on part 0, st->r1. */
+static void d_penalty(gan_trainer *t, long step, int b, gan_step_stats *st, const gan_team *tm)
+{
+    const size_t P = (size_t)t->pixels;
+    int done = 0;
+    double value = 0.0;
+    if (t->gp > 0.0) {
+        /* x_hat = e x + (1 - e) fake, row by row, over the real rows (D's
+         * backward has returned: nothing reads them any more) */
+        const float *fake = t->x + (size_t)b * P;
+        size_t lo, hi;
+        gan_team_range(tm, (size_t)b, 1, &lo, &hi);
+        for (size_t i = lo; i < hi; i++) {
+            const float e = t->e[i], f = 1.0f - e;
+            float *xr = t->x + i * P;
+            const float *fr = fake + i * P;
+            for (size_t j = 0; j < P; j++)
+                xr[j] = e * xr[j] + f * fr[j];
+        }
+        gan_mlp_forward(&t->D, t->p, t->x, b, tm); /* begins with a barrier */
+        value = gan_mlp_gp_backward(&t->D, t->dx, b, t->gp, t->gp_sq, t->gp_coef, tm);
+        done = 1;
+    } else if (t->r1_gamma > 0.0 && step % t->r1_every == 0) {
+        /* K gamma/2 mean_i |g_i|^2 over the b real rows: coefficient K gamma / b */
+        double coef = t->r1_gamma * t->r1_every / b;
+        double sq = gan_mlp_r1_backward(&t->D, t->dx, b, (float)coef, t->r1_parts, tm);
+        value = 0.5 * t->r1_gamma * sq / b;
+        done = 1;
+    }
+    if (tm->part == 0) {
+        st->r1_done = done;
+        st->r1 = value;
+    }
+}
+
 /*
  * One step, run by every thread of the team (see gan_pool.h). The losses and
  * D's output gradient are computed by part 0 alone: a few hundred numbers,
@@ -118,6 +171,9 @@ void gan_trainer_free(gan_trainer *t)
 static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team *tm)
 {
     const size_t P = (size_t)t->pixels;
+    /* read before the first barrier of the step: part 0 counts it at the end */
+    const long step = t->step;
+    const int g_step = (step + 1) % t->n_critic == 0;
     float *fake = t->x + (size_t)b * P; /* (b, P), right after the b real rows */
 
     /* D step: real rows, then fake rows, one 2b-row pass */
@@ -131,39 +187,31 @@ static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team 
         st->loss_real = ls.real;
         st->loss_fake = ls.fake;
         st->loss_d = ls.loss;
+        st->wass = t->loss->gp ? -ls.loss : 0.0;
+        st->g_done = g_step;
+        st->loss_g = 0.0;
     }
     gan_mlp_backward(&t->D, NULL, t->dp, t->p, t->x, 2 * b, 1, tm);
-    /* t->step is read after the forward's barriers: part 0 counted the last step */
-    int r1 = t->r1_gamma > 0.0 && t->step % t->r1_every == 0;
-    if (r1) {
-        /* K gamma/2 mean_i |g_i|^2 over the b real rows: coefficient K gamma / b */
-        double coef = t->r1_gamma * t->r1_every / b;
-        double sq = gan_mlp_r1_backward(&t->D, t->dx, b, (float)coef, t->r1_parts, tm);
-        if (tm->part == 0)
-            st->r1 = 0.5 * t->r1_gamma * sq / b;
-    }
-    if (tm->part == 0) {
-        st->r1_done = r1;
-        if (!r1)
-            st->r1 = 0.0;
-    }
+    d_penalty(t, step, b, st, tm);
     gan_mlp_adam(&t->D, &t->adam, tm);
 
     /* G step: the same fake rows through the updated D, G's loss on them */
-    gan_mlp_forward(&t->D, t->p, fake, b, tm);
-    if (tm->part == 0)
-        st->loss_g = t->loss->g_loss(t->p, b, t->dp, t->y);
-    gan_mlp_backward(&t->D, t->dx, t->dp, t->p, fake, b, 0, tm);
-    gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1, tm);
-    gan_mlp_adam(&t->G, &t->adam, tm);
-    if (t->ema_decay > 0.0) {
-        /* ema = decay ema + (1 - decay) params, element by element */
-        size_t lo, hi;
-        gan_team_barrier(tm); /* every slice of Adam's step is done */
-        gan_team_range(tm, t->G.nparams, 16, &lo, &hi);
-        const float d = (float)t->ema_decay, e = 1.0f - d;
-        for (size_t i = lo; i < hi; i++)
-            t->Gema.params[i] = d * t->Gema.params[i] + e * t->G.params[i];
+    if (g_step) {
+        gan_mlp_forward(&t->D, t->p, fake, b, tm);
+        if (tm->part == 0)
+            st->loss_g = t->loss->g_loss(t->p, b, t->dp, t->y);
+        gan_mlp_backward(&t->D, t->dx, t->dp, t->p, fake, b, 0, tm);
+        gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1, tm);
+        gan_mlp_adam(&t->G, &t->adam, tm);
+        if (t->ema_decay > 0.0) {
+            /* ema = decay ema + (1 - decay) params, element by element */
+            size_t lo, hi;
+            gan_team_barrier(tm); /* every slice of Adam's step is done */
+            gan_team_range(tm, t->G.nparams, 16, &lo, &hi);
+            const float d = (float)t->ema_decay, e = 1.0f - d;
+            for (size_t i = lo; i < hi; i++)
+                t->Gema.params[i] = d * t->Gema.params[i] + e * t->G.params[i];
+        }
     }
     if (tm->part == 0)
         t->step++;
@@ -235,6 +283,15 @@ static void epoch_job(void *ctx, const gan_team *tm)
             gan_rng_normal_fill(&r, t->z + 2 * lo, (2 * hi < n ? 2 * hi : n) - 2 * lo);
         }
         gan_rng_advance(&base, 2 * pairs);
+        if (t->gp > 0.0) {
+            /* wgan-gp: e (b uniforms, one draw each) after z, each thread its rows */
+            gan_team_range(tm, (size_t)b, 1, &lo, &hi);
+            gan_rng r = base;
+            gan_rng_advance(&r, lo);
+            for (size_t i = lo; i < hi; i++)
+                t->e[i] = gan_rng_uniform(&r, 0.0f, 1.0f);
+            gan_rng_advance(&base, (uint64_t)b);
+        }
         gan_team_range(tm, (size_t)b, 1, &lo, &hi);
         gan_dataset_batch(j->ds, t->perm + start + lo, (int)(hi - lo),
                           t->x + lo * (size_t)t->pixels);
@@ -244,6 +301,8 @@ static void epoch_job(void *ctx, const gan_team *tm)
             sums->steps++;
             sums->loss_d += st.loss_d;
             sums->loss_g += st.loss_g;
+            sums->g_steps += st.g_done;
+            sums->wass += st.wass;
             sums->d_real += st.d_real;
             sums->d_fake += st.d_fake;
             if (st.r1_done) {
@@ -281,12 +340,14 @@ int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es
     *es = t->sums;
     if (es->steps) {
         es->loss_d /= es->steps;
-        es->loss_g /= es->steps;
+        es->wass /= es->steps;
         es->d_real /= es->steps;
         es->d_fake /= es->steps;
     }
     if (es->r1_steps)
         es->r1 /= es->r1_steps;
+    if (es->g_steps)
+        es->loss_g /= es->g_steps;
     memset(&t->sums, 0, sizeof t->sums);
     t->pos = 0;
     t->epoch++;

@@ -111,10 +111,15 @@ if grep -qw avx /proc/cpuinfo; then
     [ "$(wc -l <"$T/loads")" -eq 1 ] || fail "restarted over the user's value: $(cat "$T/loads")"
 fi
 
-usage_error "--preset: 'best' is not default or seed" --preset best
+usage_error "--preset: 'best' is not default, seed or wgan-gp" --preset best
 usage_error "--r1: '-1'" --r1 -1
 usage_error "--r1-every: '0'" --r1-every 0
-usage_error "--loss: 'wgan' is not bce, hinge or lsgan" --loss wgan
+usage_error "--loss: 'wgan' is not bce, hinge, lsgan or wgan-gp" --loss wgan
+usage_error "--r1: --loss wgan-gp has its own gradient penalty (--gp) in R1's place" --loss wgan-gp --r1 5
+usage_error "--r1: --loss wgan-gp has its own" --preset wgan-gp --r1 1
+usage_error "--gp: the interpolates' gradient penalty is --loss wgan-gp's; this run's loss is bce" --gp 5
+usage_error "--gp: '0'" --loss wgan-gp --gp 0
+usage_error "--n-critic: '0'" --n-critic 0
 usage_error "--ema: '1'" --ema 1
 usage_error "--ema: '-0.5'" --ema -0.5
 usage_error "--limit: '0'" --limit 0
@@ -136,7 +141,7 @@ rc=$?
 [ -s "$T/out" ] && fail "training run wrote to stdout"
 [ "$(wc -l <"$T/run/losses.csv")" -eq 2 ] || fail "losses.csv is not header + 1 row"
 head -n 1 "$T/run/losses.csv" |
-    grep -qx "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,precision,recall" ||
+    grep -qx "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,precision,recall,wasserstein" ||
     fail "CSV header"
 grep -q "^1,10," "$T/run/losses.csv" || fail "CSV row: 640 images / 64 = 10 steps"
 # the default recipe: R1 on steps 0, 4 and 8, its mean in the r1 column
@@ -201,6 +206,35 @@ done
 "$BIN" --data "$SRC/data/mnist" --resume "$T/loss-hinge/checkpoint.gan" --epochs 2 --eval-every 0 2>"$T/err" &&
     grep -q "hinge loss" "$T/err" || fail "resumed hinge run: $(cat "$T/err")"
 
+# --loss wgan-gp: R1 off, the critic steps and penalty in the banner, the
+# penalty in the r1 column and the Wasserstein estimate in the last; resume
+# refuses other critic steps; --preset wgan-gp names itself
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 320 --eval-every 0 --hidden 32 --loss wgan-gp \
+    --log-every 2 --out "$T/wgan" 2>"$T/err" || fail "--loss wgan-gp: $(cat "$T/err")"
+grep -q "^recipe:   default, --hidden 32 --loss wgan-gp$" "$T/err" &&
+    grep -q "batch 64, wgan-gp loss, Adam lr 0.0002 betas (0.5, 0.999)" "$T/err" &&
+    grep -q "5 D steps per G step, each on its own batch (about 1 G steps an epoch)" "$T/err" &&
+    grep -q "gradient penalty lambda 10 on D's logit at interpolates" "$T/err" &&
+    ! grep -q "R1 penalty" "$T/err" && grep -q "Wasserstein: " "$T/err" || fail "--loss wgan-gp banner: $(cat "$T/err")"
+awk -F, 'NR == 2 { exit !($2 == 5 && $8 > 0 && $15 != "" && $15 == -$3) }' "$T/wgan/losses.csv" ||
+    fail "--loss wgan-gp CSV: $(cat "$T/wgan/losses.csv")"
+# steps.csv: rows of 2 steps, loss_g empty where neither had a G step (steps 0-1)
+[ "$(sed -n 2p "$T/wgan/steps.csv" | cut -d, -f1,4)" = "2," ] &&
+    [ "$(sed -n 3p "$T/wgan/steps.csv" | cut -d, -f8)" != "" ] || fail "--loss wgan-gp steps.csv: $(cat "$T/wgan/steps.csv")"
+"$BIN" --data "$SRC/data/mnist" --resume "$T/wgan/checkpoint.gan" --epochs 2 --n-critic 2 2>"$T/err"
+[ $? -eq 1 ] && grep -q "n-critic differs from the checkpoint" "$T/err" || fail "resume, other --n-critic: $(cat "$T/err")"
+"$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 128 --eval-every 0 --hidden 32 --preset wgan-gp \
+    --out "$T/wgan-p" 2>"$T/err" || fail "--preset wgan-gp: $(cat "$T/err")"
+grep -q "^recipe:   wgan-gp, --hidden 32$" "$T/err" || fail "--preset wgan-gp recipe: $(cat "$T/err")"
+# a log of gan-train 0.2.0 (no wasserstein column) gets the column on resume
+sed -e '1s/,wasserstein$//' -e '2s/,[^,]*$//' "$T/wgan/losses.csv" >"$T/old.csv" && cp "$T/old.csv" "$T/wgan/losses.csv"
+"$BIN" --data "$SRC/data/mnist" --resume "$T/wgan/checkpoint.gan" --epochs 2 --eval-every 0 2>"$T/err" ||
+    fail "resume over an older log: $(cat "$T/err")"
+[ "$(head -n 1 "$T/wgan/losses.csv" | tr -cd , | wc -c)" -eq 14 ] &&
+    [ "$(sed -n 2p "$T/wgan/losses.csv" | tr -cd , | wc -c)" -eq 14 ] &&
+    [ "$(sed -n 3p "$T/wgan/losses.csv" | cut -d, -f15)" != "" ] || fail "older log resumed: $(cat "$T/wgan/losses.csv")"
+
 # --ema: the banner says so, export writes the average as G (and --raw the
 # trained weights: other bytes), and a resumed run keeps it (another refused)
 checks=$((checks + 1))
@@ -232,7 +266,7 @@ cmp -s "$T/v1/samples/epoch-004.png" "$V1/epoch-004-v1.png" || fail "v1 resumed:
 cut -d, -f1-6 "$V1/losses-v1.csv" >"$T/a.csv"
 cut -d, -f1-6 "$T/v1/losses.csv" | sed 1d >"$T/b.csv"
 sed 1d "$T/a.csv" | cmp -s - "$T/b.csv" || fail "v1 resumed: other losses: $(cat "$T/v1/losses.csv")"
-[ "$(head -n 2 "$T/v1/losses.csv" | tail -n 1 | tr -cd , | wc -c)" -eq 13 ] || fail "old CSV rows not padded"
+[ "$(head -n 2 "$T/v1/losses.csv" | tail -n 1 | tr -cd , | wc -c)" -eq 14 ] || fail "old CSV rows not padded"
 "$BIN" --data "$V1" --out "$T/v1new" --epochs 4 --hidden 8 --z-dim 4 --grid 2 --batch-size 16 --seed 5 \
     --threads 1 --preset seed --quiet || fail "--preset seed on the v1 data"
 cmp -s "$T/v1new/samples/epoch-004.png" "$V1/epoch-004-v1.png" || fail "--preset seed: other grid than v1"

@@ -19,7 +19,7 @@ checks=$((checks + 1))
     sh "$PLOT" -o "$T/pipe.png" 2>"$T/err"
 is_png "$T/pipe.png" || fail "from a pipe: $(cat "$T/err")"
 checks=$((checks + 1))
-[ "$(head -n 1 "$T/run/steps.csv")" = "step,epoch,loss_d,loss_g,d_real,d_fake,r1" ] &&
+[ "$(head -n 1 "$T/run/steps.csv")" = "step,epoch,loss_d,loss_g,d_real,d_fake,r1,wasserstein" ] &&
     [ "$(wc -l <"$T/run/steps.csv")" -eq 8 ] || fail "steps.csv: $(cat "$T/run/steps.csv")"
 sh "$PLOT" "$T/run/steps.csv" -o "$T/steps.png" 2>"$T/err" && is_png "$T/steps.png" ||
     fail "from steps.csv: $(cat "$T/err")"

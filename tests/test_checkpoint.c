@@ -53,7 +53,7 @@ static void spit(const char *path, const unsigned char *buf, size_t n)
         CHECK(fclose(f) == 0);
 }
 
-/* buf (n bytes, a version-5 file) made a sound file of an older version 2 to 4
+/* buf (n bytes, a version-6 file) made a sound file of an older version 2 to 4
  * in place: its header cut to 256 bytes; returns its new size. */
 static size_t make_older(unsigned char *buf, size_t n, uint32_t version)
 {
@@ -122,8 +122,9 @@ int main(void)
     CHECK(in.rows == 6 && in.cols == 4 && in.z_dim == 5 && in.hidden == 12 && in.batch == 8 &&
           in.grid == 2 && in.seed == 11 && in.epoch == 2 && in.step == 3 && in.count == 40);
     CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
-    CHECK(in.version == 5 && in.channels == 1 && in.header == 320 && in.loss == GAN_LOSS_BCE && in.r1_gamma == 10.0 && in.r1_every == 4 &&
-          in.preset == GAN_PRESET_DEFAULT && in.limit == 0);
+    CHECK(in.version == 6 && in.channels == 1 && in.header == 320 && in.loss == GAN_LOSS_BCE &&
+          in.r1_gamma == 10.0 && in.r1_every == 4 && in.preset == GAN_PRESET_DEFAULT &&
+          in.limit == 0 && in.n_critic == 1 && in.gp == 0.0);
     CHECK(in.track.evals == 2 && in.track.best_epoch == 1 && in.track.since_best == 1 &&
           in.track.best_fid == 12.5 && in.track.scorer == 0xC0FFEE01u);
     gan_config_default(&cfg2);
@@ -176,9 +177,37 @@ int main(void)
     spit(bad, (const unsigned char *)"P5\n28 28\n255\n", 13);
     expect_bad(bad, "not a gan-train checkpoint (bad magic)");
     memcpy(copy, good, n);
-    copy[8] = 6; /* version 6 */
+    copy[8] = 7; /* version 7 */
     spit(bad, copy, n);
-    expect_bad(bad, "checkpoint format version 6; this gan-train reads versions 1 to 5");
+    expect_bad(bad, "checkpoint format version 7; this gan-train reads versions 1 to 6");
+    /* a version-5 file (zeros where version 6 keeps the critic steps, the
+     * penalty and two sums) loads with one D step per G step */
+    memcpy(copy, good, n);
+    gan_put32(copy + 8, 5);
+    memset(copy + 260, 0, 4);
+    memset(copy + 272, 0, 24);
+    gan_ckpt_info v5 = read_resealed(bad, copy, n);
+    CHECK(v5.version == 5 && v5.n_critic == 1 && v5.gp == 0.0 &&
+          v5.sums.g_steps == v5.sums.steps && v5.sums.wass == 0.0);
+    gan_put32(copy + 260, 1); /* reserved in version 5 */
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
+    /* version 6 with no critic steps, a penalty weight under bce, a G-step
+     * count that the step count cannot give, or its reserved word set */
+    {
+        const size_t at[4] = {260, 272, 280, 284};
+        for (int k = 0; k < 4; k++) {
+            memcpy(copy, good, n);
+            if (k == 1)
+                gan_putf64(copy + at[k], 10.0);
+            else
+                gan_put32(copy + at[k], k == 0 ? 0u : 5u);
+            gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+            spit(bad, copy, n);
+            expect_bad(bad, "settings out of range");
+        }
+    }
     /* a version-4 file (before the loss: a 256-byte header) loads with bce */
     memcpy(copy, good, n);
     size_t n_old = make_older(copy, n, 4);
@@ -202,7 +231,7 @@ int main(void)
     gan_put32(copy + 248, 7); /* whatever was there is not read */
     old = read_resealed(bad, copy, n_old);
     CHECK(old.version == 2 && old.channels == 1 && old.rows == 6 && old.cols == 4);
-    /* version 5 with a loss it does not know, or a reserved byte set */
+    /* a loss it does not know, or a reserved byte set */
     memcpy(copy, good, n);
     gan_put32(copy + 256, GAN_LOSS_COUNT);
     gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
@@ -223,7 +252,7 @@ int main(void)
     gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
     spit(bad, copy, n);
     expect_bad(bad, "settings out of range");
-    /* version 5 with channels other than 1 or 3 */
+    /* channels other than 1 or 3 */
     memcpy(copy, good, n);
     gan_put32(copy + 248, 2);
     gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));

@@ -57,6 +57,16 @@ static void test_closed_forms(void)
           fabs(st.loss - (real + fake) / 2) < 1e-6);
     CHECK(NEAR(st.p_real, (0.9 + 0.5 + 0.2) / 3));
     CHECK(b->d_out == GAN_ACT_SIGMOID && h->d_out == GAN_ACT_NONE && q->d_out == GAN_ACT_NONE);
+
+    /* the critic: E[l(G(z))] - E[l(x)], its gradient -1/b and +1/b */
+    const gan_loss_spec *w = gan_loss_get(GAN_LOSS_WGAN_GP);
+    w->d_loss(l, 3, d, y, &st);
+    CHECK(NEAR(st.real, -1.5 / 3) && NEAR(st.fake, -0.5 / 3) && NEAR(st.loss, -2.0 / 3));
+    CHECK(NEAR(d[0], -1.0 / 3) && NEAR(d[2], -1.0 / 3) && NEAR(d[3], 1.0 / 3) && NEAR(d[5], 1.0 / 3));
+    g = w->g_loss(l + 3, 3, d, y);
+    CHECK(NEAR(g, 0.5 / 3) && NEAR(d[1], -1.0 / 3));
+    CHECK(w->d_out == GAN_ACT_NONE && w->gp && w->n_critic == 5);
+    CHECK(!b->gp && !h->gp && !q->gp && b->n_critic == 1 && h->n_critic == 1 && q->n_critic == 1);
 }
 
 /* Each gradient against central differences of the loss in double. */
@@ -101,7 +111,8 @@ static void test_gradients(void)
 static void test_names(void)
 {
     CHECK(gan_loss_find("bce") == GAN_LOSS_BCE && gan_loss_find("hinge") == GAN_LOSS_HINGE &&
-          gan_loss_find("lsgan") == GAN_LOSS_LSGAN && gan_loss_find("wgan") == -1 &&
+          gan_loss_find("lsgan") == GAN_LOSS_LSGAN && gan_loss_find("wgan-gp") == GAN_LOSS_WGAN_GP &&
+          gan_loss_find("wgan") == -1 &&
           gan_loss_find("") == -1 && gan_loss_find("Hinge") == -1);
     for (int k = 0; k < GAN_LOSS_COUNT; k++)
         CHECK(gan_loss_find(gan_loss_get(k)->name) == k);
@@ -118,7 +129,8 @@ static void test_trainer(void)
         gan_config_default(&cfg);
         cfg.z_dim = 5, cfg.hidden = 12, cfg.batch = 8, cfg.grid = 2, cfg.threads = 1;
         cfg.loss = k;
-        cfg.r1_gamma = 10.0, cfg.r1_every = 2;
+        /* R1 on every 2nd step, or wgan-gp's own penalty */
+        cfg.r1_gamma = gan_loss_get(k)->gp ? 0.0 : 10.0, cfg.r1_every = 2;
         gan_trainer t;
         gan_err err = {""};
         CHECK_MSG(gan_trainer_init(&t, &cfg, 24, 40, &err) == 0, "%s", err.msg);

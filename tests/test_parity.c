@@ -5,8 +5,10 @@
  * runs the seed's model and step in PyTorch from the same initial weights and
  * noise (gan-train's PCG32 rules, re-implemented there) on the first 3 x 64
  * images of data/mnist (format 2: also the R1 penalty, by autograd; a case
- * line may end in " loss=NAME", a loss of gan_loss.h on D's logit). This test
- * runs the same iterations through the library and compares.
+ * line may end in " loss=NAME", a loss of gan_loss.h on D's logit, and then
+ * in " ncritic=K gp=LAMBDA beta2=B": K D steps per G step, WGAN-GP's penalty
+ * by autograd, its interpolation weights drawn after z). This test runs the
+ * same iterations through the library and compares.
  *
  * Tolerances. The inputs (weights, images, noise) must agree to the bit
  * (checked). After that, float32 sums in another order differ: a dot product
@@ -47,8 +49,8 @@ typedef struct {
 typedef struct {
     char name[32];
     unsigned long long seed;
-    double slope, lr, beta1, r1;
-    int r1_every;
+    double slope, lr, beta1, beta2, r1, gp;
+    int r1_every, n_critic;
     int saturate; /* 0, or the value D's last bias is set to (bce: saturation) */
     int loss;     /* gan_loss_kind: " loss=NAME" at the line's end, else bce */
     int iterations, batch, zdim, hidden;
@@ -59,6 +61,7 @@ typedef struct {
 static double worst_tensor = 0.0, worst_loss = 0.0;
 static char worst_loss_at[96] = "";
 static int r1_steps = 0; /* steps with the R1 penalty compared */
+static int gp_steps = 0; /* steps with WGAN-GP's penalty compared */
 
 static const record *find_quiet(const fixture_case *c, const char *name)
 {
@@ -101,6 +104,12 @@ static int read_case(FILE *f, fixture_case *c)
                 CHECK(sscanf(l, " loss=%15s", lname) == 1);
             c->loss = gan_loss_find(lname);
             CHECK_MSG(c->loss >= 0, "bad loss in: %s", line);
+            c->n_critic = 1;
+            c->beta2 = 0.999;
+            const char *k = strstr(line, " ncritic=");
+            if (k)
+                CHECK(sscanf(k, " ncritic=%d gp=%lf beta2=%lf", &c->n_critic, &c->gp,
+                             &c->beta2) == 3);
             in_case = 1;
             continue;
         }
@@ -235,7 +244,11 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
     cfg.z_dim = c->zdim;
     cfg.hidden = c->hidden;
     cfg.lr = c->lr;
+    cfg.beta2 = c->beta2;
     cfg.loss = c->loss;
+    cfg.n_critic = c->n_critic;
+    if (c->gp > 0)
+        cfg.gp = c->gp;
     gan_trainer t;
     gan_err err = {""};
     int P = (int)(ds->rows * ds->cols), b = c->batch;
@@ -253,6 +266,8 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
             idx[i] = (uint32_t)(it * b + i);
         gan_dataset_batch(ds, idx, b, t.x);
         gan_rng_normal_fill(&t.rng, t.z, (size_t)b * c->zdim);
+        for (int i = 0; c->gp > 0 && i < b; i++) /* as the epoch loop draws them */
+            t.e[i] = gan_rng_uniform(&t.rng, 0.0f, 1.0f);
         if (it == 0) {
             check_tensor(c, "x0", t.x, (size_t)b * P, 0.0);
             check_tensor(c, "z0", t.z, (size_t)b * c->zdim, 0.0);
@@ -268,22 +283,34 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
         }
         gan_step_stats st;
         gan_trainer_step(&t, b, &st);
-        if (it == 0) {
+        if (it == 0)
             check_model(c, "grad.D", &t.D, &t.D.g, RTOL);
+        if (it == c->n_critic - 1) /* the first G step */
             check_model(c, "grad.G", &t.G, &t.G.g, RTOL);
-        }
         check_loss(c, "loss_real", it, st.loss_real);
         check_loss(c, "loss_fake", it, st.loss_fake);
         check_loss(c, "loss_d", it, st.loss_d);
-        check_loss(c, "loss_g", it, st.loss_g);
-        /* the penalty on the steps PyTorch computed it, and on no other */
+        if (c->gp > 0)
+            check_loss(c, "wass", it, st.wass);
+        else
+            CHECK(st.wass == 0.0);
+        /* a G step (and its loss) where PyTorch took one, and nowhere else */
         char key[32];
-        snprintf(key, sizeof key, "r1.%d", it);
+        snprintf(key, sizeof key, "loss_g.%d", it);
+        CHECK_MSG(st.g_done == (find_quiet(c, key) != NULL), "%s: step %d, G step %d", c->name,
+                  it, st.g_done);
+        if (st.g_done)
+            check_loss(c, "loss_g", it, st.loss_g);
+        /* the penalty on the steps PyTorch computed it, and on no other */
+        snprintf(key, sizeof key, "%s.%d", c->gp > 0 ? "gp" : "r1", it);
         const record *r1 = find_quiet(c, key);
         CHECK_MSG(st.r1_done == (r1 != NULL), "%s: step %d, penalty %d", c->name, it, st.r1_done);
         if (r1 && st.r1_done) {
             CHECK_CLOSE(st.r1, r1->val[0], 0, 10 * RTOL);
-            r1_steps++;
+            if (c->gp > 0)
+                gp_steps++;
+            else
+                r1_steps++;
         }
     }
     check_model(c, "final.G", &t.G, &t.G.p, RTOL);
@@ -333,10 +360,12 @@ int main(int argc, char **argv)
         free_case(&c);
     }
     fclose(f);
-    CHECK(cases == 8 && saturated_seen == 3 && r1_steps == 7 && losses_seen == 7);
-    fprintf(stderr, "parity (%d thread%s): %d cases, %d steps with R1; largest difference: tensors "
-                    "%.3g (relative to scale), losses %.3g (absolute, %s)\n", threads,
-            threads == 1 ? "" : "s", cases, r1_steps, worst_tensor, worst_loss, worst_loss_at);
+    CHECK(cases == 9 && saturated_seen == 3 && r1_steps == 7 && gp_steps == 4 &&
+          losses_seen == 15);
+    fprintf(stderr, "parity (%d thread%s): %d cases, %d steps with R1, %d with WGAN-GP's penalty; "
+                    "largest difference: tensors %.3g (relative to scale), losses %.3g "
+                    "(absolute, %s)\n", threads, threads == 1 ? "" : "s", cases, r1_steps,
+            gp_steps, worst_tensor, worst_loss, worst_loss_at);
     gan_dataset_free(&ds);
     TEST_MAIN_END();
 }
