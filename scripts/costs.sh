@@ -1,12 +1,14 @@
 #!/bin/sh
-# costs.sh [ROUNDS]: what the parts of the default recipe cost on this
-# machine, in interleaved rounds (median of ROUNDS, default 8), each a run of
-# gan-train on the first 19,200 digits of data/mnist for 2 epochs (3 for the
-# evaluation), 2 threads, scaled to a 60,000-image epoch:
-#   - seconds per epoch of each recipe of the README's table (seed; LeakyReLU
+# costs.sh [ROUNDS] [RECIPES]: what the parts of the default recipe cost on
+# this machine, in interleaved rounds (median of ROUNDS, default 8), each a
+# run of gan-train on the first 19,200 digits of data/mnist for 2 epochs (3
+# for the evaluation), 2 threads, scaled to a 60,000-image epoch:
+#   - seconds per epoch of each recipe of the README's tables (seed; LeakyReLU
 #     + beta1 0.5 without R1; the default; R1 on every step; 512 wide; the
-#     default with --ema 0.999), and
-#     from them the cost of the R1 penalty and of the width;
+#     default with --ema 0.999; the losses hinge, lsgan, wgan-gp; lsgan with
+#     the EMA; --preset wgan-gp; 512 wide with the EMA), or of those named in
+#     RECIPES (say "default wgan-gp"), and from them the cost of the R1
+#     penalty and of the width;
 #   - the live status line: the default on a pseudo-terminal (script(1))
 #     against the same run without one;
 #   - the evaluation during training (--eval-count 2000): its seconds against
@@ -26,7 +28,16 @@ base="$base0 --quiet"
 # mean epoch seconds of a run's CSV, scaled to 60,000 images
 epoch_s() { awk -F, 'NR > 1 { s += $7; n++ } END { printf "%.3f\n", s / n * 60000 / 19200 }' "$1"; }
 median() { sort -n "$1" | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m }'; }
-recipes="seed:--preset_seed leaky-b1:--r1_0 default: r1-every1:--r1-every_1 wide:--hidden_512 ema:--ema_0.999"
+recipes="seed:--preset_seed leaky-b1:--r1_0 default: r1-every1:--r1-every_1 wide:--hidden_512 ema:--ema_0.999
+hinge:--loss_hinge lsgan:--loss_lsgan lsgan-ema:--loss_lsgan_--ema_0.999 wgan-gp:--loss_wgan-gp
+wgan-preset:--preset_wgan-gp wide-ema:--hidden_512_--ema_0.999"
+if [ -n "${2:-}" ]; then
+    pick=""
+    for r in $recipes; do
+        case " $2 " in *" ${r%%:*} "*) pick="$pick $r" ;; esac
+    done
+    recipes=$pick
+fi
 i=0
 while [ $i -lt "$rounds" ]; do
     for r in $recipes; do
@@ -60,8 +71,9 @@ for r in $recipes; do
     echo "| ${r%%:*} | $(median "$tmp/${r%%:*}") |"
 done
 echo
-awk -v d="$(median "$tmp/default")" -v n="$(median "$tmp/leaky-b1")" -v e="$(median "$tmp/r1-every1")" \
-    -v w="$(median "$tmp/wide")" 'BEGIN {
+[ -s "$tmp/default" ] && [ -s "$tmp/leaky-b1" ] && [ -s "$tmp/r1-every1" ] && [ -s "$tmp/wide" ] &&
+    awk -v d="$(median "$tmp/default")" -v n="$(median "$tmp/leaky-b1")" -v e="$(median "$tmp/r1-every1")" \
+        -v w="$(median "$tmp/wide")" 'BEGIN {
     printf "R1 on one D step in 4: %.2fx the recipe without it; on every step: %.2fx; 512 wide: %.2fx the default\n",
         d / n, e / n, w / d }'
 if [ -s "$tmp/tty-on" ]; then

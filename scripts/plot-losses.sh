@@ -1,7 +1,8 @@
 #!/bin/sh
 # plot-losses.sh [CSV] [-o PNG] [--follow]: draws a gan-train log with gnuplot
 # (Debian gnuplot-nox, installed if missing): loss_d and loss_g, D(x) and
-# D(G(z)), and the FID where the log has one, against epoch (losses.csv) or
+# D(G(z)), and the FID and wgan-gp's Wasserstein estimate where the log has
+# them, against epoch (losses.csv) or
 # step (steps.csv, from --log-every). CSV is a file, or standard input when
 # missing or "-":
 #
@@ -46,12 +47,13 @@ render() {
     esac
     col() { echo "$header" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1; }
     ld=$(col loss_d) lg=$(col loss_g) dr=$(col d_real) df=$(col d_fake) fid=$(col fid)
-    # the FID panel only where some row has a value
-    if [ -n "$fid" ] && [ -n "$(sed 1d "$data" | cut -d, -f"$fid" | grep -m1 .)" ]; then
-        panels=3
-    else
-        panels=2
-    fi
+    w=$(col wasserstein)
+    # the FID and Wasserstein panels only where some row has a value
+    has() { [ -n "$1" ] && [ -n "$(sed 1d "$data" | cut -d, -f"$1" | grep -m1 .)" ]; }
+    has_fid=0 has_w=0
+    has "$fid" && has_fid=1
+    has "$w" && has_w=1
+    panels=$((2 + has_fid + has_w))
     if [ -n "$out" ]; then
         term="set terminal pngcairo size 800,$((260 * panels)) font ',10'; set output '$tmp/plot.png'"
     else
@@ -70,10 +72,15 @@ plot "$data" using $x:$ld with lines lw 2, "" using $x:$lg with lines lw 2
 set ylabel "mean D output"
 set yrange [0:1]
 plot "$data" using $x:$dr with lines lw 2, "" using $x:$df with lines lw 2
-if ($panels == 3) {
+if ($has_fid) {
     set autoscale y
     set ylabel "FID (lower is better)"
     plot "$data" using $x:$fid with linespoints lw 2 pt 7
+}
+if ($has_w) {
+    set autoscale y
+    set ylabel "Wasserstein estimate"
+    plot "$data" using $x:${w:-1} with lines lw 2
 }
 unset multiplot
 GP

@@ -13,7 +13,15 @@
 # Recipes: seed (--preset seed); leaky-b1 (the default without R1: --r1 0);
 # default; r1-every1 (--r1-every 1); wide (--hidden 512); hinge (--loss
 # hinge); lsgan (--loss lsgan); ema999, ema995 (--ema 0.999, 0.995); lsgan-ema
-# (--loss lsgan --ema 0.999); wide-ema (--hidden 512 --ema 0.999). Sets: mnist
+# (--loss lsgan --ema 0.999); wide-ema (--hidden 512 --ema 0.999); wgan-gp
+# (--loss wgan-gp: the default's Adam, 5 critic steps); wgan-paper (--loss
+# wgan-gp --lr 1e-4 --beta1 0 --beta2 0.9: Gulrajani et al.'s); wgan-b09-nc2,
+# wgan-b09-nc1 (--loss wgan-gp --beta2 0.9 --n-critic 2 or 1); wgan-nc1
+# (--loss wgan-gp --n-critic 1); wgan-b0-nc1 (--loss wgan-gp --beta1 0 --beta2
+# 0.9 --n-critic 1); wgan-nc1-b0 (--loss wgan-gp --beta1 0 --n-critic 1);
+# wgan-nc1-lr4, wgan-nc1-lr8 (--loss wgan-gp --n-critic 1 --lr 4e-4 or 8e-4);
+# wgan-nc2-lr4 (--loss wgan-gp --n-critic 2 --lr 4e-4); wgan-nc1-gp1 (--loss
+# wgan-gp --n-critic 1 --gp 1); wgan-preset (--preset wgan-gp). Sets: mnist
 # (data/mnist), fashion (/usr/share/datasets/fashion-mnist, installed if
 # missing). Takes hours on 2 CPUs: about 2.5 minutes per run of the 256-wide
 # recipes at 1 thread, 3 times that for wide.
@@ -53,6 +61,18 @@ args_of() {
     ema995) echo "--ema 0.995" ;;
     lsgan-ema) echo "--loss lsgan --ema 0.999" ;;
     wide-ema) echo "--hidden 512 --ema 0.999" ;;
+    wgan-gp) echo "--loss wgan-gp" ;;
+    wgan-paper) echo "--loss wgan-gp --lr 1e-4 --beta1 0 --beta2 0.9" ;;
+    wgan-b09-nc2) echo "--loss wgan-gp --beta2 0.9 --n-critic 2" ;;
+    wgan-b09-nc1) echo "--loss wgan-gp --beta2 0.9 --n-critic 1" ;;
+    wgan-nc1) echo "--loss wgan-gp --n-critic 1" ;;
+    wgan-b0-nc1) echo "--loss wgan-gp --beta1 0 --beta2 0.9 --n-critic 1" ;;
+    wgan-nc1-b0) echo "--loss wgan-gp --beta1 0 --n-critic 1" ;;
+    wgan-nc1-lr4) echo "--loss wgan-gp --n-critic 1 --lr 4e-4" ;;
+    wgan-nc1-lr8) echo "--loss wgan-gp --n-critic 1 --lr 8e-4" ;;
+    wgan-nc2-lr4) echo "--loss wgan-gp --n-critic 2 --lr 4e-4" ;;
+    wgan-nc1-gp1) echo "--loss wgan-gp --n-critic 1 --gp 1" ;;
+    wgan-preset) echo "--preset wgan-gp" ;;
     *) echo "recipes.sh: unknown recipe $1" >&2; exit 2 ;;
     esac
 }
