@@ -154,7 +154,8 @@ typedef struct {
     gan_mlp G, D;
     double ema_decay;     /* 0: no EMA */
     gan_mlp Gema;         /* with ema_decay: G's shape, its parameters the EMA of G's,
-                             updated after each G step (its grads and Adam state unused) */
+                             updated after each G step with gan_ema_decay_at (its grads
+                             and Adam state unused) */
     gan_adam_cfg adam;
     const gan_loss_spec *loss; /* the adversarial loss; D's output activation is its d_out */
     double r1_gamma;      /* 0: no penalty */
@@ -221,6 +222,9 @@ int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es
 
 /** out (n, pixels) = G(z (n, z_dim)), in chunks of at most batch rows. */
 void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
+/** The EMA's decay at its u-th update (u from 0): min(decay, (1 + u) / (10 + u)),
+ *  TensorFlow's warm-up, so that early on the average follows G closely. */
+float gan_ema_decay_at(double decay, long u);
 /** The generator that samples: the EMA of G's weights with --ema, else G
  *  itself (grids, the timeline, the evaluation and best.gan use it). */
 gan_mlp *gan_trainer_sampler(gan_trainer *t);

@@ -1,14 +1,16 @@
 #!/bin/sh
 # costs.sh [ROUNDS] [RECIPES]: what the parts of the default recipe cost on
-# this machine, in interleaved rounds (median of ROUNDS, default 8), each a
-# run of gan-train on the first 19,200 digits of data/mnist for 2 epochs (3
-# for the evaluation), 2 threads, scaled to a 60,000-image epoch:
-#   - seconds per epoch of each recipe of the README's tables (seed; LeakyReLU
-#     + beta1 0.5 without R1; the default; R1 on every step; 512 wide; the
-#     default with --ema 0.999; the losses hinge, lsgan, wgan-gp; lsgan with
-#     the EMA; --preset wgan-gp; 512 wide with the EMA), or of those named in
-#     RECIPES (say "default wgan-gp"), and from them the cost of the R1
-#     penalty and of the width;
+# this machine, in interleaved rounds (median of ROUNDS, default 8, and the
+# fastest round), each a run of gan-train on the first 19,200 digits of
+# data/mnist for 2 epochs (3 for the evaluation), $THREADS threads (default
+# 2; 2-thread epochs are bimodal on some VMs, 1 thread steadier), scaled to a
+# 60,000-image epoch:
+#   - seconds per epoch of each recipe of the README's tables, named as in
+#     scripts/recipes.sh (seed; bce, gan-train 0.2's default; leaky-b1, it
+#     without R1; r1-every1; wide; hinge; lsgan; wgan-gp; ema999; today's
+#     default; wide-ema; wgan-preset), or of those named in RECIPES (say
+#     "default wgan-preset"), and from them the cost of the R1 penalty and of
+#     the width;
 #   - the live status line: the default on a pseudo-terminal (script(1))
 #     against the same run without one;
 #   - the evaluation during training (--eval-count 2000): its seconds against
@@ -23,14 +25,18 @@ cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target gan-train >/dev/
 tmp=$(mktemp -d /tmp/gan-costs-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 B=build/gan-train
-base0="--data data/mnist --limit 19200 --threads 2 --force"
+threads=${THREADS:-2}
+base0="--data data/mnist --limit 19200 --threads $threads --force"
 base="$base0 --quiet"
 # mean epoch seconds of a run's CSV, scaled to 60,000 images
 epoch_s() { awk -F, 'NR > 1 { s += $7; n++ } END { printf "%.3f\n", s / n * 60000 / 19200 }' "$1"; }
 median() { sort -n "$1" | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m }'; }
-recipes="seed:--preset_seed leaky-b1:--r1_0 default: r1-every1:--r1-every_1 wide:--hidden_512 ema:--ema_0.999
-hinge:--loss_hinge lsgan:--loss_lsgan lsgan-ema:--loss_lsgan_--ema_0.999 wgan-gp:--loss_wgan-gp
-wgan-preset:--preset_wgan-gp wide-ema:--hidden_512_--ema_0.999"
+fastest() { sort -n "$1" | awk 'NR == 1 { printf "%.2f", $1 }'; }
+# the names of scripts/recipes.sh, spelled out against today's default
+recipes="seed:--preset_seed bce:--loss_bce_--ema_0 leaky-b1:--loss_bce_--ema_0_--r1_0
+r1-every1:--loss_bce_--ema_0_--r1-every_1 wide:--loss_bce_--ema_0_--hidden_512
+hinge:--loss_hinge_--ema_0 lsgan:--loss_lsgan_--ema_0 wgan-gp:--loss_wgan-gp_--ema_0 ema999:--loss_bce_--ema_0.999
+default: wide-ema:--loss_bce_--hidden_512_--ema_0.999 wgan-preset:--preset_wgan-gp"
 if [ -n "${2:-}" ]; then
     pick=""
     for r in $recipes; do
@@ -65,16 +71,16 @@ ev_epoch=$(epoch_s "$tmp/ev/losses.csv")
 echo "cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs"
 echo "blas: $($B --version | sed -n 2p)"
 echo
-echo "| recipe | s/epoch (median of $rounds) |"
-echo "| --- | --- |"
+echo "| recipe | s/epoch, $threads thread(s) (median of $rounds) | fastest round |"
+echo "| --- | --- | --- |"
 for r in $recipes; do
-    echo "| ${r%%:*} | $(median "$tmp/${r%%:*}") |"
+    echo "| ${r%%:*} | $(median "$tmp/${r%%:*}") | $(fastest "$tmp/${r%%:*}") |"
 done
 echo
-[ -s "$tmp/default" ] && [ -s "$tmp/leaky-b1" ] && [ -s "$tmp/r1-every1" ] && [ -s "$tmp/wide" ] &&
-    awk -v d="$(median "$tmp/default")" -v n="$(median "$tmp/leaky-b1")" -v e="$(median "$tmp/r1-every1")" \
+[ -s "$tmp/bce" ] && [ -s "$tmp/leaky-b1" ] && [ -s "$tmp/r1-every1" ] && [ -s "$tmp/wide" ] &&
+    awk -v d="$(median "$tmp/bce")" -v n="$(median "$tmp/leaky-b1")" -v e="$(median "$tmp/r1-every1")" \
         -v w="$(median "$tmp/wide")" 'BEGIN {
-    printf "R1 on one D step in 4: %.2fx the recipe without it; on every step: %.2fx; 512 wide: %.2fx the default\n",
+    printf "R1 on one D step in 4: %.2fx the recipe without it; on every step: %.2fx; 512 wide: %.2fx (all with bce, no EMA)\n",
         d / n, e / n, w / d }'
 if [ -s "$tmp/tty-on" ]; then
     awk -v a="$(median "$tmp/tty-on")" -v b="$(median "$tmp/tty-off")" 'BEGIN {

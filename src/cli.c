@@ -76,10 +76,11 @@ void gan_cli_usage(FILE *out)
             "epoch.\n"
             "\n"
             "Recipe (explicit options below override a preset's values):\n"
-            "  --preset NAME       default: LeakyReLU %g, Adam beta1 %g, R1 %g every %d;\n"
+            "  --preset NAME       default: %s loss, LeakyReLU %g, Adam beta1 %g, R1 %g\n"
+            "                      every %d, sampling from an EMA of G (decay %g);\n"
             "                      seed: the seed exactly (ReLU, betas (%g, %g), no R1);\n"
-            "                      wgan-gp: --loss wgan-gp, LeakyReLU, Adam lr %g,\n"
-            "                      betas (%g, %g), %d critic steps per G step [%s]\n"
+            "                      wgan-gp: --loss wgan-gp, %d critic step(s) per G step,\n"
+            "                      Adam lr %g, betas (%g, %g), the EMA [%s]\n"
             "Data and output:\n"
             "  --data DIR          folder with train-images-idx3-ubyte[.gz] or, colour,\n"
             "                      -idx4-ubyte[.gz] (and, for evaluation, the labels and\n"
@@ -116,7 +117,8 @@ void gan_cli_usage(FILE *out)
             "  --n-critic K        D steps, each on its own batch, per G step\n"
             "                      [the loss's: 5 for wgan-gp, else 1]\n"
             "  --ema DECAY         sample from an average of G's weights, updated after\n"
-            "                      each G step with this decay; 0: off [%g]\n"
+            "                      each G step with this decay (at the u-th update at most\n"
+            "                      (1 + u) / (10 + u), so it follows G early on); 0: off [%g]\n"
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
             "  --threads N         threads, each running OpenBLAS on one\n"
             "                      [%d: the CPUs this process may use, at most %d]\n"
@@ -137,8 +139,9 @@ void gan_cli_usage(FILE *out)
             "2 bad usage, 130 or 143 after SIGINT or SIGTERM (a checkpoint written where\n"
             "training had begun), 141 when the reader of --log - has gone.\n"
             "Manual: man gan-train\n",
-            d.slope, d.beta1, d.r1_gamma, d.r1_every, seed.beta1, seed.beta2, wgan.lr,
-            wgan.beta1, wgan.beta2, wgan.n_critic, gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
+            gan_loss_get(d.loss)->name, d.slope, d.beta1, d.r1_gamma, d.r1_every, d.ema,
+            seed.beta1, seed.beta2, wgan.n_critic, wgan.lr, wgan.beta1, wgan.beta2,
+            gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
             d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
             d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.gp, d.ema, (unsigned long long)d.seed, gan_pool_default_threads(),
             GAN_POOL_MAX_DEFAULT, d.eval_every, d.eval_count, d.patience);

@@ -204,11 +204,14 @@ static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team 
         gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1, tm);
         gan_mlp_adam(&t->G, &t->adam, tm);
         if (t->ema_decay > 0.0) {
-            /* ema = decay ema + (1 - decay) params, element by element */
+            /* ema = d ema + (1 - d) params, element by element, with the decay
+             * warmed up as TensorFlow's ExponentialMovingAverage does with
+             * num_updates: d = min(decay, (1 + u) / (10 + u)) at the u-th
+             * update from 0 (G's Adam steps before this one), so that a short
+             * run's average follows G instead of staying near its start */
             size_t lo, hi;
-            gan_team_barrier(tm); /* every slice of Adam's step is done */
             gan_team_range(tm, t->G.nparams, 16, &lo, &hi);
-            const float d = (float)t->ema_decay, e = 1.0f - d;
+            const float d = gan_ema_decay_at(t->ema_decay, t->G.adam_t - 1), e = 1.0f - d;
             for (size_t i = lo; i < hi; i++)
                 t->Gema.params[i] = d * t->Gema.params[i] + e * t->G.params[i];
         }
@@ -363,6 +366,12 @@ static void generate_job(void *ctx, const gan_team *tm)
         int b = j->n - s < t->batch ? j->n - s : t->batch;
         gan_mlp_forward(G, j->out + (size_t)s * t->pixels, j->z + (size_t)s * t->z_dim, b, tm);
     }
+}
+
+float gan_ema_decay_at(double decay, long u)
+{
+    double w = (1.0 + (double)u) / (10.0 + (double)u);
+    return (float)(w < decay ? w : decay);
 }
 
 gan_mlp *gan_trainer_sampler(gan_trainer *t) { return t->ema_decay > 0.0 ? &t->Gema : &t->G; }

@@ -144,6 +144,10 @@ head -n 1 "$T/run/losses.csv" |
     grep -qx "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,precision,recall,wasserstein" ||
     fail "CSV header"
 grep -q "^1,10," "$T/run/losses.csv" || fail "CSV row: 640 images / 64 = 10 steps"
+# the default recipe: BCE on D's sigmoid, R1, the EMA of G
+grep -q "^recipe:   default$" "$T/err" && grep -q "D 784-256-256-1 (leaky, sigmoid)" "$T/err" &&
+    grep -q "batch 64, bce loss, Adam lr 0.0002 betas (0.5, 0.999)" "$T/err" &&
+    grep -q "EMA of G's weights, decay 0.999" "$T/err" || fail "default banner: $(cat "$T/err")"
 # the default recipe: R1 on steps 0, 4 and 8, its mean in the r1 column
 [ "$(cut -d, -f8 "$T/run/losses.csv" | tail -n 1 | grep -c '^[0-9][0-9.]*$')" -eq 1 ] ||
     fail "no R1 column: $(cat "$T/run/losses.csv")"
@@ -194,9 +198,10 @@ grep -q "R1 penalty" "$T/err" && fail "seed preset with R1: $(cat "$T/err")"
 # are that loss's, and a resumed run keeps it (another is refused)
 checks=$((checks + 1))
 for l in hinge lsgan; do
+    out=logit
     "$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 128 --eval-every 0 --hidden 32 --loss $l \
         --out "$T/loss-$l" 2>"$T/err" || fail "--loss $l: $(cat "$T/err")"
-    grep -q "^recipe:   default, --hidden 32 --loss $l$" "$T/err" && grep -q "D 784-32-32-1 (leaky, logit)" "$T/err" &&
+    grep -q "^recipe:   default, --hidden 32 --loss $l$" "$T/err" && grep -q "D 784-32-32-1 (leaky, $out)" "$T/err" &&
         grep -q "batch 64, $l loss, Adam" "$T/err" || fail "--loss $l banner: $(cat "$T/err")"
     awk -F, 'NR == 2 { exit !($3 != "" && $5 > 0 && $5 < 1 && $6 > 0 && $6 < 1) }' "$T/loss-$l/losses.csv" ||
         fail "--loss $l CSV: $(cat "$T/loss-$l/losses.csv")"

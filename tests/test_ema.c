@@ -1,7 +1,8 @@
 /*
  * test_ema.c: the EMA of G's weights (--ema): it starts as G's weights, and
- * after each step it is decay * itself + (1 - decay) * G's new weights, to
- * the bit, on 1 and on 2 threads alike; the grids come from it; a checkpoint
+ * after the u-th G step (u from 0) it is d * itself + (1 - d) * G's new
+ * weights, d = min(decay, (1 + u) / (10 + u)), to the bit, on 1 and on 2
+ * threads alike; the grids come from it; a checkpoint
  * keeps it (resume restores it exactly), gives it as the generator and the
  * trained weights when asked for them raw, and refuses an EMA that is not
  * finite, naming the tensor.
@@ -49,12 +50,17 @@ static void test_update(void)
     CHECK(gan_trainer_sampler(&a) == &a.Gema && a.Gema.nparams == n);
     CHECK(memcmp(a.Gema.params, a.G.params, 4 * n) == 0);
     float *want = malloc(4 * n);
+    /* the warm-up: 0.1, 2/11, 0.25, ..., then the decay itself (0.9 from u = 80 on) */
+    CHECK(gan_ema_decay_at(0.9, 0) == 0.1f && gan_ema_decay_at(0.9, 2) == 0.25f &&
+          gan_ema_decay_at(0.9, 79) < 0.9f && gan_ema_decay_at(0.9, 81) == 0.9f &&
+          gan_ema_decay_at(0.999, 8989) < 0.999f && gan_ema_decay_at(0.999, 8991) == 0.999f);
     for (int s = 0; s < 3; s++) {
         memcpy(want, a.Gema.params, 4 * n);
         step(&a, s);
         step(&b, s);
+        const float d = (float)((1.0 + s) / (10.0 + s));
         for (size_t i = 0; i < n; i++)
-            want[i] = 0.9f * want[i] + (1.0f - 0.9f) * a.G.params[i];
+            want[i] = d * want[i] + (1.0f - d) * a.G.params[i];
         CHECK_MSG(memcmp(want, a.Gema.params, 4 * n) == 0, "step %d: EMA not as defined", s);
         CHECK_MSG(memcmp(a.Gema.params, b.Gema.params, 4 * n) == 0, "step %d: 2 threads differ", s);
     }
