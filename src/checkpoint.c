@@ -47,11 +47,11 @@ static void write_floats(ckpt_writer *w, const float *x, size_t n)
     }
 }
 
-int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, int cols,
-                        int channels, const char *path, gan_err *err)
+/* The header of the trainer's state (the format above). */
+static void fill_header(unsigned char h[GAN_CKPT_HEADER], const gan_trainer *t,
+                        const gan_config *cfg, int rows, int cols, int channels)
 {
-    unsigned char h[GAN_CKPT_HEADER];
-    memset(h, 0, sizeof h);
+    memset(h, 0, GAN_CKPT_HEADER);
     memcpy(h, MAGIC, 8);
     gan_put32(h + 8, GAN_CKPT_VERSION);
     gan_put32(h + 12, GAN_CKPT_HEADER);
@@ -102,7 +102,13 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     gan_putf64(h + 272, t->gp);
     gan_put32(h + 280, (uint32_t)t->sums.g_steps);
     gan_putf64(h + 288, t->sums.wass);
+}
 
+int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, int cols,
+                        int channels, const char *path, gan_err *err)
+{
+    unsigned char h[GAN_CKPT_HEADER];
+    fill_header(h, t, cfg, rows, cols, channels);
     ckpt_writer w = {.crc = crc32(0L, Z_NULL, 0), .err = err};
     if (gan_atomic_open(&w.a, path, err) != 0)
         return -1;
@@ -135,15 +141,76 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     return gan_atomic_commit(&w.a, err);
 }
 
-/* Parameters of the seed's three-layer MLP in -> h -> h -> out. */
 uint32_t gan_checkpoint_header_size(uint32_t version)
 {
     return version == 1 ? GAN_CKPT_HEADER_V1 : version <= 4 ? GAN_CKPT_HEADER_V2 : GAN_CKPT_HEADER;
 }
 
+/* Parameters of the seed's three-layer MLP in -> h -> h -> out. */
 static uint64_t mlp_params(uint64_t in, uint64_t h, uint64_t out)
 {
     return h * in + h + h * h + h + out * h + out;
+}
+
+/* The fields later versions added (from 248 on), each with its value for
+ * the versions before it; returns the OR of the reserved words (zero in a
+ * sound file). */
+static uint32_t read_later_fields(const unsigned char *h, gan_ckpt_info *in)
+{
+    const uint32_t version = in->version, header = in->header;
+    /* grey before version 3, whose byte 248 on was reserved (zero) */
+    in->channels = version >= 3 ? gan_get32(h + 248) : 1;
+    /* which measure scored the best FID from version 4; zero (reserved) before */
+    in->track.scorer = version >= 4 ? gan_get32(h + 252) : 0;
+    uint32_t reserved = version == 3 ? gan_get32(h + 252) : 0;
+    /* the loss from version 5 (bce before), then zeros to the header's end */
+    in->loss = version >= 5 ? gan_get32(h + 256) : GAN_LOSS_BCE;
+    in->ema = version >= 5 ? gan_getf64(h + 264) : 0.0;
+    /* critic steps, wgan-gp's lambda and two more partial sums from version 6:
+     * before, one D step per G step, so every step summed had its G step */
+    in->n_critic = version >= 6 ? gan_get32(h + 260) : 1;
+    in->gp = version >= 6 ? gan_getf64(h + 272) : 0.0;
+    in->sums.g_steps = version >= 6 ? (int)gan_get32(h + 280) : in->sums.steps;
+    in->sums.wass = version >= 6 ? gan_getf64(h + 288) : 0.0;
+    reserved |= version == 5 ? gan_get32(h + 260) : version >= 6 ? gan_get32(h + 284) : 0;
+    for (uint32_t at = version >= 6 ? 296 : 272; version >= 5 && at < header; at += 4)
+        reserved |= gan_get32(h + at);
+    return reserved;
+}
+
+/* The settings within the command line's limits, and sizes and counts that
+ * agree with each other. */
+static int header_sane(const gan_ckpt_info *in, uint32_t reserved)
+{
+    /* the G steps among the steps summed: those after steps k with
+     * (k + 1) % n_critic == 0, k from step - pos to step - 1 */
+    uint64_t n = in->n_critic ? in->n_critic : 1, g_expect = in->step / n;
+    g_expect -= in->step >= in->pos ? (in->step - in->pos) / n : 0;
+    return in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
+           in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&
+           in->batch >= 1 && in->batch <= 65536 && in->grid >= 1 && in->grid <= 64 &&
+           in->count >= 1 && in->activation <= 1 &&
+           (in->activation == 0 ? in->slope == 0.0f : in->slope > 0.0f && in->slope < 1.0f) &&
+           isfinite(in->lr) && in->lr > 0 && in->beta1 >= 0 && in->beta1 < 1 &&
+           in->beta2 >= 0 && in->beta2 < 1 && isfinite(in->eps) && in->eps >= 0 &&
+           in->adam_t_g >= 0 && in->adam_t_d >= 0 && in->nfixed == in->grid * in->grid &&
+           (in->rng_inc & 1u) && in->sums.steps >= 0 && (uint32_t)in->sums.steps == in->pos &&
+           (uint64_t)in->pos * in->batch < in->count && in->sums.r1_steps >= 0 &&
+           in->sums.r1_steps <= in->sums.steps && isfinite(in->sums.r1) &&
+           isfinite(in->r1_gamma) && in->r1_gamma >= 0 && in->r1_gamma <= 1e6 &&
+           in->r1_every >= 1 && in->r1_every <= 1000000 && in->preset < GAN_PRESET_COUNT &&
+           in->limit <= INT32_MAX && (in->limit == 0 || in->limit == in->count) &&
+           in->track.evals >= 0 && in->track.best_epoch >= 0 &&
+           (uint32_t)in->track.best_epoch <= in->epoch && in->track.since_best >= 0 &&
+           in->track.since_best <= in->track.evals && isfinite(in->track.best_fid) &&
+           in->track.best_fid >= 0 && (in->channels == 1 || in->channels == 3) && reserved == 0 &&
+           in->loss < GAN_LOSS_COUNT && in->ema >= 0.0 && in->ema < 1.0 &&
+           in->n_critic >= 1 && in->n_critic <= 1000000 && isfinite(in->gp) &&
+           in->gp >= 0.0 && in->gp <= 1e6 && in->step >= in->pos &&
+           (gan_loss_get((int)in->loss)->gp ? in->gp > 0.0 && in->r1_gamma == 0.0
+                                            : in->gp == 0.0) &&
+           in->sums.g_steps >= 0 && (uint64_t)in->sums.g_steps == g_expect &&
+           isfinite(in->sums.wass);
 }
 
 static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *path, gan_err *err)
@@ -208,55 +275,8 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
         in->track.since_best = (int)gan_get32(h + 236);
         in->track.best_fid = gan_getf64(h + 240);
     }
-    /* grey before version 3, whose byte 248 on was reserved (zero) */
-    in->channels = version >= 3 ? gan_get32(h + 248) : 1;
-    /* which measure scored the best FID from version 4; zero (reserved) before */
-    in->track.scorer = version >= 4 ? gan_get32(h + 252) : 0;
-    uint32_t reserved = version == 3 ? gan_get32(h + 252) : 0;
-    /* the loss from version 5 (bce before), then zeros to the header's end */
-    in->loss = version >= 5 ? gan_get32(h + 256) : GAN_LOSS_BCE;
-    in->ema = version >= 5 ? gan_getf64(h + 264) : 0.0;
-    /* critic steps, wgan-gp's lambda and two more partial sums from version 6:
-     * before, one D step per G step, so every step summed had its G step */
-    in->n_critic = version >= 6 ? gan_get32(h + 260) : 1;
-    in->gp = version >= 6 ? gan_getf64(h + 272) : 0.0;
-    in->sums.g_steps = version >= 6 ? (int)gan_get32(h + 280) : in->sums.steps;
-    in->sums.wass = version >= 6 ? gan_getf64(h + 288) : 0.0;
-    reserved |= version == 5 ? gan_get32(h + 260) : version >= 6 ? gan_get32(h + 284) : 0;
-    for (uint32_t at = version >= 6 ? 296 : 272; version >= 5 && at < header; at += 4)
-        reserved |= gan_get32(h + at);
-    /* the G steps among the steps summed: those after steps k with
-     * (k + 1) % n_critic == 0, k from step - pos to step - 1 */
-    uint64_t n = in->n_critic ? in->n_critic : 1, g_expect = in->step / n;
-    g_expect -= in->step >= in->pos ? (in->step - in->pos) / n : 0;
-    /* limits of the command line, and sizes that agree with each other */
-    int ok = in->rows >= 1 && in->rows <= 4096 && in->cols >= 1 && in->cols <= 4096 &&
-             in->z_dim >= 1 && in->z_dim <= 65536 && in->hidden >= 1 && in->hidden <= 65536 &&
-             in->batch >= 1 && in->batch <= 65536 && in->grid >= 1 && in->grid <= 64 &&
-             in->count >= 1 && in->activation <= 1 &&
-             (in->activation == 0 ? in->slope == 0.0f : in->slope > 0.0f && in->slope < 1.0f) &&
-             isfinite(in->lr) && in->lr > 0 && in->beta1 >= 0 && in->beta1 < 1 &&
-             in->beta2 >= 0 && in->beta2 < 1 && isfinite(in->eps) && in->eps >= 0 &&
-             in->adam_t_g >= 0 && in->adam_t_d >= 0 && in->nfixed == in->grid * in->grid &&
-             (in->rng_inc & 1u) && in->sums.steps >= 0 && (uint32_t)in->sums.steps == in->pos &&
-             (uint64_t)in->pos * in->batch < in->count && in->sums.r1_steps >= 0 &&
-             in->sums.r1_steps <= in->sums.steps && isfinite(in->sums.r1) &&
-             isfinite(in->r1_gamma) && in->r1_gamma >= 0 && in->r1_gamma <= 1e6 &&
-             in->r1_every >= 1 && in->r1_every <= 1000000 && in->preset < GAN_PRESET_COUNT &&
-             in->limit <= INT32_MAX && (in->limit == 0 || in->limit == in->count) &&
-             in->track.evals >= 0 && in->track.best_epoch >= 0 &&
-             (uint32_t)in->track.best_epoch <= in->epoch && in->track.since_best >= 0 &&
-             in->track.since_best <= in->track.evals && isfinite(in->track.best_fid) &&
-             in->track.best_fid >= 0 && (in->channels == 1 || in->channels == 3) && reserved == 0 &&
-             in->loss < GAN_LOSS_COUNT && in->ema >= 0.0 && in->ema < 1.0 &&
-             in->n_critic >= 1 && in->n_critic <= 1000000 && isfinite(in->gp) &&
-             in->gp >= 0.0 && in->gp <= 1e6 && in->step >= in->pos &&
-             (in->loss < GAN_LOSS_COUNT && gan_loss_get((int)in->loss)->gp
-                  ? in->gp > 0.0 && in->r1_gamma == 0.0
-                  : in->gp == 0.0) &&
-             in->sums.g_steps >= 0 && (uint64_t)in->sums.g_steps == g_expect &&
-             isfinite(in->sums.wass);
-    if (!ok)
+    uint32_t reserved = read_later_fields(h, in);
+    if (!header_sane(in, reserved))
         return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
     uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
     if (in->nparams_g != mlp_params(in->z_dim, in->hidden, pixels) ||
@@ -266,10 +286,6 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     return 0;
 }
 
-/* Every float of the file is a number (a sound CRC says only that the file is
- * as written, and a training run stops before it saves a NaN), and Adam's
- * second moments are not negative; else err names the tensor, under the
- * safetensors names of gan_safetensors.h. */
 /* The six tensors of one block of an MLP of dims (IN, H1, H2, OUT) at *p (moved
  * past them): finite, and not negative where nonneg (Adam's v); else err
  * names them as "WHO's TENSOR PART". */
@@ -291,6 +307,10 @@ static int check_block(const unsigned char **p, const uint64_t dims[4], const ch
     return 0;
 }
 
+/* Every float of the file is a number (a sound CRC says only that the file is
+ * as written, and a training run stops before it saves a NaN), and Adam's
+ * second moments are not negative; else err names the tensor, under the
+ * safetensors names of gan_safetensors.h. */
 static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const char *path,
                         gan_err *err)
 {
@@ -434,6 +454,11 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
         (uint32_t)t->pixels != in->rows * in->cols * in->channels || t->G.nparams != in->nparams_g ||
         t->D.nparams != in->nparams_d)
         return gan_err_set(err, "%s: checkpoint does not fit this model", path);
+    if ((uint32_t)t->n_critic != in->n_critic || t->gp != in->gp)
+        return gan_err_set(err, "%s: checkpoint does not fit this model (its critic steps or "
+                           "penalty)", path);
+    if (t->ema_decay != in->ema)
+        return gan_err_set(err, "%s: checkpoint does not fit this model (its EMA)", path);
     if (t->count != in->count)
         return gan_err_set(err, "%s: checkpoint was trained on %u images, this data has %u", path,
                            in->count, t->count);
@@ -445,14 +470,8 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
         p = read_floats(nets[k]->adam_m, p, nets[k]->nparams);
         p = read_floats(nets[k]->adam_v, p, nets[k]->nparams);
     }
-    if ((uint32_t)t->n_critic != in->n_critic || t->gp != in->gp)
-        return gan_err_set(err, "%s: checkpoint does not fit this model (its critic steps or "
-                           "penalty)", path);
-    if (in->ema > 0.0) {
-        if (t->ema_decay != in->ema)
-            return gan_err_set(err, "%s: checkpoint does not fit this model (its EMA)", path);
+    if (in->ema > 0.0)
         p = read_floats(t->Gema.params, p, t->Gema.nparams);
-    }
     /* the order must be a permutation of the images */
     unsigned char *seen = calloc((t->count + 7) / 8, 1);
     if (!seen)
@@ -481,8 +500,6 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
     return 0;
 }
 
-/* Makes network k (0: G, 1: D) of the checkpoint's shape and reads its
- * parameters (they follow the fixed noise; D's follow G's and G's Adam moments). */
 /* Makes network k (0: G, 1: D, 2: the EMA of G) of the checkpoint's shape and
  * reads its parameters (they follow the fixed noise: G's, G's Adam moments,
  * D's and its moments, then, with an EMA, its parameters). */

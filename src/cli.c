@@ -224,6 +224,21 @@ void gan_cli_apply_preset(gan_config *cfg, int preset)
     *cfg = p;
 }
 
+/* R1 and wgan-gp's own penalty exclude each other, and --gp belongs to
+ * wgan-gp (a resumed run takes its loss from the checkpoint: gan_run checks
+ * there). */
+static int check_penalties(const gan_config *cfg, gan_err *err)
+{
+    const gan_loss_spec *ls = gan_loss_get(cfg->loss);
+    if (!cfg->resume_path && ls->gp && cfg->r1_gamma > 0.0)
+        return gan_err_set(err, "--r1: --loss %s has its own gradient penalty (--gp) in R1's "
+                           "place; leave --r1 out", ls->name);
+    if (!cfg->resume_path && !ls->gp && (cfg->set & GAN_SET_GP))
+        return gan_err_set(err, "--gp: the interpolates' gradient penalty is --loss wgan-gp's; "
+                           "this run's loss is %s", ls->name);
+    return 0;
+}
+
 gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, gan_err *err)
 {
     gan_config_default(cfg);
@@ -388,17 +403,5 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
     /* --leaky-slope alone means LeakyReLU; --activation relu wins over it */
     cfg->slope = leaky == 1 || (leaky < 0 && slope_given) ? (float)slope : 0.0f;
     gan_cli_apply_preset(cfg, preset);
-    /* a resumed run takes its loss from the checkpoint: gan_run checks there */
-    const gan_loss_spec *ls = gan_loss_get(cfg->loss);
-    if (!cfg->resume_path && ls->gp && cfg->r1_gamma > 0.0) {
-        gan_err_set(err, "--r1: --loss %s has its own gradient penalty (--gp) in R1's place; "
-                    "leave --r1 out", ls->name);
-        return GAN_CLI_USAGE;
-    }
-    if (!cfg->resume_path && !ls->gp && (cfg->set & GAN_SET_GP)) {
-        gan_err_set(err, "--gp: the interpolates' gradient penalty is --loss wgan-gp's; this run's "
-                    "loss is %s", ls->name);
-        return GAN_CLI_USAGE;
-    }
-    return GAN_CLI_RUN;
+    return check_penalties(cfg, err) == 0 ? GAN_CLI_RUN : GAN_CLI_USAGE;
 }

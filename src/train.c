@@ -70,8 +70,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
         return -1;
     }
     size_t P = (size_t)pixels;
-    size_t parts = (size_t)gan_pool_size(t->pool);
-    t->r1_parts = calloc(parts, sizeof(double));
+    t->r1_parts = calloc((size_t)gan_pool_size(t->pool), sizeof(double));
     t->e = calloc((size_t)B, sizeof(float));
     t->gp_sq = calloc((size_t)B, sizeof(double));
     t->gp_coef = calloc((size_t)B, sizeof(float));
@@ -244,6 +243,39 @@ void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st)
     gan_pool_run(t->pool, step_job, &j);
 }
 
+/* Part 0's bookkeeping after a step of an epoch: the sums, the position, the
+ * step hook, a loss that is not finite, the progress line. */
+static void step_done(gan_trainer *t, const gan_step_stats *st)
+{
+    gan_epoch_stats *sums = &t->sums;
+    sums->steps++;
+    sums->loss_d += st->loss_d;
+    sums->loss_g += st->loss_g;
+    sums->g_steps += st->g_done;
+    sums->wass += st->wass;
+    sums->d_real += st->d_real;
+    sums->d_fake += st->d_fake;
+    if (st->r1_done) {
+        sums->r1_steps++;
+        sums->r1 += st->r1;
+    }
+    t->pos++;
+    if (t->on_step)
+        t->on_step(t->on_step_ctx, t->step, t->epoch + 1, st);
+    if (!isfinite(st->loss_d) || !isfinite(st->loss_g)) {
+        t->halt = GAN_EPOCH_NONFINITE;
+        t->bad_step = t->step;
+    }
+    if (t->progress) {
+        double now = gan_now_seconds();
+        if (now - t->progress_last >= t->progress_every) {
+            t->progress_last = now;
+            gan_trainer_view v = {t->epoch + 1, t->pos, sums};
+            t->progress(t->progress_ctx, &v);
+        }
+    }
+}
+
 static void epoch_job(void *ctx, const gan_team *tm)
 {
     team_job *j = ctx;
@@ -286,48 +318,22 @@ static void epoch_job(void *ctx, const gan_team *tm)
             gan_rng_normal_fill(&r, t->z + 2 * lo, (2 * hi < n ? 2 * hi : n) - 2 * lo);
         }
         gan_rng_advance(&base, 2 * pairs);
+        /* each thread its rows: their images and, with wgan-gp, their e (b
+         * uniforms after z, one draw each) */
+        gan_team_range(tm, (size_t)b, 1, &lo, &hi);
         if (t->gp > 0.0) {
-            /* wgan-gp: e (b uniforms, one draw each) after z, each thread its rows */
-            gan_team_range(tm, (size_t)b, 1, &lo, &hi);
             gan_rng r = base;
             gan_rng_advance(&r, lo);
             for (size_t i = lo; i < hi; i++)
                 t->e[i] = gan_rng_uniform(&r, 0.0f, 1.0f);
             gan_rng_advance(&base, (uint64_t)b);
         }
-        gan_team_range(tm, (size_t)b, 1, &lo, &hi);
         gan_dataset_batch(j->ds, t->perm + start + lo, (int)(hi - lo),
                           t->x + lo * (size_t)t->pixels);
         gan_step_stats st;
         step_team(t, b, &st, tm); /* begins with a barrier */
-        if (tm->part == 0) {
-            sums->steps++;
-            sums->loss_d += st.loss_d;
-            sums->loss_g += st.loss_g;
-            sums->g_steps += st.g_done;
-            sums->wass += st.wass;
-            sums->d_real += st.d_real;
-            sums->d_fake += st.d_fake;
-            if (st.r1_done) {
-                sums->r1_steps++;
-                sums->r1 += st.r1;
-            }
-            t->pos++;
-            if (t->on_step)
-                t->on_step(t->on_step_ctx, t->step, t->epoch + 1, &st);
-            if (!isfinite(st.loss_d) || !isfinite(st.loss_g)) {
-                t->halt = GAN_EPOCH_NONFINITE;
-                t->bad_step = t->step;
-            }
-            if (t->progress) {
-                double now = gan_now_seconds();
-                if (now - t->progress_last >= t->progress_every) {
-                    t->progress_last = now;
-                    gan_trainer_view v = {t->epoch + 1, t->pos, sums};
-                    t->progress(t->progress_ctx, &v);
-                }
-            }
-        }
+        if (tm->part == 0)
+            step_done(t, &st);
     }
     if (tm->part == 0)
         t->rng = base;
