@@ -2,8 +2,9 @@
  * gan_checkpoint.h: the state of a training run between two epochs, in one
  * file, so that a run can be resumed exactly and sampled from later.
  *
- * Format, version 6, every number little-endian, floats IEEE-754 binary32
- * (version 5 is the same with zeros at 260 and from 272, and loads with one
+ * Format, version 7, every number little-endian, floats IEEE-754 binary32
+ * (version 6 is the same with zeros at 284 and from 296, an unconditional
+ * run; version 5 is the same with zeros at 260 and from 272, and loads with one
  * D step per G step and no WGAN-GP penalty;
  * version 4 is version 5 with a 256-byte header, ending at 252's field, and
  * loads with the bce loss; version 3 is version 4 with zeros at 252;
@@ -14,7 +15,7 @@
  *
  *   offset  size  field
  *        0     8  magic "GANCKPT\0"
- *        8     4  u32 version (6)
+ *        8     4  u32 version (7)
  *       12     4  u32 header size in bytes (320)
  *       16    24  u32 rows, cols, z_dim, hidden, batch, grid
  *       40     4  u32 activation: 0 ReLU, 1 LeakyReLU
@@ -52,10 +53,19 @@
  *      272     8  f64 wgan-gp's penalty lambda (--gp; 0 for the other losses)
  *      280     4  u32 of the steps summed, those with a G step (loss_g's sum
  *                 is over these)
- *      284     4  zero (reserved)
+ *      284     4  u32 classes of a conditional run (0: unconditional)
  *      288     8  f64 sum of the Wasserstein estimate over the steps summed
- *      296    24  zero (reserved)
- *      320        f32 fixed noise (grid * grid, z_dim)
+ *      296     4  u32 how D reads the class (GAN_COND_* bits of gan_train.h: 1
+ *                 concat, 2 projection, 4 acgan; 0 unconditional)
+ *      300     4  u32 where G reads it (0 input, 1 all)
+ *      304     8  f64 the auxiliary head's weight (--ac-weight; 0 without)
+ *      312     4  u32 N, bytes of the class names that follow the header
+ *                 (0 unconditional; a multiple of 4)
+ *      316     4  zero (reserved)
+ *      320     N  the class names, '\n' between them (1 to 63 printable
+ *                 bytes each, as many as classes), then zero bytes (at least
+ *                 one) to N
+ *    320+N        f32 fixed noise (grid * grid, z_dim)
  *                 f32 G parameters, Adam m, Adam v (nG each)
  *                 f32 D parameters, Adam m, Adam v (nD each)
  *                 f32 with an EMA: its parameters (nG)
@@ -63,7 +73,8 @@
  *      end-4   4  u32 CRC-32 (zlib's) of every byte before it
  *
  * Parameters are in the order of gan_model.h (W1, b1, W2, b2, W3, b3; W as
- * (out, in)); an image is rows x cols x channels values, each pixel's
+ * (out, in); a conditional net's class biases and projection after them,
+ * D's auxiliary head as W3's and b3's rows past the first); an image is rows x cols x channels values, each pixel's
  * channels together (gan_idx.h). The file is written to a temporary name in the same folder,
  * flushed, fsync'ed and renamed over the old one, so at every moment the
  * path holds a complete checkpoint, old or new.
@@ -76,8 +87,8 @@
 #include "gan_common.h"
 #include "gan_train.h"
 
-#define GAN_CKPT_VERSION 6u
-#define GAN_CKPT_HEADER 320u    /* versions 5 and 6 */
+#define GAN_CKPT_VERSION 7u
+#define GAN_CKPT_HEADER 320u    /* versions 5 to 7 */
 #define GAN_CKPT_HEADER_V2 256u /* versions 2 to 4 */
 #define GAN_CKPT_HEADER_V1 208u
 
@@ -86,7 +97,8 @@ uint32_t gan_checkpoint_header_size(uint32_t version);
 
 /** What a checkpoint says about its run, read before any model is made. */
 typedef struct {
-    uint32_t version, header; /* as read: 1 to 6, and its header size */
+    uint32_t version, header; /* as read: 1 to 7, and its header size */
+    uint32_t body;      /* where the fixed noise starts: header + the names' bytes */
     uint32_t rows, cols, channels, z_dim, hidden, batch, grid;
     uint32_t activation; /* 0 ReLU, 1 LeakyReLU */
     float slope;
@@ -106,6 +118,10 @@ typedef struct {
     double ema;         /* the EMA's decay (0: none) */
     uint32_t n_critic;  /* D steps per G step */
     double gp;          /* wgan-gp's lambda (0: other losses) */
+    uint32_t classes;   /* conditional: K (0: not) */
+    uint32_t cond_d, cond_g;
+    double ac_weight;
+    uint32_t names_len; /* bytes of the class names block */
     gan_eval_track track;
 } gan_ckpt_info;
 
@@ -122,8 +138,11 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
 int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **data,
                         size_t *size, gan_err *err);
 
-/** Puts a checkpoint's settings into cfg (recipe, seed, grid, limit). */
-void gan_checkpoint_config(const gan_ckpt_info *info, gan_config *cfg);
+/** Puts a checkpoint's settings into cfg (recipe, seed, grid, limit; the
+ *  conditional forms and classes, the names pointing into data). */
+void gan_checkpoint_config(const gan_ckpt_info *info, const unsigned char *data, gan_config *cfg);
+/** A conditional checkpoint's class names ('\n' between them) in data, or NULL. */
+const char *gan_checkpoint_class_names(const gan_ckpt_info *info, const unsigned char *data);
 
 /** Restores a trainer made with gan_checkpoint_config's settings from the
  *  file's data (as returned by gan_checkpoint_read). */

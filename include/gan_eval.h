@@ -37,6 +37,7 @@
 
 #include "gan_common.h"
 #include "gan_idx.h"
+#include "gan_classifier.h"
 #include "gan_model.h"
 #include "gan_pool.h"
 
@@ -44,11 +45,23 @@
 #define GAN_EVAL_MIN_SHARE 0.01    /* a class counts as covered from 1% of samples */
 #define GAN_EVAL_DEFAULT_COUNT 10000
 
+/* Intra-class FID needs this many samples and reference images in every
+ * class (a covariance of the features of full rank). */
+#define GAN_EVAL_INTRA_MIN (GAN_CLF_FEATURES + 1)
+
 typedef struct {
     int count;               /* generated images */
     double fid;
     int classes_covered;
     double kl_uniform, inception_score, precision, recall;
+    /* a conditional G (issue 19), sample i asked for class i mod K: */
+    int conditional;         /* 1 when G's classes are the classifier's */
+    double class_acc;        /* the share of samples read as the class asked for */
+    double class_worst;      /* the same in the worst class */
+    int worst_class;
+    double intra_fid;        /* mean over classes of class-k samples' FID against class-k
+                                reference images; < 0 where a class has fewer than
+                                GAN_EVAL_INTRA_MIN of either */
 } gan_eval_result;
 
 typedef struct gan_evaluator gan_evaluator;
@@ -84,7 +97,8 @@ double gan_evaluator_fid_floor(const gan_evaluator *ev);
 uint32_t gan_evaluator_id(const gan_evaluator *ev);
 
 /** Evaluates generator G (z_dim -> rows * cols, tanh); G's workspace is
- *  used. Allocates nothing after gan_evaluator_make; -1 only if LAPACK
+ *  used (and its labels: a conditional G draws sample i of class i mod K, and
+ *  the result gets the class measures). Allocates nothing after gan_evaluator_make; -1 only if LAPACK
  *  fails (err). */
 int gan_evaluate(gan_evaluator *ev, gan_mlp *G, gan_eval_result *r, gan_err *err);
 /** The same for the first ev's count images of set (of the data's shape):

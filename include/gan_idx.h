@@ -123,6 +123,24 @@ int gan_dataset_exists(const char *dir, const char *split);
  */
 void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out);
 
+/** Longest class name kept (bytes). */
+#define GAN_CLASS_NAME_MAX 63
+
+/**
+ * The classes of a labelled set from folder dir (classes.c): *classes = the
+ * lines of DIR/classes.txt where it exists (as `gan-train import` writes it;
+ * each a name of 1 to GAN_CLASS_NAME_MAX printable bytes), else the largest
+ * label + 1; every label must be below it, and there must be 2 to 256.
+ * *names (malloc'd, the caller frees it) gets the names joined by '\n' (the
+ * numbers 0, 1, ... without the file). An error names the file and line.
+ */
+int gan_classes_load(const gan_dataset *ds, const char *dir, int *classes, char **names,
+                     gan_err *err);
+/** Name k of such a list into buf (empty where there is none). */
+const char *gan_class_name(const char *names, int k, char *buf, size_t len);
+/** The index of the class called `name` in the list, or -1. */
+int gan_class_find(const char *names, const char *name);
+
 /** Values in one image: rows * cols * channels. */
 static inline size_t gan_dataset_image_size(const gan_dataset *ds)
 {

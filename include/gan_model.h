@@ -10,11 +10,28 @@
  * rows when the model is made: nothing is allocated afterwards.
  * Each layer is a bias-free GEMM and one fused pass (bias + activation
  * forward; activation derivative + bias gradient backward).
+ *
+ * A conditional model (issue 19; gan_cond, classes K > 0) reads a class label
+ * per row from m->labels (cap; the caller writes rows [row0, row0 + B) before
+ * a forward, and they must stay until the backward) in up to three ways, each
+ * a tensor after b3 in the block:
+ *   class bias of layer l, C_l (K, OUT_l): layer l's pre-activation gains
+ *       C_l[y]; exactly the one-hot of y concatenated to the layer's input,
+ *       with C_l^T the weight columns over it (cGAN's G and D inputs)
+ *   projection, E (K, H2): the logit (output 0) gains E[y] . h2 (Miyato and
+ *       Koyama 2018): as if output 0's weights were w3 + E[y]
+ *   auxiliary head: K more outputs after the logit, an auxiliary classifier's
+ *       logits (ACGAN): W3 has 1 + K rows and b3 1 + K values, and only
+ *       output 0 goes through out_act
+ * The R1 and WGAN-GP penalties stay gradients with respect to the image
+ * input alone (the labels are constants): the class biases get no penalty
+ * gradient (as the biases), the projection E[y] gets w3's, row by row.
  */
 #ifndef GAN_MODEL_H
 #define GAN_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gan_common.h"
 #include "gan_layers.h"
@@ -23,10 +40,23 @@
 
 typedef struct {
     float *w[3], *b[3];
+    float *cb[3];        /* class biases (K, OUT_l), NULL where the layer has none */
+    float *proj;         /* projection (K, H2), or NULL */
 } gan_mlp_view;
 
+/* How a network reads a class label (all zero: it does not). */
 typedef struct {
-    int dims[4];         /* IN, H1, H2, OUT */
+    int classes;         /* K (at most 256: labels are bytes); 0: unconditional */
+    unsigned cbias;      /* bit l: layer l has a class bias */
+    int project;         /* D: the projection */
+    int aux;             /* D: the auxiliary classifier's K outputs */
+} gan_cond;
+
+typedef struct {
+    int dims[4];         /* IN, H1, H2, OUT (1 + K with an auxiliary head) */
+    int nact;            /* outputs [0, nact) go through out_act; the rest are logits */
+    gan_cond cond;
+    uint8_t *labels;     /* (cap) with classes: each row's class (owned), else NULL */
     float slope;         /* hidden activation: 0 = ReLU, > 0 = LeakyReLU */
     gan_act out_act;     /* GAN_ACT_TANH or GAN_ACT_SIGMOID */
     int cap;             /* rows the workspace holds */
@@ -43,9 +73,16 @@ typedef struct {
 /** Allocates a model (parameters zero; call gan_mlp_reset). */
 int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
                  gan_act out_act, int cap, gan_err *err);
+/** The same, conditional as cond says (NULL or classes 0: not); with cond->aux
+ *  the model has out + classes outputs. */
+int gan_mlp_init_cond(gan_mlp *m, int in, int h1, int h2, int out, float slope,
+                      gan_act out_act, int cap, const gan_cond *cond, gan_err *err);
 void gan_mlp_free(gan_mlp *m);
-/** PyTorch's default init of the three layers in order (see gan_linear_init);
- *  clears Adam's moments and step count. */
+/** PyTorch's default init of the three layers in order (see gan_linear_init;
+ *  a layer with a class bias as nn.Linear(IN_l + K, OUT_l): bound
+ *  1/sqrt(IN_l + K) for W, b and the class bias, which is drawn after every
+ *  layer, then the projection U(-1/sqrt(H2), 1/sqrt(H2))); clears Adam's
+ *  moments and step count. */
 void gan_mlp_reset(gan_mlp *m, gan_rng *rng);
 
 /*
@@ -104,6 +141,17 @@ double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *r
 /** One Adam step of all parameters with m->grads; counts m->adam_t. Each
  *  thread updates a fixed slice of the block. */
 void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg, const gan_team *team);
+
+/** The tensors of the block of a model of these sizes (out before an
+ *  auxiliary head's K outputs are added), in order: sizes[k] floats and
+ *  names[k] (for messages: the seed's main.N names, then "main.N.weight's
+ *  class columns" for a class bias and "embed.weight" for the projection).
+ *  Returns their count (at most GAN_MLP_MAX_TENSORS). */
+#define GAN_MLP_MAX_TENSORS 10
+int gan_mlp_layout(int in, int h1, int h2, int out, const gan_cond *cond, size_t *sizes,
+                   const char **names);
+/** The floats of such a block (gan_mlp.nparams). */
+size_t gan_mlp_param_count(int in, int h1, int h2, int out, const gan_cond *cond);
 
 /** The name of tensor k (0 to 5: W1, b1, W2, b2, W3, b3) in the seed's
  *  state_dict, where the MLP is the nn.Sequential `main`: main.0.weight,

@@ -33,6 +33,9 @@ void gan_rng_advance(gan_rng *rng, uint64_t delta);
 uint32_t gan_rng_u32(gan_rng *rng);
 /** Uniform in [0, bound), bound >= 1, without modulo bias. */
 uint32_t gan_rng_below(gan_rng *rng, uint32_t bound);
+/** An index in [0, bound) from exactly one draw: (u32 * bound) >> 32 (a bias
+ *  below bound / 2^32), so that threads can jump over each other's draws. */
+uint32_t gan_rng_index(gan_rng *rng, uint32_t bound);
 /** Uniform float in [lo, hi). */
 float gan_rng_uniform(gan_rng *rng, float lo, float hi);
 /** Fills out[0..n) with standard normal floats (pairs; an odd tail draws a

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "gan_common.h"
+#include "gan_eval.h"
 #include "gan_idx.h"
 #include "gan_train.h"
 
@@ -34,10 +35,15 @@ typedef struct {
     int min_e[2], max_e[2];
     double last_fid;
     int last_fid_e;
+    double last_acc, last_worst, last_intra; /* a conditional G's last evaluation */
+    int last_cls_e;                         /* its epoch (0: none); intra < 0: none */
 } gan_run_summary;
 
 void gan_summary_add(gan_run_summary *sm, int epoch, long steps, double loss_d, double loss_g,
                      double secs, double fid /* < 0: none */);
+/** The evaluation's class line of a conditional G: read as asked, the worst
+ *  class by name, the intra-class FID. */
+void gan_class_line(FILE *msg, const gan_eval_result *r, const char *names);
 /** The summary's lines and the run's files (grids: how many epoch grids). */
 void gan_summary_print(FILE *msg, const gan_run_summary *sm, const gan_trainer *t,
                        uint32_t count, const char *out, const char *log_path, int grids);
@@ -99,7 +105,8 @@ void gan_status_clear(const gan_status_line *sl);
 /* ---- OUT/progress.png (timeline.c) ---- */
 
 /* The timeline: one row per epoch of the first GAN_TIMELINE_PER fixed-noise
- * samples (those of the grids), laid out as a grid; rewritten atomically
+ * samples (those of the grids; in a conditional run, one per class shown, the
+ * grid's first column), laid out as a grid; rewritten atomically
  * after every epoch. Runs of more than GAN_TIMELINE_ROWS epochs get a row
  * every `stride` epochs, so the image (and the cost of writing it) stays
  * bounded. A resumed run takes the rows of its earlier epochs back from the
@@ -109,6 +116,7 @@ void gan_status_clear(const gan_status_line *sl);
 #define GAN_TIMELINE_ROWS 100
 typedef struct {
     int per, rows, cols, channels, scale, epochs, stride;
+    int pick;     /* a row takes samples 0, pick, 2 pick, ... of the grid's */
     uint8_t *px;  /* (epochs, per, rows * cols * channels) pixel values */
     uint8_t *img; /* the image of all epochs */
     char path[4200];

@@ -52,8 +52,24 @@ enum {
     GAN_SET_BETA2 = 1u << 6, GAN_SET_SEED = 1u << 7, GAN_SET_GRID = 1u << 8,
     GAN_SET_R1 = 1u << 9, GAN_SET_R1_EVERY = 1u << 10, GAN_SET_PRESET = 1u << 11,
     GAN_SET_LIMIT = 1u << 12, GAN_SET_DATA = 1u << 13, GAN_SET_LOSS = 1u << 14,
-    GAN_SET_EMA = 1u << 15, GAN_SET_GP = 1u << 16, GAN_SET_N_CRITIC = 1u << 17
+    GAN_SET_EMA = 1u << 15, GAN_SET_GP = 1u << 16, GAN_SET_N_CRITIC = 1u << 17,
+    GAN_SET_COND = 1u << 18, GAN_SET_COND_D = 1u << 19, GAN_SET_COND_G = 1u << 20,
+    GAN_SET_AC_WEIGHT = 1u << 21
 };
+
+/* How a conditional D reads the label (bits of gan_config.cond_d; any
+ * non-empty set): the one-hot concatenated to the image, the projection, an
+ * auxiliary classifier head (ACGAN). */
+enum { GAN_COND_CONCAT = 1u << 0, GAN_COND_PROJECTION = 1u << 1, GAN_COND_ACGAN = 1u << 2 };
+/* Where a conditional G reads it (gan_config.cond_g): its first layer, or every layer. */
+enum { GAN_COND_G_INPUT = 0, GAN_COND_G_ALL = 1 };
+/** "concat", "projection", "acgan", "concat+acgan", ...: into buf, returned. */
+const char *gan_cond_d_name(unsigned cond_d, char *buf, size_t len);
+/** The bits of such a name ('+' between parts), or 0 when it is not one. */
+unsigned gan_cond_d_parse(const char *name);
+const char *gan_cond_g_name(int cond_g);
+/** The bits of the gan_cond of G and of D for K classes under these forms. */
+void gan_cond_specs(int classes, unsigned cond_d, int cond_g, gan_cond *g, gan_cond *d);
 
 /* Presets: named recipes (the settings a GAN_SET_RECIPE flag covers). */
 typedef enum {
@@ -78,6 +94,12 @@ typedef struct {
     double gp;              /* wgan-gp: the gradient penalty's lambda */
     int n_critic;           /* D steps per G step; 0: the loss's own (gan_loss_spec) */
     double ema;             /* decay of the EMA of G's weights that samples; 0: off */
+    int conditional;        /* train on the labels: G and D read each row's class */
+    unsigned cond_d;        /* GAN_COND_* bits: how D reads it */
+    int cond_g;             /* GAN_COND_G_*: where G reads it */
+    double ac_weight;       /* with GAN_COND_ACGAN: its cross-entropy's weight */
+    int classes;            /* conditional: classes of the data (the run sets it) */
+    const char *class_names;/* conditional: their names, '\n' between (the run's) */
     int preset;             /* the gan_preset the recipe started from */
     int limit;              /* train on the first N images (0: all) */
     int eval_every;         /* evaluate every K epochs (and after the last); 0: never */
@@ -120,6 +142,8 @@ typedef struct {
                                wgan-gp's lambda mean (|grad_x l(x_hat)| - 1)^2 */
     int g_done;             /* whether a G step followed (loss_g is 0 where not) */
     double wass;            /* wgan-gp: the estimate E[l(x)] - E[l(G(z))] (else 0) */
+    double ac;              /* ACGAN: the head's cross-entropy on the real rows (in loss_d
+                               with its weight; loss_g holds the fakes' likewise) */
 } gan_step_stats;
 
 /** Means (or, while an epoch runs, sums) over one epoch's steps. */
@@ -174,6 +198,15 @@ typedef struct {
     float *y;             /* (2*batch) the loss's scratch (BCE targets) */
     float *dp;            /* (2*batch) loss gradient at D's output */
     float *dx;            /* (batch, pixels) loss gradient at the fake images */
+    int classes;          /* conditional: K (G and D read labels, gan_model.h), else 0 */
+    double ac_weight;     /* with an auxiliary head (D's outputs past the first) */
+    uint8_t *lab;         /* (2*batch) with classes: the step's labels, real rows then
+                             fake rows (drawn uniformly from stream 3) */
+    float *q, *dq;        /* (2*batch, outputs of D) with an auxiliary head: D's outputs
+                             and their gradient (p and dp then hold output 0); else p, dp */
+    float *probs;         /* (2*batch, classes) the head's softmax */
+    uint8_t *grid_lab;    /* (grid rows * grid) the grid's classes, row by row */
+    int grid_rows;        /* rows of the grid: grid, or the classes shown (at most 10) */
     float *fixed_z;       /* (grid*grid, z_dim) the grids' fixed noise */
     float *samples;       /* (grid*grid, pixels) */
     uint32_t *perm;       /* (count) the epoch's order */
@@ -203,8 +236,8 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
 void gan_trainer_free(gan_trainer *t);
 
 /** One D step on t->x[0..b) (real, in [-1, 1]) and t->z[0..b) (and, with
- *  wgan-gp, t->e[0..b)), and a G step after every n_critic-th;
- *  1 <= b <= batch. */
+ *  wgan-gp, t->e[0..b); with classes, t->lab[0..2b)), and a G step after
+ *  every n_critic-th; 1 <= b <= batch. */
 void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st);
 
 /* Why gan_trainer_epoch stopped before the end of the epoch. */
@@ -220,8 +253,23 @@ enum { GAN_EPOCH_DONE = 0, GAN_EPOCH_INTERRUPTED = 1, GAN_EPOCH_NONFINITE = 2 };
  */
 int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es);
 
-/** out (n, pixels) = G(z (n, z_dim)), in chunks of at most batch rows. */
-void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n);
+/** Part 0's loss of D from its outputs t->q on b real and b fake rows: the
+ *  adversarial loss on output 0 (into t->p, t->dp) and, with an auxiliary
+ *  head, ac_weight times its cross-entropy on the real rows' labels (*ac);
+ *  t->dq the gradient of it all (cond.c). */
+void gan_cond_d_loss(gan_trainer *t, int b, gan_loss_d_stats *ls, double *ac);
+/** The same for G from D's outputs on b fake rows: the adversarial loss and,
+ *  with the head, ac_weight times its cross-entropy on the asked labels
+ *  (t->lab[b, 2b)). Returns L_G. */
+double gan_cond_g_loss(gan_trainer *t, int b);
+
+/** out (n, pixels) = G(z (n, z_dim)) (for classes lab (n); NULL when
+ *  unconditional), in chunks of at most batch rows. */
+void gan_trainer_generate(gan_trainer *t, float *out, const float *z, const uint8_t *lab, int n);
+/** The grid's samples into t->samples: grid x grid from the fixed noise, or
+ *  with classes one row per class (the first 10) and grid columns, column c
+ *  from fixed noise vector c. Returns the count (grid_rows * grid). */
+int gan_trainer_grid(gan_trainer *t);
 /** The EMA's decay at its u-th update (u from 0): min(decay, (1 + u) / (10 + u)),
  *  TensorFlow's warm-up, so that early on the average follows G closely. */
 float gan_ema_decay_at(double decay, long u);

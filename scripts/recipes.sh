@@ -116,10 +116,10 @@ for set in $sets; do
             rows="$rows$(sed -n 2p "$dir/eval.csv"),$secs
 "
         done
-        # checkpoint,epoch,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,accuracy,secs
+        # checkpoint,epoch,count,fid,...,accuracy[,class_acc,class_worst,intra_fid],secs
         printf '%s' "$rows" | awk -F, -v set="$set" -v r="$r" '
             function add(k, v) { s[k] += v; if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v }
-            NF >= 12 { n++; add("fid", $4); add("cls", $6); add("is", $8); add("p", $9); add("r", $10); add("t", $12) }
+            NF >= 12 { n++; add("fid", $4); add("cls", $6); add("is", $8); add("p", $9); add("r", $10); add("t", $NF) }
             function f(k, d) { return sprintf("%." d "f ± %." d "f", s[k] / n, (hi[k] - lo[k]) / 2) }
             END { if (n) printf "| %s | %s | %s | %s | %s | %s | %s | %.2f |\n", set, r, f("fid", 1), f("cls", 1), f("is", 2), f("p", 3), f("r", 3), s["t"] / n }'
     done

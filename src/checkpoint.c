@@ -47,6 +47,12 @@ static void write_floats(ckpt_writer *w, const float *x, size_t n)
     }
 }
 
+/* The class names block's size: the names, a NUL, zeros to a multiple of 4. */
+static uint32_t names_bytes(const gan_config *cfg)
+{
+    return cfg->class_names ? ((uint32_t)strlen(cfg->class_names) + 4u) & ~3u : 0;
+}
+
 /* The header of the trainer's state (the format above). */
 static void fill_header(unsigned char h[GAN_CKPT_HEADER], const gan_trainer *t,
                         const gan_config *cfg, int rows, int cols, int channels)
@@ -102,6 +108,13 @@ static void fill_header(unsigned char h[GAN_CKPT_HEADER], const gan_trainer *t,
     gan_putf64(h + 272, t->gp);
     gan_put32(h + 280, (uint32_t)t->sums.g_steps);
     gan_putf64(h + 288, t->sums.wass);
+    if (t->classes) {
+        gan_put32(h + 284, (uint32_t)t->classes);
+        gan_put32(h + 296, cfg->cond_d);
+        gan_put32(h + 300, (uint32_t)cfg->cond_g);
+        gan_putf64(h + 304, t->ac_weight);
+        gan_put32(h + 312, names_bytes(cfg));
+    }
 }
 
 int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, int cols,
@@ -113,6 +126,16 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
     if (gan_atomic_open(&w.a, path, err) != 0)
         return -1;
     write_bytes(&w, h, sizeof h);
+    if (t->classes) {
+        unsigned char names[256 * (GAN_CLASS_NAME_MAX + 1) + 4] = {0};
+        uint32_t n = names_bytes(cfg);
+        if (n > sizeof names) {
+            gan_atomic_abort(&w.a);
+            return gan_err_set(err, "%s: the class names are too long", path);
+        }
+        memcpy(names, cfg->class_names, strlen(cfg->class_names));
+        write_bytes(&w, names, n);
+    }
     write_floats(&w, t->fixed_z, (size_t)t->grid * t->grid * t->z_dim);
     const gan_mlp *nets[2] = {&t->G, &t->D};
     for (int k = 0; k < 2; k++) {
@@ -146,10 +169,26 @@ uint32_t gan_checkpoint_header_size(uint32_t version)
     return version == 1 ? GAN_CKPT_HEADER_V1 : version <= 4 ? GAN_CKPT_HEADER_V2 : GAN_CKPT_HEADER;
 }
 
-/* Parameters of the seed's three-layer MLP in -> h -> h -> out. */
-static uint64_t mlp_params(uint64_t in, uint64_t h, uint64_t out)
+/* The model shape of a checkpoint's network (0: G, 1: D): its sizes for
+ * gan_mlp_init_cond, and how it reads the class. */
+static void net_shape(const gan_ckpt_info *in, int net, int dims[4], gan_cond *cond)
 {
-    return h * in + h + h * h + h + out * h + out;
+    int P = (int)(in->rows * in->cols * in->channels), H = (int)in->hidden;
+    gan_cond g, d;
+    gan_cond_specs((int)in->classes, in->cond_d, (int)in->cond_g, &g, &d);
+    dims[0] = net ? P : (int)in->z_dim;
+    dims[1] = dims[2] = H;
+    dims[3] = net ? 1 : P;
+    *cond = net ? d : g;
+}
+
+/* Its tensors (gan_mlp_layout). */
+static int net_layout(const gan_ckpt_info *in, int net, size_t *sizes, const char **names)
+{
+    int d[4];
+    gan_cond c;
+    net_shape(in, net, d, &c);
+    return gan_mlp_layout(d[0], d[1], d[2], d[3], &c, sizes, names);
 }
 
 /* The fields later versions added (from 248 on), each with its value for
@@ -172,10 +211,33 @@ static uint32_t read_later_fields(const unsigned char *h, gan_ckpt_info *in)
     in->gp = version >= 6 ? gan_getf64(h + 272) : 0.0;
     in->sums.g_steps = version >= 6 ? (int)gan_get32(h + 280) : in->sums.steps;
     in->sums.wass = version >= 6 ? gan_getf64(h + 288) : 0.0;
-    reserved |= version == 5 ? gan_get32(h + 260) : version >= 6 ? gan_get32(h + 284) : 0;
-    for (uint32_t at = version >= 6 ? 296 : 272; version >= 5 && at < header; at += 4)
+    reserved |= version == 5 ? gan_get32(h + 260) : version == 6 ? gan_get32(h + 284) : 0;
+    /* the conditional forms from version 7 (0: unconditional) */
+    in->classes = version >= 7 ? gan_get32(h + 284) : 0;
+    in->cond_d = version >= 7 ? gan_get32(h + 296) : 0;
+    in->cond_g = version >= 7 ? gan_get32(h + 300) : 0;
+    in->ac_weight = version >= 7 ? gan_getf64(h + 304) : 0.0;
+    in->names_len = version >= 7 ? gan_get32(h + 312) : 0;
+    for (uint32_t at = version >= 7 ? 316 : version == 6 ? 296 : 272; version >= 5 && at < header;
+         at += 4)
         reserved |= gan_get32(h + at);
+    in->body = header + in->names_len;
     return reserved;
+}
+
+/* A conditional run's fields: all zero, or 2 to 256 classes, forms that
+ * exist, a head's weight exactly with the head, a names block that can hold
+ * the names (checked whole by check_names). */
+static int cond_sane(const gan_ckpt_info *in)
+{
+    if (in->classes == 0)
+        return in->cond_d == 0 && in->cond_g == 0 && in->ac_weight == 0.0 && in->names_len == 0;
+    return in->classes >= 2 && in->classes <= 256 && in->cond_d >= 1 && in->cond_d <= 7 &&
+           in->cond_g <= 1 && isfinite(in->ac_weight) &&
+           ((in->cond_d & GAN_COND_ACGAN) ? in->ac_weight > 0.0 && in->ac_weight <= 1e6
+                                          : in->ac_weight == 0.0) &&
+           in->names_len % 4 == 0 && in->names_len >= 2 * in->classes &&
+           in->names_len <= 256 * (GAN_CLASS_NAME_MAX + 1) + 4;
 }
 
 /* The settings within the command line's limits, and sizes and counts that
@@ -210,7 +272,7 @@ static int header_sane(const gan_ckpt_info *in, uint32_t reserved)
            (gan_loss_get((int)in->loss)->gp ? in->gp > 0.0 && in->r1_gamma == 0.0
                                             : in->gp == 0.0) &&
            in->sums.g_steps >= 0 && (uint64_t)in->sums.g_steps == g_expect &&
-           isfinite(in->sums.wass);
+           isfinite(in->sums.wass) && cond_sane(in);
 }
 
 static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *path, gan_err *err)
@@ -278,57 +340,85 @@ static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *p
     uint32_t reserved = read_later_fields(h, in);
     if (!header_sane(in, reserved))
         return gan_err_set(err, "%s: corrupt checkpoint (settings out of range)", path);
-    uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
-    if (in->nparams_g != mlp_params(in->z_dim, in->hidden, pixels) ||
-        in->nparams_d != mlp_params(pixels, in->hidden, 1))
+    size_t sizes[2][GAN_MLP_MAX_TENSORS];
+    const char *names[GAN_MLP_MAX_TENSORS];
+    uint64_t total[2] = {0, 0};
+    for (int net = 0; net < 2; net++) {
+        int n = net_layout(in, net, sizes[net], names);
+        for (int k = 0; k < n; k++)
+            total[net] += sizes[net][k];
+    }
+    if (in->nparams_g != total[0] || in->nparams_d != total[1])
         return gan_err_set(err, "%s: corrupt checkpoint (parameter counts do not match the model)",
                            path);
     return 0;
 }
 
-/* The six tensors of one block of an MLP of dims (IN, H1, H2, OUT) at *p (moved
- * past them): finite, and not negative where nonneg (Adam's v); else err
- * names them as "WHO's TENSOR PART". */
-static int check_block(const unsigned char **p, const uint64_t dims[4], const char *who,
+/* The tensors of one block of network net at *p (moved past them): finite,
+ * and not negative where nonneg (Adam's v); else err names them as "WHO's
+ * TENSOR PART". */
+static int check_block(const unsigned char **p, const gan_ckpt_info *in, int net, const char *who,
                        const char *part, int nonneg, const char *path, gan_err *err)
 {
-    for (int k = 0; k < 6; k++) {
-        int l = k / 2;
-        uint64_t n = k % 2 == 0 ? dims[l + 1] * dims[l] : dims[l + 1];
-        for (uint64_t i = 0; i < n; i++, *p += 4) {
+    size_t sizes[GAN_MLP_MAX_TENSORS];
+    const char *names[GAN_MLP_MAX_TENSORS];
+    int n = net_layout(in, net, sizes, names);
+    for (int k = 0; k < n; k++) {
+        for (size_t i = 0; i < sizes[k]; i++, *p += 4) {
             float v = gan_getf32(*p);
             if (!isfinite(v) || (nonneg && v < 0.0f))
-                return gan_err_set(err, "%s: %s's %s%s holds a value that is %s at index %llu; "
-                                   "refusing these weights", path, who, gan_mlp_tensor_name(k),
-                                   part, isfinite(v) ? "negative" : "not finite (NaN or Inf)",
-                                   (unsigned long long)i);
+                return gan_err_set(err, "%s: %s's %s%s holds a value that is %s at index %zu; "
+                                   "refusing these weights", path, who, names[k], part,
+                                   isfinite(v) ? "negative" : "not finite (NaN or Inf)", i);
         }
     }
     return 0;
 }
 
+/* The class names block: exactly `classes` names of 1 to GAN_CLASS_NAME_MAX
+ * printable bytes with '\n' between, then only zero bytes (one at least). */
+static int check_names(const gan_ckpt_info *in, const unsigned char *buf)
+{
+    const unsigned char *p = buf + in->header, *end = p + in->names_len;
+    uint32_t names = 0, len = 0;
+    for (; p < end && *p; p++) {
+        if (*p == '\n') {
+            if (len == 0)
+                return 0;
+            names++;
+            len = 0;
+        } else if (*p < 0x20 || *p == 0x7f || ++len > GAN_CLASS_NAME_MAX) {
+            return 0;
+        }
+    }
+    if (p == end || len == 0 || names + 1 != in->classes)
+        return 0;
+    for (; p < end; p++)
+        if (*p)
+            return 0;
+    return 1;
+}
+
 /* Every float of the file is a number (a sound CRC says only that the file is
  * as written, and a training run stops before it saves a NaN), and Adam's
  * second moments are not negative; else err names the tensor, under the
- * safetensors names of gan_safetensors.h. */
+ * safetensors names of gan_safetensors.h. The class names are sound. */
 static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const char *path,
                         gan_err *err)
 {
     static const char *const parts[3] = {"", " (Adam m)", " (Adam v)"};
-    const unsigned char *p = buf + in->header;
+    if (in->classes && !check_names(in, buf))
+        return gan_err_set(err, "%s: corrupt checkpoint (its class names)", path);
+    const unsigned char *p = buf + in->body;
     for (size_t i = 0; i < (size_t)in->nfixed * in->z_dim; i++, p += 4)
         if (!isfinite(gan_getf32(p)))
             return gan_err_set(err, "%s: corrupt checkpoint (the fixed noise holds a value that "
                                "is not finite)", path);
-    uint64_t pixels = (uint64_t)in->rows * in->cols * in->channels;
-    const uint64_t dims[2][4] = {{in->z_dim, in->hidden, in->hidden, pixels},
-                                 {pixels, in->hidden, in->hidden, 1}};
     for (int net = 0; net < 2; net++)
         for (int part = 0; part < 3; part++)
-            if (check_block(&p, dims[net], net ? "D" : "G", parts[part], part == 2, path,
-                            err) != 0)
+            if (check_block(&p, in, net, net ? "D" : "G", parts[part], part == 2, path, err) != 0)
                 return -1;
-    if (in->ema > 0.0 && check_block(&p, dims[0], "the EMA of G", "", 0, path, err) != 0)
+    if (in->ema > 0.0 && check_block(&p, in, 0, "the EMA of G", "", 0, path, err) != 0)
         return -1;
     return 0;
 }
@@ -369,7 +459,7 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
     uint64_t floats = (uint64_t)info->nfixed * info->z_dim + 3 * info->nparams_g +
                       (info->ema > 0.0 ? info->nparams_g : 0) +
                       3 * info->nparams_d + info->count; /* + the order, 4 bytes an image */
-    uint64_t want = info->header + 4 * floats + 4;
+    uint64_t want = info->body + 4 * floats + 4;
     if ((uint64_t)st.st_size != want) {
         fclose(f);
         return gan_err_set(err, "%s: %s checkpoint (%lld bytes, its header says %llu)", path,
@@ -417,8 +507,22 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
     return 0;
 }
 
-void gan_checkpoint_config(const gan_ckpt_info *in, gan_config *cfg)
+const char *gan_checkpoint_class_names(const gan_ckpt_info *in, const unsigned char *data)
 {
+    return in->classes ? (const char *)data + in->header : NULL;
+}
+
+void gan_checkpoint_config(const gan_ckpt_info *in, const unsigned char *data, gan_config *cfg)
+{
+    cfg->conditional = in->classes > 0;
+    cfg->classes = (int)in->classes;
+    cfg->class_names = gan_checkpoint_class_names(in, data);
+    if (in->classes) {
+        cfg->cond_d = in->cond_d;
+        cfg->cond_g = (int)in->cond_g;
+        if (in->cond_d & GAN_COND_ACGAN)
+            cfg->ac_weight = in->ac_weight;
+    }
     cfg->z_dim = (int)in->z_dim;
     cfg->hidden = (int)in->hidden;
     cfg->batch = (int)in->batch;
@@ -459,10 +563,12 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
                            "penalty)", path);
     if (t->ema_decay != in->ema)
         return gan_err_set(err, "%s: checkpoint does not fit this model (its EMA)", path);
+    if ((uint32_t)t->classes != in->classes || t->ac_weight != in->ac_weight)
+        return gan_err_set(err, "%s: checkpoint does not fit this model (its classes)", path);
     if (t->count != in->count)
         return gan_err_set(err, "%s: checkpoint was trained on %u images, this data has %u", path,
                            in->count, t->count);
-    const unsigned char *p = data + in->header;
+    const unsigned char *p = data + in->body;
     p = read_floats(t->fixed_z, p, (size_t)in->nfixed * in->z_dim);
     gan_mlp *nets[2] = {&t->G, &t->D};
     for (int k = 0; k < 2; k++) {
@@ -506,16 +612,16 @@ int gan_checkpoint_restore(gan_trainer *t, const gan_ckpt_info *in, const unsign
 static int make_net(const gan_ckpt_info *in, const unsigned char *data, int k, int cap,
                     gan_mlp *m, gan_err *err)
 {
-    int P = (int)(in->rows * in->cols * in->channels), H = (int)in->hidden;
     float slope = in->activation ? in->slope : 0.0f;
-    int rc = k != 1 ? gan_mlp_init(m, (int)in->z_dim, H, H, P, slope, GAN_ACT_TANH, cap, err)
-                    : gan_mlp_init(m, P, H, H, 1, slope, gan_loss_get((int)in->loss)->d_out, cap,
-                                   err);
-    if (rc != 0)
+    int d[4];
+    gan_cond c;
+    net_shape(in, k == 1, d, &c);
+    gan_act act = k == 1 ? gan_loss_get((int)in->loss)->d_out : GAN_ACT_TANH;
+    if (gan_mlp_init_cond(m, d[0], d[1], d[2], d[3], slope, act, cap, &c, err) != 0)
         return -1;
     size_t skip[3] = {0, 3 * (size_t)in->nparams_g,
                       3 * (size_t)in->nparams_g + 3 * (size_t)in->nparams_d};
-    const unsigned char *p = data + in->header + 4 * (size_t)in->nfixed * in->z_dim + 4 * skip[k];
+    const unsigned char *p = data + in->body + 4 * (size_t)in->nfixed * in->z_dim + 4 * skip[k];
     read_floats(m->params, p, m->nparams);
     return 0;
 }

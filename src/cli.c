@@ -15,7 +15,7 @@ enum {
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
     OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY, OPT_LOSS, OPT_EMA, OPT_GP, OPT_N_CRITIC,
     OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE, OPT_LOG_EVERY,
-    OPT_INIT_FROM
+    OPT_INIT_FROM, OPT_COND, OPT_COND_D, OPT_COND_G, OPT_AC_WEIGHT
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +44,10 @@ static const struct option long_opts[] = {
     {"ema", required_argument, NULL, OPT_EMA},
     {"gp", required_argument, NULL, OPT_GP},
     {"n-critic", required_argument, NULL, OPT_N_CRITIC},
+    {"conditional", no_argument, NULL, OPT_COND},
+    {"cond-d", required_argument, NULL, OPT_COND_D},
+    {"cond-g", required_argument, NULL, OPT_COND_G},
+    {"ac-weight", required_argument, NULL, OPT_AC_WEIGHT},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"eval-every", required_argument, NULL, OPT_EVAL_EVERY},
     {"eval-count", required_argument, NULL, OPT_EVAL_COUNT},
@@ -65,6 +69,7 @@ void gan_cli_usage(FILE *out)
     gan_config_default(&d);
     gan_config_preset(&seed, GAN_PRESET_SEED);
     gan_config_preset(&wgan, GAN_PRESET_WGAN_GP);
+    char cond_d[64];
     fprintf(out,
             "Usage: gan-train [options]\n"
             "       gan-train sample --checkpoint FILE ...   (see gan-train sample --help)\n"
@@ -119,6 +124,16 @@ void gan_cli_usage(FILE *out)
             "  --ema DECAY         sample from an average of G's weights, updated after\n"
             "                      each G step with this decay (at the u-th update at most\n"
             "                      (1 + u) / (10 + u), so it follows G early on); 0: off [%g]\n"
+            "Classes (a labelled data folder; class names from its classes.txt):\n"
+            "  --conditional       G draws the class it is asked for, D judges image and\n"
+            "                      class; grids get a row per class [off]\n"
+            "  --cond-d FORM       how D reads the class: concat (the one-hot beside the\n"
+            "                      image), projection (a class embedding times D's last\n"
+            "                      hidden layer), acgan (a head that classifies), or a\n"
+            "                      sum of them with '+', e.g. concat+acgan [%s]\n"
+            "  --cond-g WHERE      the one-hot into G's first layer (input) or every\n"
+            "                      layer (all) [%s]\n"
+            "  --ac-weight W       acgan: the weight of the head's cross-entropy [%g]\n"
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
             "  --threads N         threads, each running OpenBLAS on one\n"
             "                      [%d: the CPUs this process may use, at most %d]\n"
@@ -143,7 +158,9 @@ void gan_cli_usage(FILE *out)
             seed.beta1, seed.beta2, wgan.n_critic, wgan.lr, wgan.beta1, wgan.beta2,
             gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
             d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
-            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.gp, d.ema, (unsigned long long)d.seed, gan_pool_default_threads(),
+            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.gp, d.ema,
+            gan_cond_d_name(d.cond_d, cond_d, sizeof cond_d), gan_cond_g_name(d.cond_g),
+            d.ac_weight, (unsigned long long)d.seed, gan_pool_default_threads(),
             GAN_POOL_MAX_DEFAULT, d.eval_every, d.eval_count, d.patience);
 }
 
@@ -217,6 +234,12 @@ void gan_cli_apply_preset(gan_config *cfg, int preset)
         p.gp = cfg->gp;
     if (s & GAN_SET_N_CRITIC)
         p.n_critic = cfg->n_critic;
+    if (s & GAN_SET_COND_D)
+        p.cond_d = cfg->cond_d;
+    if (s & GAN_SET_COND_G)
+        p.cond_g = cfg->cond_g;
+    if (s & GAN_SET_AC_WEIGHT)
+        p.ac_weight = cfg->ac_weight;
     /* wgan-gp's penalty takes R1's place (an explicit --r1 is refused by
      * gan_cli_parse) */
     if (gan_loss_get(p.loss)->gp && !(s & GAN_SET_R1))
@@ -236,6 +259,26 @@ static int check_penalties(const gan_config *cfg, gan_err *err)
     if (!cfg->resume_path && !ls->gp && (cfg->set & GAN_SET_GP))
         return gan_err_set(err, "--gp: the interpolates' gradient penalty is --loss wgan-gp's; "
                            "this run's loss is %s", ls->name);
+    return 0;
+}
+
+/* The conditional forms belong to --conditional, and --ac-weight to a D
+ * with the auxiliary head (a resumed run takes them from its checkpoint). */
+static int check_cond(const gan_config *cfg, gan_err *err)
+{
+    if (cfg->resume_path)
+        return 0;
+    static const struct {
+        unsigned flag;
+        const char *name;
+    } forms[] = {{GAN_SET_COND_D, "--cond-d"}, {GAN_SET_COND_G, "--cond-g"},
+                 {GAN_SET_AC_WEIGHT, "--ac-weight"}};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++)
+        if (!cfg->conditional && (cfg->set & forms[i].flag))
+            return gan_err_set(err, "%s: a form of conditional training; add --conditional",
+                               forms[i].name);
+    if ((cfg->set & GAN_SET_AC_WEIGHT) && !(cfg->cond_d & GAN_COND_ACGAN))
+        return gan_err_set(err, "--ac-weight: the auxiliary head's weight; --cond-d has no acgan");
     return 0;
 }
 
@@ -336,6 +379,27 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             rc = gan_cli_parse_int("n-critic", a, 1, 1000000, &cfg->n_critic, err);
             cfg->set |= GAN_SET_N_CRITIC;
             break;
+        case OPT_COND:
+            cfg->conditional = 1;
+            cfg->set |= GAN_SET_COND;
+            break;
+        case OPT_COND_D:
+            cfg->cond_d = gan_cond_d_parse(a);
+            if (!cfg->cond_d)
+                rc = gan_err_set(err, "--cond-d: '%s' is not concat, projection or acgan, or "
+                                 "'+' between them (concat+acgan)", a);
+            cfg->set |= GAN_SET_COND_D;
+            break;
+        case OPT_COND_G:
+            cfg->cond_g = strcmp(a, "all") == 0 ? GAN_COND_G_ALL : GAN_COND_G_INPUT;
+            if (strcmp(a, "all") != 0 && strcmp(a, "input") != 0)
+                rc = gan_err_set(err, "--cond-g: '%s' is not input or all", a);
+            cfg->set |= GAN_SET_COND_G;
+            break;
+        case OPT_AC_WEIGHT:
+            rc = gan_cli_parse_real("ac-weight", a, 0.0, 0, 1e6, 1, &cfg->ac_weight, err);
+            cfg->set |= GAN_SET_AC_WEIGHT;
+            break;
         case OPT_LIMIT: rc = gan_cli_parse_int("limit", a, 1, INT_MAX, &cfg->limit, err);
             cfg->set |= GAN_SET_LIMIT;
             break;
@@ -403,5 +467,6 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
     /* --leaky-slope alone means LeakyReLU; --activation relu wins over it */
     cfg->slope = leaky == 1 || (leaky < 0 && slope_given) ? (float)slope : 0.0f;
     gan_cli_apply_preset(cfg, preset);
-    return check_penalties(cfg, err) == 0 ? GAN_CLI_RUN : GAN_CLI_USAGE;
+    return check_penalties(cfg, err) == 0 && check_cond(cfg, err) == 0 ? GAN_CLI_RUN
+                                                                       : GAN_CLI_USAGE;
 }

@@ -41,6 +41,12 @@ struct gan_evaluator {
     float *scratch;                            /* (threads, GAN_EVAL_KNN_BLOCK, max n) */
     long *correct;                             /* (threads) */
     int *counts;                               /* (classes) */
+    long *hit, *asked;                         /* (threads, classes): a conditional G's
+                                                  samples read as asked, and asked */
+    double *cls_mu, *cls_cov;                  /* (classes, F), (classes, F, F): the
+                                                  reference's per class */
+    int *cls_n;                                /* (classes) reference images per class */
+    float *gather;                             /* (max class size, F) */
 };
 
 /* ---- features: images through the classifier, on the pool ---- */
@@ -80,6 +86,8 @@ static void make_block(feat_job *j, int s0, int b, const gan_team *tm)
         float *img = ev->img + (size_t)g0 * P;
         if (tm->part == 0)
             gan_rng_normal_fill(&j->rng, ev->zbuf, (size_t)gb * ev->z_dim);
+        for (int i = 0; tm->part == 0 && j->G->labels && i < gb; i++)
+            j->G->labels[i] = (uint8_t)((s0 + g0 + i) % j->G->cond.classes);
         gan_mlp_forward(j->G, img, ev->zbuf, gb, tm); /* begins with a barrier */
         gan_team_range(tm, (size_t)gb, 1, &lo, &hi);
         uint8_t *bytes = ev->bytes + (size_t)g0 * P;
@@ -97,6 +105,10 @@ static void feat_run(void *ctx, const gan_team *tm)
     const int P = ev->pixels, C = ev->classes, F = ev->feat;
     gan_cnn *net = &ev->clf.net[tm->part];
     ev->correct[tm->part] = 0;
+    long *hit = ev->hit + (size_t)tm->part * C, *asked = ev->asked + (size_t)tm->part * C;
+    memset(hit, 0, sizeof(long) * C);
+    memset(asked, 0, sizeof(long) * C);
+    const int K = j->G && j->G->labels && j->G->cond.classes == C ? C : 0;
     for (int s0 = 0; s0 < j->n; s0 += BLOCK) {
         int b = j->n - s0 < BLOCK ? j->n - s0 : BLOCK;
         make_block(j, s0, b, tm);
@@ -112,6 +124,11 @@ static void feat_run(void *ctx, const gan_team *tm)
                     best = l[c] > l[best] ? c : best;
                 if (j->ds && j->ds->labels)
                     ev->correct[tm->part] += best == j->ds->labels[j->first + (uint32_t)(s0 + c0 + i)];
+                if (K) {
+                    int want = (s0 + c0 + i) % K;
+                    asked[want]++;
+                    hit[want] += best == want;
+                }
                 if (j->probs) {
                     float *p = j->probs + (size_t)(s0 + c0 + i) * C;
                     double sum = 0.0;
@@ -241,10 +258,17 @@ static int make_parts(gan_evaluator *ev, const gan_dataset *train, const gan_dat
     ev->scratch = malloc(sizeof(float) * (size_t)threads * GAN_EVAL_KNN_BLOCK * nmax);
     ev->correct = malloc(sizeof(long) * (size_t)threads);
     ev->counts = malloc(sizeof(int) * (size_t)C);
+    ev->hit = malloc(sizeof(long) * (size_t)threads * C);
+    ev->asked = malloc(sizeof(long) * (size_t)threads * C);
+    ev->cls_mu = malloc(sizeof(double) * (size_t)C * F);
+    ev->cls_cov = malloc(sizeof(double) * (size_t)C * F * F);
+    ev->cls_n = calloc((size_t)C, sizeof(int));
+    ev->gather = malloc(sizeof(float) * (size_t)nmax * F);
     if (!ev->ref_feat || !ev->ref_norm || !ev->ref_radii2 || !ev->ref_mu || !ev->ref_cov ||
         !ev->gen_feat || !ev->gen_norm || !ev->gen_radii2 || !ev->gen_probs || !ev->mu ||
         !ev->cov || !ev->centered || !ev->fid_work || !ev->zbuf || !ev->img || !ev->bytes ||
-        !ev->scratch || !ev->correct || !ev->counts)
+        !ev->scratch || !ev->correct || !ev->counts || !ev->hit || !ev->asked || !ev->cls_mu ||
+        !ev->cls_cov || !ev->cls_n || !ev->gather)
         return gan_err_set(err, "out of memory for the evaluation (%d images)", nmax);
     if (get_classifier(ev, train, cfg, msg, err) != 0)
         return -1;
@@ -252,6 +276,18 @@ static int make_parts(gan_evaluator *ev, const gan_dataset *train, const gan_dat
     long correct = features(ev, ref, ref_first, NULL, ev->nref, ev->ref_feat, NULL);
     ev->accuracy = (double)correct / ev->nref;
     gan_feature_stats(ev->ref_feat, ev->nref, F, ev->ref_mu, ev->ref_cov, ev->centered);
+    /* and per class, for the intra-class FID of a conditional G */
+    for (int k = 0; k < C; k++) {
+        int n = 0;
+        for (int i = 0; i < ev->nref; i++)
+            if (ref->labels[ref_first + (uint32_t)i] == k)
+                memcpy(ev->gather + (size_t)n++ * F, ev->ref_feat + (size_t)i * F,
+                       sizeof(float) * F);
+        ev->cls_n[k] = n;
+        if (n >= 2)
+            gan_feature_stats(ev->gather, n, F, ev->cls_mu + (size_t)k * F,
+                              ev->cls_cov + (size_t)k * F * F, ev->centered);
+    }
     gan_knn_radii(ev->ref_feat, ev->nref, F, GAN_EVAL_K, ev->ref_radii2, ev->ref_norm,
                   ev->scratch, ev->pool);
     /* the floor: as many training images as generated ones, against it */
@@ -349,7 +385,8 @@ void gan_evaluator_free(gan_evaluator *ev)
     void *bufs[] = {ev->ref_feat, ev->ref_norm, ev->ref_radii2, ev->ref_mu, ev->ref_cov,
                     ev->gen_feat, ev->gen_norm, ev->gen_radii2, ev->gen_probs, ev->mu, ev->cov,
                     ev->centered, ev->fid_work, ev->zbuf, ev->img, ev->bytes, ev->correct,
-                    ev->scratch, ev->counts};
+                    ev->scratch, ev->counts, ev->hit, ev->asked, ev->cls_mu, ev->cls_cov,
+                    ev->cls_n, ev->gather};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         free(bufs[i]);
     free(ev);
@@ -363,6 +400,51 @@ uint32_t gan_evaluator_id(const gan_evaluator *ev)
 {
     uint32_t id = ev->clf_id ^ ((uint32_t)ev->count * 2654435761u);
     return id ? id : 1;
+}
+
+/* A conditional G's class measures from the last features(): the share
+ * read as asked, overall and in the worst class, and the intra-class FID
+ * (samples i = k mod K against the reference's class k). */
+static int class_measures(gan_evaluator *ev, gan_eval_result *r, gan_err *err)
+{
+    const int C = ev->classes, F = ev->feat, n = ev->count, T = gan_pool_size(ev->pool);
+    long hit_all = 0, asked_all = 0;
+    r->conditional = 1;
+    r->class_worst = 2.0;
+    int intra_ok = 1;
+    for (int k = 0; k < C; k++) {
+        long h = 0, a = 0;
+        for (int t = 0; t < T; t++) {
+            h += ev->hit[(size_t)t * C + k];
+            a += ev->asked[(size_t)t * C + k];
+        }
+        hit_all += h;
+        asked_all += a;
+        double share = a ? (double)h / a : 0.0;
+        if (share < r->class_worst) {
+            r->class_worst = share;
+            r->worst_class = k;
+        }
+        intra_ok &= a >= GAN_EVAL_INTRA_MIN && ev->cls_n[k] >= GAN_EVAL_INTRA_MIN;
+    }
+    r->class_acc = asked_all ? (double)hit_all / asked_all : 0.0;
+    r->intra_fid = -1.0;
+    if (!intra_ok)
+        return 0;
+    double sum = 0.0;
+    for (int k = 0; k < C; k++) {
+        int m = 0;
+        for (int i = k; i < n; i += C)
+            memcpy(ev->gather + (size_t)m++ * F, ev->gen_feat + (size_t)i * F, sizeof(float) * F);
+        gan_feature_stats(ev->gather, m, F, ev->mu, ev->cov, ev->centered);
+        double fid;
+        if (gan_fid(ev->mu, ev->cov, ev->cls_mu + (size_t)k * F, ev->cls_cov + (size_t)k * F * F,
+                    F, ev->fid_work, &fid, err) != 0)
+            return -1;
+        sum += fid;
+    }
+    r->intra_fid = sum / C;
+    return 0;
 }
 
 /* The measures of n images from G, or (G NULL) the first n of set. */
@@ -384,6 +466,8 @@ static int measure(gan_evaluator *ev, gan_mlp *G, const gan_dataset *set, gan_ev
                                     ev->ref_radii2, ev->nref, F, ev->scratch, ev->pool);
     r->recall = gan_knn_coverage(ev->ref_feat, ev->ref_norm, ev->nref, ev->gen_feat,
                                  ev->gen_norm, ev->gen_radii2, n, F, ev->scratch, ev->pool);
+    if (G && G->labels && G->cond.classes == ev->classes)
+        return class_measures(ev, r, err);
     return 0;
 }
 

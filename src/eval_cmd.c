@@ -82,6 +82,7 @@ typedef struct {
     unsigned epoch;
     gan_dataset set;
     int rows, cols, channels, z_dim, count;
+    char *names;   /* a conditional checkpoint's class names (owned) */
 } eval_source;
 
 static int open_source(const gan_eval_cmd *c, eval_source *src, gan_err *err)
@@ -110,7 +111,14 @@ static int open_source(const gan_eval_cmd *c, eval_source *src, gan_err *err)
     if (gan_checkpoint_read(c->checkpoint, &in, &data, &size, err) != 0)
         return -1;
     int made = gan_checkpoint_generator(&in, data, 500, 0, &src->G, err);
+    const char *names = gan_checkpoint_class_names(&in, data);
+    src->names = names ? strdup(names) : NULL;
     free(data);
+    if (names && !src->names) {
+        if (made == 0)
+            gan_mlp_free(&src->G);
+        return gan_err_set(err, "out of memory");
+    }
     if (made != 0)
         return -1;
     src->have_g = 1;
@@ -121,6 +129,21 @@ static int open_source(const gan_eval_cmd *c, eval_source *src, gan_err *err)
     src->z_dim = (int)in.z_dim;
     src->count = c->count;
     return 0;
+}
+
+/* A conditional G's lines: read as asked, per class the worst, intra-FID. */
+static void class_report(const gan_eval_result *r, const char *names, int C, FILE *out)
+{
+    char name[GAN_CLASS_NAME_MAX + 1];
+    fprintf(out, "asked:      %.4f of the samples read as the class asked for (%d a class); "
+            "worst class %s: %.4f\n", r->class_acc, r->count / C,
+            gan_class_name(names, r->worst_class, name, sizeof name), r->class_worst);
+    if (r->intra_fid >= 0)
+        fprintf(out, "intra-fid:  %.3f  (mean over classes, each class's samples against its "
+                "reference images)\n", r->intra_fid);
+    else
+        fprintf(out, "intra-fid:  not taken: it needs %d samples and reference images in every "
+                "class (--count %d or more)\n", GAN_EVAL_INTRA_MIN, GAN_EVAL_INTRA_MIN * C);
 }
 
 static void report(const gan_eval_cmd *c, const eval_source *src, const gan_evaluator *ev,
@@ -135,15 +158,22 @@ static void report(const gan_eval_cmd *c, const eval_source *src, const gan_eval
                  src->set.total);
     if (c->csv && src->have_g)
         fprintf(out, "checkpoint,epoch,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,"
-                "accuracy\n%s,%u,", c->checkpoint, src->epoch);
+                "accuracy,class_acc,class_worst,intra_fid\n%s,%u,", c->checkpoint, src->epoch);
     else if (c->csv)
         fprintf(out, "samples,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,"
                 "accuracy\n%s,", c->samples);
-    if (c->csv)
-        fprintf(out, "%d,%.4f,%.4f,%d,%.5f,%.4f,%.4f,%.4f,%.4f\n", r->count, r->fid,
+    if (c->csv) {
+        fprintf(out, "%d,%.4f,%.4f,%d,%.5f,%.4f,%.4f,%.4f,%.4f", r->count, r->fid,
                 gan_evaluator_fid_floor(ev), r->classes_covered, r->kl_uniform,
                 r->inception_score, r->precision, r->recall, gan_evaluator_accuracy(ev));
-    else
+        if (src->have_g && r->conditional && r->intra_fid >= 0)
+            fprintf(out, ",%.4f,%.4f,%.4f", r->class_acc, r->class_worst, r->intra_fid);
+        else if (src->have_g && r->conditional)
+            fprintf(out, ",%.4f,%.4f,", r->class_acc, r->class_worst);
+        else if (src->have_g)
+            fprintf(out, ",,,");
+        fputc('\n', out);
+    } else {
         fprintf(out,
                 "%s\n"
                 "reference:  %s of %s; classifier accuracy %.2f%%\n"
@@ -160,6 +190,9 @@ static void report(const gan_eval_cmd *c, const eval_source *src, const gan_eval
                 r->count, r->fid, r->count, gan_evaluator_fid_floor(ev), r->classes_covered, C,
                 100.0 * GAN_EVAL_MIN_SHARE, r->kl_uniform, r->inception_score, C, r->precision,
                 r->recall);
+        if (r->conditional)
+            class_report(r, src->names, C, out);
+    }
 }
 
 int gan_eval_cmd_run(const gan_eval_cmd *c, FILE *out, FILE *msg, gan_err *err)
@@ -192,6 +225,7 @@ done:
     gan_pool_free(pool);
     if (src.have_g)
         gan_mlp_free(&src.G);
+    free(src.names);
     gan_dataset_free(&src.set);
     return rc;
 }

@@ -90,7 +90,7 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
     }
     gan_config cfg;
     gan_config_default(&cfg);
-    gan_checkpoint_config(&in, &cfg);
+    gan_checkpoint_config(&in, data, &cfg);
     char recipe[512], zs[16], hs[16], rs[16], cs[16], chs[16], sl[32], ep[16];
     gan_recipe_describe(&cfg, recipe, sizeof recipe);
     snprintf(zs, sizeof zs, "%d", Z);

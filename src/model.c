@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void point_view(gan_mlp_view *v, float *base, const int *dims)
+static void point_view(gan_mlp_view *v, float *base, const int *dims, const gan_cond *c)
 {
     for (int l = 0; l < 3; l++) {
         v->w[l] = base;
@@ -14,22 +14,36 @@ static void point_view(gan_mlp_view *v, float *base, const int *dims)
         v->b[l] = base;
         base += dims[l + 1];
     }
+    for (int l = 0; l < 3; l++) {
+        v->cb[l] = c->cbias >> l & 1u ? base : NULL;
+        base += c->cbias >> l & 1u ? (size_t)c->classes * dims[l + 1] : 0;
+    }
+    v->proj = c->project ? base : NULL;
 }
 
 int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
                  gan_act out_act, int cap, gan_err *err)
 {
+    return gan_mlp_init_cond(m, in, h1, h2, out, slope, out_act, cap, NULL, err);
+}
+
+int gan_mlp_init_cond(gan_mlp *m, int in, int h1, int h2, int out, float slope,
+                      gan_act out_act, int cap, const gan_cond *cond, gan_err *err)
+{
     memset(m, 0, sizeof *m);
+    if (cond && cond->classes > 0)
+        m->cond = *cond;
+    const int K = m->cond.classes;
+    assert(K <= 256 && (K > 0 || (!m->cond.cbias && !m->cond.project && !m->cond.aux)));
     m->dims[0] = in;
     m->dims[1] = h1;
     m->dims[2] = h2;
-    m->dims[3] = out;
+    m->dims[3] = out + (m->cond.aux ? K : 0);
+    m->nact = out;
     m->slope = slope;
     m->out_act = out_act;
     m->cap = cap;
-    size_t n = 0;
-    for (int l = 0; l < 3; l++)
-        n += (size_t)m->dims[l + 1] * m->dims[l] + m->dims[l + 1];
+    size_t n = gan_mlp_param_count(in, h1, h2, out, &m->cond);
     m->nparams = n;
     /* 64-byte aligned, so the pool's slices of whole lines never share one */
     size_t bytes = (4 * n * sizeof(float) + 63) & ~(size_t)63;
@@ -37,7 +51,8 @@ int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
     if (m->block)
         memset(m->block, 0, bytes);
     m->work = malloc(sizeof(float) * (size_t)cap * 2 * ((size_t)h1 + h2));
-    if (!m->block || !m->work) {
+    m->labels = K > 0 ? calloc((size_t)cap, 1) : NULL;
+    if (!m->block || !m->work || (K > 0 && !m->labels)) {
         gan_mlp_free(m);
         return gan_err_set(err, "out of memory for a %d-%d-%d-%d model", in, h1, h2, out);
     }
@@ -45,8 +60,8 @@ int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
     m->grads = m->block + n;
     m->adam_m = m->block + 2 * n;
     m->adam_v = m->block + 3 * n;
-    point_view(&m->p, m->params, m->dims);
-    point_view(&m->g, m->grads, m->dims);
+    point_view(&m->p, m->params, m->dims, &m->cond);
+    point_view(&m->g, m->grads, m->dims, &m->cond);
     m->a1 = m->work;
     m->a2 = m->a1 + (size_t)cap * h1;
     m->d1 = m->a2 + (size_t)cap * h2;
@@ -58,13 +73,35 @@ void gan_mlp_free(gan_mlp *m)
 {
     free(m->block);
     free(m->work);
+    free(m->labels);
     memset(m, 0, sizeof *m);
+}
+
+static void fill_uniform(float *x, size_t n, float bound, gan_rng *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = gan_rng_uniform(rng, -bound, bound);
 }
 
 void gan_mlp_reset(gan_mlp *m, gan_rng *rng)
 {
+    const int K = m->cond.classes;
+    for (int l = 0; l < 3; l++) {
+        if (!m->p.cb[l]) {
+            gan_linear_init(m->p.w[l], m->p.b[l], m->dims[l], m->dims[l + 1], rng);
+            continue;
+        }
+        /* nn.Linear(IN + K, OUT)'s bound over all of it */
+        float bound = 1.0f / sqrtf((float)(m->dims[l] + K));
+        fill_uniform(m->p.w[l], (size_t)m->dims[l + 1] * m->dims[l], bound, rng);
+        fill_uniform(m->p.b[l], (size_t)m->dims[l + 1], bound, rng);
+    }
     for (int l = 0; l < 3; l++)
-        gan_linear_init(m->p.w[l], m->p.b[l], m->dims[l], m->dims[l + 1], rng);
+        if (m->p.cb[l])
+            fill_uniform(m->p.cb[l], (size_t)K * m->dims[l + 1],
+                         1.0f / sqrtf((float)(m->dims[l] + K)), rng);
+    if (m->p.proj)
+        fill_uniform(m->p.proj, (size_t)K * m->dims[2], 1.0f / sqrtf((float)m->dims[2]), rng);
     memset(m->adam_m, 0, sizeof(float) * 2 * m->nparams);
     m->adam_t = 0;
 }
@@ -86,6 +123,52 @@ void gan_mlp_forward(gan_mlp *m, float *out, const float *inp, int B, const gan_
     gan_mlp_forward_rows(m, out, inp, 0, B, team);
 }
 
+/* Layer l's conditional terms over its columns [lo, hi) of rows lab[0, B):
+ * the class bias, and at the last layer the projection E[y] . h (h (B, H2))
+ * on output 0. */
+static void cond_forward(const gan_mlp *m, int l, float *y, const float *h, const uint8_t *lab,
+                         int B, int lo, int hi)
+{
+    const int OC = m->dims[l + 1], H2 = m->dims[2];
+    const float *cb = m->p.cb[l];
+    if (cb)
+        for (int i = 0; i < B; i++) {
+            float *yr = y + (size_t)i * OC;
+            const float *c = cb + (size_t)lab[i] * OC;
+            for (int j = lo; j < hi; j++)
+                yr[j] += c[j];
+        }
+    if (l == 2 && m->p.proj && lo == 0 && hi > 0)
+        for (int i = 0; i < B; i++) {
+            const float *e = m->p.proj + (size_t)lab[i] * H2, *hr = h + (size_t)i * H2;
+            float s = 0.0f;
+            for (int j = 0; j < H2; j++)
+                s += e[j] * hr[j];
+            y[(size_t)i * OC] += s;
+        }
+}
+
+/* The output layer's columns [lo, hi): bias and out_act on the outputs below
+ * nact, bias alone on the auxiliary logits past them; forward, or backward
+ * (activation derivative and bias gradient into dbias unless NULL). */
+static void out_pass(const gan_mlp *m, float *x, float *dbias, const float *y, int B, int lo,
+                     int hi, int backward)
+{
+    const int OC = m->dims[3], na = m->nact;
+    const int split = hi < na ? hi : na, rest = lo > na ? lo : na;
+    if (!backward) {
+        if (lo < split)
+            gan_bias_act_forward(x, m->p.b[2], B, OC, lo, split, m->out_act, m->slope);
+        if (rest < hi)
+            gan_bias_act_forward(x, m->p.b[2], B, OC, rest, hi, GAN_ACT_NONE, m->slope);
+        return;
+    }
+    if (lo < split)
+        gan_act_bias_backward(x, dbias, y, B, OC, lo, split, m->out_act, m->slope);
+    if (rest < hi)
+        gan_act_bias_backward(x, dbias, y, B, OC, rest, hi, GAN_ACT_NONE, m->slope);
+}
+
 void gan_mlp_forward_rows(gan_mlp *m, float *out, const float *inp, int row0, int B,
                           const gan_team *team)
 {
@@ -93,16 +176,64 @@ void gan_mlp_forward_rows(gan_mlp *m, float *out, const float *inp, int row0, in
     const int *d = m->dims;
     float *a1 = m->a1 + (size_t)row0 * d[1], *a2 = m->a2 + (size_t)row0 * d[2];
     const float *in[3] = {inp, a1, a2};
+    const uint8_t *lab = m->labels ? m->labels + row0 : NULL;
     float *y[3] = {a1, a2, out};
     for (int l = 0; l < 3; l++) {
         int lo, hi;
         gan_team_barrier(team); /* the layer's input is complete */
         cols(team, d[l + 1], &lo, &hi);
         gan_linear_forward_cols(y[l], in[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
-        gan_bias_act_forward(y[l], m->p.b[l], B, d[l + 1], lo, hi,
-                             l < 2 ? GAN_ACT_LEAKY : m->out_act, m->slope);
+        if (lab)
+            cond_forward(m, l, y[l], in[l], lab, B, lo, hi);
+        if (l < 2)
+            gan_bias_act_forward(y[l], m->p.b[l], B, d[l + 1], lo, hi, GAN_ACT_LEAKY, m->slope);
+        else
+            out_pass(m, y[l], NULL, NULL, B, lo, hi, 0);
     }
     gan_team_barrier(team);
+}
+
+/* dcb (K, OC) columns [lo, hi) = the sums of d's rows (B, OC) by class */
+static void class_sums(float *dcb, const float *d, const uint8_t *lab, int K, int B, int OC,
+                       int lo, int hi)
+{
+    for (int c = 0; c < K; c++)
+        for (int j = lo; j < hi; j++)
+            dcb[(size_t)c * OC + j] = 0.0f;
+    for (int i = 0; i < B; i++) {
+        float *g = dcb + (size_t)lab[i] * OC;
+        const float *dr = d + (size_t)i * OC;
+        for (int j = lo; j < hi; j++)
+            g[j] += dr[j];
+    }
+}
+
+/* The projection's backward over H2 columns [lo, hi), from the logit's
+ * gradient dl_i = dout[i, 0]: dh (B, H2) += dl_i E[y_i] (unless NULL), and
+ * with param_grads dE[c] = sum over rows of class c of dl_i h_i. */
+static void proj_backward(gan_mlp *m, float *dh, const float *dout, int B, int param_grads,
+                          int lo, int hi)
+{
+    const int H2 = m->dims[2], OC = m->dims[3];
+    const uint8_t *lab = m->labels;
+    if (dh)
+        for (int i = 0; i < B; i++) {
+            const float dl = dout[(size_t)i * OC], *e = m->p.proj + (size_t)lab[i] * H2;
+            float *r = dh + (size_t)i * H2;
+            for (int j = lo; j < hi; j++)
+                r[j] += dl * e[j];
+        }
+    if (!param_grads)
+        return;
+    for (int c = 0; c < m->cond.classes; c++)
+        for (int j = lo; j < hi; j++)
+            m->g.proj[(size_t)c * H2 + j] = 0.0f;
+    for (int i = 0; i < B; i++) {
+        const float dl = dout[(size_t)i * OC], *h = m->a2 + (size_t)i * H2;
+        float *g = m->g.proj + (size_t)lab[i] * H2;
+        for (int j = lo; j < hi; j++)
+            g[j] += dl * h[j];
+    }
 }
 
 void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, const float *inp,
@@ -119,19 +250,28 @@ void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, co
         /* this thread's columns of the layer's output gradient: activation
          * derivative, bias gradient, and the matching rows of dW */
         cols(team, d[l + 1], &lo, &hi);
-        gan_act_bias_backward(dcur[l], param_grads ? m->g.b[l] : NULL, y[l], B, d[l + 1], lo, hi,
-                              l < 2 ? GAN_ACT_LEAKY : m->out_act, m->slope);
+        float *dbias = param_grads ? m->g.b[l] : NULL;
+        if (l < 2)
+            gan_act_bias_backward(dcur[l], dbias, y[l], B, d[l + 1], lo, hi, GAN_ACT_LEAKY,
+                                  m->slope);
+        else
+            out_pass(m, dcur[l], dbias, y[l], B, lo, hi, 1);
+        if (param_grads && m->g.cb[l])
+            class_sums(m->g.cb[l], dcur[l], m->labels, m->cond.classes, B, d[l + 1], lo, hi);
         if (param_grads)
             gan_linear_backward_weight_rows(m->g.w[l], dcur[l], in[l], B, d[l], d[l + 1], lo, hi,
                                             0.0f);
         float *target = l > 0 ? dcur[l - 1] : dinp;
-        if (!target)
+        if (!target && !(l == 2 && m->p.proj))
             continue;
         /* the input gradient needs every column of dcur[l]; its own columns
          * are then the next layer's output columns of this thread */
         gan_team_barrier(team);
         cols(team, d[l], &lo, &hi);
-        gan_linear_backward_input_cols(target, dcur[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
+        if (target)
+            gan_linear_backward_input_cols(target, dcur[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
+        if (l == 2 && m->p.proj)
+            proj_backward(m, target, dcur[l], B, param_grads, lo, hi);
     }
     gan_team_barrier(team);
 }
@@ -176,8 +316,14 @@ static void logit_input_grad(gan_mlp *m, float *g, int B, const gan_team *team)
     for (int i = 0; i < B; i++) {
         const float *y = m->a2 + (size_t)i * H2;
         float *u = u2 + (size_t)i * H2;
-        for (int j = lo; j < hi; j++)
-            u[j] = w3[j] * (y[j] > 0.0f ? 1.0f : m->slope);
+        if (m->p.proj) { /* output 0's weights are w3 + E[y_i] */
+            const float *e = m->p.proj + (size_t)m->labels[i] * H2;
+            for (int j = lo; j < hi; j++)
+                u[j] = (w3[j] + e[j]) * (y[j] > 0.0f ? 1.0f : m->slope);
+        } else {
+            for (int j = lo; j < hi; j++)
+                u[j] = w3[j] * (y[j] > 0.0f ? 1.0f : m->slope);
+        }
     }
     gan_team_barrier(team);
     cols(team, H1, &lo, &hi);
@@ -216,13 +362,20 @@ static void penalty_weight_grads(gan_mlp *m, const float *psi, int B, float coef
         for (int j = lo; j < hi; j++)
             dw3[j] += t[j] * (y[j] > 0.0f ? 1.0f : m->slope);
     }
+    if (m->p.proj) /* E[y_i] stands beside w3 in row i's logit: the same term */
+        for (int i = 0; i < B; i++) {
+            const float *y = m->a2 + (size_t)i * H2, *t = t2 + (size_t)i * H2;
+            float *de = m->g.proj + (size_t)m->labels[i] * H2;
+            for (int j = lo; j < hi; j++)
+                de[j] += t[j] * (y[j] > 0.0f ? 1.0f : m->slope);
+        }
     gan_team_barrier(team);
 }
 
 double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part_sums,
                            const gan_team *team)
 {
-    assert(B >= 1 && 2 * B <= m->cap && m->dims[3] == 1);
+    assert(B >= 1 && 2 * B <= m->cap && m->nact == 1);
     const int IN = m->dims[0];
     int lo, hi;
     logit_input_grad(m, g, B, team);
@@ -245,7 +398,7 @@ double gan_mlp_r1_backward(gan_mlp *m, float *g, int B, float coef, double *part
 double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *row_sq,
                            float *row_coef, const gan_team *team)
 {
-    assert(B >= 1 && 2 * B <= m->cap && m->dims[3] == 1);
+    assert(B >= 1 && 2 * B <= m->cap && m->nact == 1);
     const int IN = m->dims[0];
     size_t rlo, rhi;
     int lo, hi;
@@ -279,6 +432,45 @@ double gan_mlp_gp_backward(gan_mlp *m, float *g, int B, double lambda, double *r
     }
     penalty_weight_grads(m, g, B, 1.0f, team);
     return lambda / B * pen;
+}
+
+int gan_mlp_layout(int in, int h1, int h2, int out, const gan_cond *cond, size_t *sizes,
+                   const char **names)
+{
+    static const char *const cb_names[3] = {"main.0.weight's class columns",
+                                            "main.2.weight's class columns",
+                                            "main.4.weight's class columns"};
+    gan_cond none = {0, 0, 0, 0};
+    const gan_cond *c = cond && cond->classes > 0 ? cond : &none;
+    const size_t K = (size_t)c->classes;
+    const size_t d[4] = {(size_t)in, (size_t)h1, (size_t)h2, (size_t)out + (c->aux ? K : 0)};
+    int n = 0;
+    for (int l = 0; l < 3; l++) {
+        names[n] = gan_mlp_tensor_name(2 * l);
+        sizes[n++] = d[l + 1] * d[l];
+        names[n] = gan_mlp_tensor_name(2 * l + 1);
+        sizes[n++] = d[l + 1];
+    }
+    for (int l = 0; l < 3; l++)
+        if (c->cbias >> l & 1u) {
+            names[n] = cb_names[l];
+            sizes[n++] = K * d[l + 1];
+        }
+    if (c->project) {
+        names[n] = "embed.weight";
+        sizes[n++] = K * d[2];
+    }
+    return n;
+}
+
+size_t gan_mlp_param_count(int in, int h1, int h2, int out, const gan_cond *cond)
+{
+    size_t sizes[GAN_MLP_MAX_TENSORS], total = 0;
+    const char *names[GAN_MLP_MAX_TENSORS];
+    int n = gan_mlp_layout(in, h1, h2, out, cond, sizes, names);
+    for (int k = 0; k < n; k++)
+        total += sizes[k];
+    return total;
 }
 
 const char *gan_mlp_tensor_name(int k)

@@ -17,6 +17,10 @@ void gan_config_preset(gan_config *cfg, int preset)
     cfg->preset = preset;
     cfg->gp = 10.0;
     cfg->n_critic = 0; /* the loss's own */
+    /* a conditional run's forms (--conditional itself is no part of a recipe) */
+    cfg->cond_d = GAN_COND_CONCAT;
+    cfg->cond_g = GAN_COND_G_INPUT;
+    cfg->ac_weight = 1.0;
     if (preset == GAN_PRESET_SEED) {
         cfg->slope = 0.0f; /* ReLU */
         cfg->beta1 = 0.9;
@@ -107,5 +111,15 @@ void gan_recipe_describe(const gan_config *cfg, char *buf, size_t len)
         ADD("%s --n-critic %d", sep, k);
     if (gp && cfg->gp != p.gp)
         ADD("%s --gp %g", sep, cfg->gp);
+    if (cfg->conditional) {
+        char d[64];
+        ADD("%s --conditional", sep);
+        if (cfg->cond_d != p.cond_d)
+            ADD(" --cond-d %s", gan_cond_d_name(cfg->cond_d, d, sizeof d));
+        if (cfg->cond_g != p.cond_g)
+            ADD(" --cond-g %s", gan_cond_g_name(cfg->cond_g));
+        if ((cfg->cond_d & GAN_COND_ACGAN) && cfg->ac_weight != p.ac_weight)
+            ADD(" --ac-weight %g", cfg->ac_weight);
+    }
 #undef ADD
 }

@@ -40,6 +40,12 @@ void gan_rng_advance(gan_rng *rng, uint64_t delta)
     rng->state = acc_mult * rng->state + acc_plus;
 }
 
+uint32_t gan_rng_index(gan_rng *rng, uint32_t bound)
+{
+    assert(bound >= 1);
+    return (uint32_t)(((uint64_t)gan_rng_u32(rng) * bound) >> 32);
+}
+
 uint32_t gan_rng_below(gan_rng *rng, uint32_t bound)
 {
     assert(bound >= 1);

@@ -27,10 +27,9 @@
 static int write_grid(gan_trainer *t, const gan_config *cfg, const gan_dataset *ds,
                       const char *out, int epoch, uint8_t *img, gan_timeline *tl, gan_err *err)
 {
-    int n = cfg->grid * cfg->grid, w, h, rows = (int)ds->rows, cols = (int)ds->cols,
-        ch = (int)ds->channels;
+    int w, h, rows = (int)ds->rows, cols = (int)ds->cols, ch = (int)ds->channels;
     char path[4200];
-    gan_trainer_generate(t, t->samples, t->fixed_z, n);
+    int n = gan_trainer_grid(t);
     if (gan_timeline_add(tl, t->samples, epoch, err) != 0)
         return -1;
     gan_grid_size(n, cfg->grid, rows, cols, cfg->png_scale, &w, &h);
@@ -73,6 +72,10 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
         {GAN_SET_EMA, "--ema", given->ema != ck->ema},
         {GAN_SET_GP, "--gp", given->gp != ck->gp},
         {GAN_SET_N_CRITIC, "--n-critic", given->n_critic != ck->n_critic},
+        {GAN_SET_COND, "--conditional", given->conditional != ck->conditional},
+        {GAN_SET_COND_D, "--cond-d", given->cond_d != ck->cond_d},
+        {GAN_SET_COND_G, "--cond-g", given->cond_g != ck->cond_g},
+        {GAN_SET_AC_WEIGHT, "--ac-weight", given->ac_weight != ck->ac_weight},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++)
         if ((given->set & c[i].flag) && c[i].differs)
@@ -131,6 +134,20 @@ static gan_evaluator *eval_open(const gan_config *cfg, const gan_dataset *ds, ga
         t->track.scorer = 0;
     }
     return ev;
+}
+
+/* The CSV's class columns of a conditional G's evaluation (empty without):
+ * class_acc, class_worst, intra_fid (empty where it could not be taken). */
+static void class_cols(const gan_eval_result *r, char *buf, size_t len)
+{
+    if (!r || !r->conditional) {
+        snprintf(buf, len, ",,");
+        return;
+    }
+    char intra[32] = "";
+    if (r->intra_fid >= 0)
+        snprintf(intra, sizeof intra, "%.4f", r->intra_fid);
+    snprintf(buf, len, "%.4f,%.4f,%s", r->class_acc, r->class_worst, intra);
 }
 
 /* After epoch e: whether to evaluate, and if so the measures (CSV columns
@@ -197,6 +214,7 @@ typedef struct {
     unsigned char *ck_data;
     int resume_epoch;            /* -1: a new run */
     gan_dataset ds;
+    char *class_names;           /* conditional: the data's (gan_classes_load) */
     gan_trainer t;
     gan_evaluator *ev;           /* NULL: no evaluation */
     FILE *log;
@@ -215,7 +233,7 @@ enum { RUN_NOTHING_TO_DO = 10, RUN_STOPPED_EARLY = 11 };
  * resumed checkpoint. */
 static int load_data(run_state *rs, gan_err *err)
 {
-    const gan_config *cfg = &rs->cfg;
+    gan_config *cfg = &rs->cfg;
     gan_dataset *ds = &rs->ds;
     if (gan_dataset_load(ds, cfg->data_dir, "train", (uint32_t)cfg->limit,
                          GAN_DATA_LABELS_OPTIONAL, err) != 0) {
@@ -229,6 +247,17 @@ static int load_data(run_state *rs, gan_err *err)
     if (ds->rows > 4096 || ds->cols > 4096)
         return gan_err_set(err, "%s: images of %u x %u pixels are larger than this model takes "
                            "(4096 x 4096)", cfg->data_dir, ds->rows, ds->cols);
+    if (cfg->conditional) {
+        int k;
+        if (gan_classes_load(ds, cfg->data_dir, &k, &rs->class_names, err) != 0)
+            return -1;
+        if (cfg->resume_path && k != cfg->classes)
+            return gan_err_set(err, "%s: the checkpoint was trained on %d classes, %s has %d",
+                               cfg->resume_path, cfg->classes, cfg->data_dir, k);
+        cfg->classes = k;
+        if (!cfg->resume_path) /* a resumed run keeps its checkpoint's names */
+            cfg->class_names = rs->class_names;
+    }
     if (cfg->resume_path && (ds->rows != rs->ck.rows || ds->cols != rs->ck.cols ||
                              ds->channels != rs->ck.channels || ds->count != rs->ck.count))
         return gan_err_set(err, "%s: the checkpoint was trained on %u images of %u x %u x %u, %s "
@@ -250,7 +279,7 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
         size_t ck_size;
         if (gan_checkpoint_read(cfg->resume_path, &rs->ck, &rs->ck_data, &ck_size, err) != 0)
             return -1;
-        gan_checkpoint_config(&rs->ck, cfg);
+        gan_checkpoint_config(&rs->ck, rs->ck_data, cfg);
         if (check_resume_conflicts(given, cfg, cfg->resume_path, err) != 0)
             return -1;
         rs->resume_epoch = (int)rs->ck.epoch;
@@ -286,7 +315,7 @@ static int run_open(run_state *rs, const gan_config *given, gan_err *err)
                  sizeof rs->log_path, &rs->sm, err) != 0)
         return -1;
     int w, h;
-    gan_grid_size(cfg->grid * cfg->grid, cfg->grid, (int)ds->rows, (int)ds->cols, cfg->png_scale,
+    gan_grid_size(rs->t.grid_rows * cfg->grid, cfg->grid, (int)ds->rows, (int)ds->cols, cfg->png_scale,
                   &w, &h);
     rs->img = malloc((size_t)w * h * ds->channels);
     if (!rs->img)
@@ -391,10 +420,12 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
         snprintf(r1col, sizeof r1col, "%.6f", es->r1);
     if (t->loss->gp)
         snprintf(wcol, sizeof wcol, "%.6f", es->wass);
+    char ccols[96];
+    class_cols(evaluated ? &er : NULL, ccols, sizeof ccols);
     exit_now(rs->sig, rs->log == rs->csv_stdout); /* a stream's reader may stall */
-    int wrote = fprintf(rs->log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s,%s\n", e, t->step,
+    int wrote = fprintf(rs->log, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.3f,%s,%s,%s,%s\n", e, t->step,
                         es->loss_d, es->loss_g, es->d_real, es->d_fake, secs, r1col,
-                        evcols, wcol) >= 0 && fflush(rs->log) == 0;
+                        evcols, wcol, ccols) >= 0 && fflush(rs->log) == 0;
     int werr = errno;
     exit_now(rs->sig, 0);
     if (!wrote && rs->log == rs->csv_stdout && werr == EPIPE) {
@@ -412,6 +443,12 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
     if (save_checkpoint(t, cfg, &rs->ds, rs->ckpt_path, err) != 0)
         return -1;
     gan_summary_add(&rs->sm, e, t->step, es->loss_d, es->loss_g, secs, evaluated ? er.fid : -1.0);
+    if (evaluated && er.conditional) {
+        rs->sm.last_acc = er.class_acc;
+        rs->sm.last_worst = er.class_worst;
+        rs->sm.last_intra = er.intra_fid;
+        rs->sm.last_cls_e = e;
+    }
     if (msg) {
         char w[48] = "";
         if (t->loss->gp)
@@ -424,6 +461,8 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
         fprintf(msg, "          FID %.2f%s, %d classes, IS %.2f, precision %.3f, recall %.3f  "
                 "(%.2f s)\n", er.fid, t->track.best_epoch == e ? " (best so far: best.gan)" : "",
                 er.classes_covered, er.inception_score, er.precision, er.recall, te);
+    if (msg && evaluated && er.conditional)
+        gan_class_line(msg, &er, cfg->class_names);
     if (evaluated && cfg->patience > 0 && t->track.since_best >= cfg->patience &&
         e < cfg->epochs) {
         if (msg)
@@ -463,6 +502,7 @@ static int run_close(run_state *rs, int rc, int finished, gan_err *err)
         rc = gan_err_set(err, "%s: write failed: %s", rs->log_path, strerror(errno));
     free(rs->img);
     free(rs->ck_data);
+    free(rs->class_names);
     gan_timeline_free(&rs->tl);
     gan_evaluator_free(rs->ev);
     gan_trainer_free(&rs->t);

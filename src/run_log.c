@@ -21,14 +21,20 @@
 #define CSV_HEADER_V2                                                                \
     "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,"  \
     "precision,recall\n"
-#define CSV_HEADER                                                                   \
+#define CSV_HEADER_V3                                                                \
     "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,"  \
     "precision,recall,wasserstein\n"
+#define CSV_HEADER                                                                   \
+    "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,"  \
+    "precision,recall,wasserstein,class_acc,class_worst,intra_fid\n"
 
 /* An older gan-train's header: how many empty columns its rows need. */
 static int old_header_pad(const char *line)
 {
-    return strcmp(line, CSV_HEADER_V1) == 0 ? 8 : strcmp(line, CSV_HEADER_V2) == 0 ? 1 : 0;
+    return strcmp(line, CSV_HEADER_V1) == 0   ? 11
+           : strcmp(line, CSV_HEADER_V2) == 0 ? 4
+           : strcmp(line, CSV_HEADER_V3) == 0 ? 3
+                                              : 0;
 }
 
 /* Appends `pad` empty columns to a row (ending in a newline) in place. */
@@ -36,7 +42,7 @@ static void pad_row(char *line, size_t cap, int pad)
 {
     size_t k = strlen(line);
     if (pad > 0 && k > 0 && line[k - 1] == '\n' && k + (size_t)pad < cap)
-        snprintf(line + k - 1, cap - (k - 1), "%.*s\n", pad, ",,,,,,,,,,");
+        snprintf(line + k - 1, cap - (k - 1), "%.*s\n", pad, ",,,,,,,,,,,,,,,,");
 }
 
 void gan_summary_add(gan_run_summary *sm, int epoch, long steps, double loss_d,
@@ -80,6 +86,19 @@ static void summary_add_row(gan_run_summary *sm, const char *line)
     if (p && *p != ',' && *p != '\n' && *p)
         fid = strtod(p, NULL);
     gan_summary_add(sm, e, steps, ld, lg, secs, fid);
+    for (int k = 8; k < 15 && p; k++) { /* the 16th: class_acc, then class_worst, intra_fid */
+        p = strchr(p, ',');
+        if (p)
+            p++;
+    }
+    double acc, worst;
+    if (p && sscanf(p, "%lf,%lf", &acc, &worst) == 2) {
+        const char *q = strchr(strchr(p, ',') + 1, ',');
+        sm->last_acc = acc;
+        sm->last_worst = worst;
+        sm->last_intra = q && q[1] && q[1] != '\n' ? strtod(q + 1, NULL) : -1.0;
+        sm->last_cls_e = e;
+    }
 }
 
 void gan_summary_print(FILE *msg, const gan_run_summary *sm, const gan_trainer *t,
@@ -96,6 +115,13 @@ void gan_summary_print(FILE *msg, const gan_run_summary *sm, const gan_trainer *
     if (t->track.best_epoch > 0)
         fprintf(msg, "          FID: best %.2f (epoch %d, best.gan), last %.2f (epoch %d)\n",
                 t->track.best_fid, t->track.best_epoch, sm->last_fid, sm->last_fid_e);
+    if (sm->last_cls_e > 0) {
+        fprintf(msg, "          classes: %.1f%% read as asked, worst class %.1f%%", 100.0 * sm->last_acc,
+                100.0 * sm->last_worst);
+        if (sm->last_intra >= 0)
+            fprintf(msg, ", intra-FID %.2f", sm->last_intra);
+        fprintf(msg, " (epoch %d)\n", sm->last_cls_e);
+    }
     fprintf(msg, "files:    %s (CSV)\n", log_path);
     if (grids > 0)
         fprintf(msg, "          %s/samples/epoch-001.png ... epoch-%03d.png (grids)\n", out,
@@ -109,7 +135,7 @@ void gan_summary_print(FILE *msg, const gan_run_summary *sm, const gan_trainer *
 /* On resume: keeps the header and the first `epochs` rows of an existing
  * CSV (later rows belong to epochs the checkpoint does not have), rewritten
  * atomically; 1 if the file was there, 0 if not. A log of an older
- * gan-train (CSV_HEADER_V1 or _V2) gets today's header, its rows empty new
+ * gan-train (CSV_HEADER_V1, _V2 or _V3) gets today's header, its rows empty new
  * columns. */
 static int keep_csv_rows(const char *path, int epochs, gan_run_summary *sm, gan_err *err)
 {

@@ -27,6 +27,22 @@ void gan_resume_hint(FILE *msg, const gan_config *cfg, const char *ckpt_path)
             ckpt_path, cfg->epochs, other_data ? " --data " : "", other_data ? cfg->data_dir : "");
 }
 
+/* The banner's lines of a conditional run. */
+static void cond_banner(FILE *msg, const gan_config *cfg, const gan_trainer *t)
+{
+    char d[64], first[GAN_CLASS_NAME_MAX + 1], last[GAN_CLASS_NAME_MAX + 1];
+    fprintf(msg, "classes:  %d (%s ... %s); G reads the one-hot at %s, D by %s", t->classes,
+            gan_class_name(cfg->class_names, 0, first, sizeof first),
+            gan_class_name(cfg->class_names, t->classes - 1, last, sizeof last),
+            cfg->cond_g == GAN_COND_G_ALL ? "every layer" : "its input",
+            gan_cond_d_name(cfg->cond_d, d, sizeof d));
+    if (t->ac_weight > 0.0)
+        fprintf(msg, " (the head's cross-entropy weighted %g)", t->ac_weight);
+    fprintf(msg, "; fake rows ask for uniform classes\n");
+    if (t->classes > 10)
+        fprintf(msg, "          the grids show the first 10 classes\n");
+}
+
 void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
                     const gan_trainer *t, const char *out, const char *log_path,
                     int resume_epoch)
@@ -70,6 +86,8 @@ void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
     if (t->gp > 0.0)
         fprintf(msg, "          gradient penalty lambda %g on D's logit at interpolates of real "
                 "and fake images, every D step\n", t->gp);
+    if (t->classes)
+        cond_banner(msg, cfg, t);
     if (cfg->r1_gamma > 0.0 && cfg->r1_every > 1)
         fprintf(msg, "          R1 penalty gamma %g on D's logit at the real images, on one D "
                 "step in %d, scaled by %d\n", cfg->r1_gamma, cfg->r1_every, cfg->r1_every);
@@ -88,8 +106,23 @@ void gan_run_banner(FILE *msg, const gan_config *cfg, const gan_dataset *ds,
     if (cfg->init_from)
         fprintf(msg, "init:     G and D from %s/G.safetensors and D.safetensors; Adam afresh\n",
                 cfg->init_from);
-    fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid; progress.png; checkpoint.gan); "
-            "loss log: %s\n", out, cfg->grid, cfg->grid, log_path);
+    if (t->classes)
+        fprintf(msg, "output:   %s (samples/epoch-NNN.png, a row per class of %d, %d columns; "
+                "progress.png; checkpoint.gan); loss log: %s\n", out, t->grid_rows, cfg->grid,
+                log_path);
+    else
+        fprintf(msg, "output:   %s (samples/epoch-NNN.png, %dx%d grid; progress.png; "
+                "checkpoint.gan); loss log: %s\n", out, cfg->grid, cfg->grid, log_path);
+}
+
+void gan_class_line(FILE *msg, const gan_eval_result *r, const char *names)
+{
+    char name[GAN_CLASS_NAME_MAX + 1], intra[48] = "intra-FID not taken (too few per class)";
+    if (r->intra_fid >= 0)
+        snprintf(intra, sizeof intra, "intra-FID %.2f", r->intra_fid);
+    fprintf(msg, "          classes: %.1f%% read as asked (worst %.1f%%, %s), %s\n",
+            100.0 * r->class_acc, 100.0 * r->class_worst,
+            gan_class_name(names, r->worst_class, name, sizeof name), intra);
 }
 
 void gan_status_draw(void *ctx, const gan_trainer_view *v)

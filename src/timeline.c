@@ -20,6 +20,11 @@ int gan_timeline_init(gan_timeline *tl, const gan_config *cfg, int rows, int col
     memset(tl, 0, sizeof *tl);
     int n = cfg->grid * cfg->grid, w, h;
     tl->per = n < GAN_TIMELINE_PER ? n : GAN_TIMELINE_PER;
+    tl->pick = 1;
+    if (cfg->conditional) { /* the grid's first column: a sample of each class shown */
+        tl->per = cfg->classes < 10 ? cfg->classes : 10;
+        tl->pick = cfg->grid;
+    }
     tl->rows = rows;
     tl->cols = cols;
     tl->channels = channels;
@@ -68,7 +73,9 @@ int gan_timeline_add(gan_timeline *tl, const float *samples, int epoch, gan_err 
     int w, h, row = epoch / tl->stride;
     if (epoch % tl->stride != 0 || row > tl->epochs)
         return 0;
-    gan_to_pixels(tl->px + (size_t)(row - 1) * tl->per * P, samples, (size_t)tl->per * P);
+    for (int k = 0; k < tl->per; k++)
+        gan_to_pixels(tl->px + ((size_t)(row - 1) * tl->per + k) * P,
+                      samples + (size_t)k * tl->pick * P, P);
     gan_grid_size(row * tl->per, tl->per, tl->rows, tl->cols, tl->scale, &w, &h);
     gan_grid_draw_bytes(tl->img, tl->px, row * tl->per, tl->per, tl->rows, tl->cols, tl->channels,
                         tl->scale);

@@ -48,15 +48,27 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
             return gan_err_set(err, "--loss %s: --gp must be above 0", t->loss->name);
         t->gp = cfg->gp;
     }
-    if (gan_mlp_init(&t->G, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, err) != 0)
+    gan_cond gc, dc;
+    if (cfg->conditional) {
+        if (cfg->classes < 2 || cfg->classes > 256)
+            return gan_err_set(err, "--conditional needs 2 to 256 classes, not %d", cfg->classes);
+        if (!cfg->cond_d || cfg->cond_d > 7u || (cfg->cond_g != GAN_COND_G_INPUT &&
+                                                 cfg->cond_g != GAN_COND_G_ALL))
+            return gan_err_set(err, "--conditional: no such --cond-d or --cond-g form");
+        t->classes = cfg->classes;
+        t->ac_weight = cfg->cond_d & GAN_COND_ACGAN ? cfg->ac_weight : 0.0;
+    }
+    gan_cond_specs(t->classes, cfg->cond_d, cfg->cond_g, &gc, &dc);
+    if (gan_mlp_init_cond(&t->G, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, &gc, err) != 0)
         return -1;
-    if (gan_mlp_init(&t->D, pixels, H, H, 1, cfg->slope, t->loss->d_out, 2 * B, err) != 0) {
+    if (gan_mlp_init_cond(&t->D, pixels, H, H, 1, cfg->slope, t->loss->d_out, 2 * B, &dc,
+                          err) != 0) {
         gan_mlp_free(&t->G);
         return -1;
     }
     t->ema_decay = cfg->ema;
     if (t->ema_decay > 0.0 &&
-        gan_mlp_init(&t->Gema, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, err) != 0) {
+        gan_mlp_init_cond(&t->Gema, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, &gc, err) != 0) {
         gan_mlp_free(&t->G);
         gan_mlp_free(&t->D);
         return -1;
@@ -81,10 +93,27 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     t->dp = malloc(sizeof(float) * 2 * (size_t)B);
     t->dx = malloc(sizeof(float) * (size_t)B * P);
     t->fixed_z = malloc(sizeof(float) * (size_t)n * Z);
-    t->samples = malloc(sizeof(float) * (size_t)n * P);
+    t->grid_rows = t->classes ? (t->classes < 10 ? t->classes : 10) : t->grid;
+    int shown = t->grid_rows * t->grid > n ? t->grid_rows * t->grid : n;
+    t->samples = malloc(sizeof(float) * (size_t)shown * P);
     t->perm = malloc(sizeof(uint32_t) * (count ? count : 1));
-    if (!t->r1_parts || !t->e || !t->gp_sq || !t->gp_coef || !t->x || !t->z || !t->p || !t->y || !t->dp || !t->dx || !t->fixed_z || !t->samples ||
-        !t->perm) {
+    const size_t OD = (size_t)t->D.dims[3], K = (size_t)t->classes;
+    int cond_ok = 1;
+    if (K) {
+        t->lab = calloc(2 * (size_t)B, 1);
+        t->grid_lab = malloc((size_t)shown);
+        cond_ok = t->lab && t->grid_lab;
+    }
+    t->q = t->p;
+    t->dq = t->dp;
+    if (OD > 1) {
+        t->q = malloc(sizeof(float) * 2 * B * OD);
+        t->dq = malloc(sizeof(float) * 2 * B * OD);
+        t->probs = malloc(sizeof(float) * 2 * B * K);
+        cond_ok = cond_ok && t->q && t->dq && t->probs;
+    }
+    if (!t->r1_parts || !t->e || !t->gp_sq || !t->gp_coef || !t->x || !t->z || !t->p ||
+        !t->y || !t->dp || !t->dx || !t->fixed_z || !t->samples || !t->perm || !cond_ok) {
         gan_trainer_free(t);
         return gan_err_set(err, "out of memory for the training buffers");
     }
@@ -99,6 +128,8 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     gan_rng_seed(&t->rng, cfg->seed, 3);
     for (uint32_t i = 0; i < count; i++)
         t->perm[i] = i;
+    for (int i = 0; K && i < t->grid_rows * t->grid; i++)
+        t->grid_lab[i] = (uint8_t)(i / t->grid);
     return 0;
 }
 
@@ -122,6 +153,13 @@ void gan_trainer_free(gan_trainer *t)
     free(t->fixed_z);
     free(t->samples);
     free(t->perm);
+    free(t->lab);
+    free(t->grid_lab);
+    if (t->q != t->p)
+        free(t->q);
+    if (t->dq != t->dp)
+        free(t->dq);
+    free(t->probs);
     memset(t, 0, sizeof *t);
 }
 
@@ -146,7 +184,7 @@ static void d_penalty(gan_trainer *t, long step, int b, gan_step_stats *st, cons
             for (size_t j = 0; j < P; j++)
                 xr[j] = e * xr[j] + f * fr[j];
         }
-        gan_mlp_forward(&t->D, t->p, t->x, b, tm); /* begins with a barrier */
+        gan_mlp_forward(&t->D, t->q, t->x, b, tm); /* begins with a barrier */
         value = gan_mlp_gp_backward(&t->D, t->dx, b, t->gp, t->gp_sq, t->gp_coef, tm);
         done = 1;
     } else if (t->r1_gamma > 0.0 && step % t->r1_every == 0) {
@@ -174,32 +212,44 @@ static void step_team(gan_trainer *t, int b, gan_step_stats *st, const gan_team 
     const long step = t->step;
     const int g_step = (step + 1) % t->n_critic == 0;
     float *fake = t->x + (size_t)b * P; /* (b, P), right after the b real rows */
+    if (t->classes) {
+        /* this thread's rows of the labels: D's real and fake rows, G's fake
+         * ones (nothing reads them before the next barrier) */
+        size_t lo, hi;
+        gan_team_range(tm, (size_t)b, 1, &lo, &hi);
+        for (size_t i = lo; i < hi; i++) {
+            t->D.labels[i] = t->lab[i];
+            t->D.labels[b + i] = t->G.labels[i] = t->lab[b + i];
+        }
+    }
 
     /* D step: real rows, then fake rows, one 2b-row pass */
     gan_mlp_forward(&t->G, fake, t->z, b, tm);
-    gan_mlp_forward(&t->D, t->p, t->x, 2 * b, tm);
+    gan_mlp_forward(&t->D, t->q, t->x, 2 * b, tm);
     if (tm->part == 0) {
         gan_loss_d_stats ls;
-        t->loss->d_loss(t->p, b, t->dp, t->y, &ls);
+        gan_cond_d_loss(t, b, &ls, &st->ac);
         st->d_real = ls.p_real;
         st->d_fake = ls.p_fake;
         st->loss_real = ls.real;
         st->loss_fake = ls.fake;
         st->loss_d = ls.loss;
-        st->wass = t->loss->gp ? -ls.loss : 0.0;
+        st->wass = t->loss->gp ? -(ls.real + ls.fake) : 0.0;
         st->g_done = g_step;
         st->loss_g = 0.0;
     }
-    gan_mlp_backward(&t->D, NULL, t->dp, t->p, t->x, 2 * b, 1, tm);
+    gan_mlp_backward(&t->D, NULL, t->dq, t->q, t->x, 2 * b, 1, tm);
     d_penalty(t, step, b, st, tm);
     gan_mlp_adam(&t->D, &t->adam, tm);
 
-    /* G step: the same fake rows through the updated D, G's loss on them */
+    /* G step: the same fake rows (and labels) through the updated D, G's loss on them */
     if (g_step) {
-        gan_mlp_forward(&t->D, t->p, fake, b, tm);
+        if (t->classes && tm->part == 0) /* Adam ended with a barrier; forward begins with one */
+            memcpy(t->D.labels, t->lab + b, (size_t)b);
+        gan_mlp_forward(&t->D, t->q, fake, b, tm);
         if (tm->part == 0)
-            st->loss_g = t->loss->g_loss(t->p, b, t->dp, t->y);
-        gan_mlp_backward(&t->D, t->dx, t->dp, t->p, fake, b, 0, tm);
+            st->loss_g = gan_cond_g_loss(t, b);
+        gan_mlp_backward(&t->D, t->dx, t->dq, t->q, fake, b, 0, tm);
         gan_mlp_backward(&t->G, NULL, t->dx, fake, t->z, b, 1, tm);
         gan_mlp_adam(&t->G, &t->adam, tm);
         if (t->ema_decay > 0.0) {
@@ -227,6 +277,7 @@ typedef struct {
     gan_epoch_stats *es;
     float *out;
     const float *z;
+    const uint8_t *lab;
     int n;
 } team_job;
 
@@ -328,6 +379,17 @@ static void epoch_job(void *ctx, const gan_team *tm)
                 t->e[i] = gan_rng_uniform(&r, 0.0f, 1.0f);
             gan_rng_advance(&base, (uint64_t)b);
         }
+        if (t->classes) {
+            /* the rows' real labels, and their fake rows' labels: uniform
+             * classes from stream 3 after z (and e), one draw each */
+            gan_rng r = base;
+            gan_rng_advance(&r, lo);
+            for (size_t i = lo; i < hi; i++) {
+                t->lab[i] = j->ds->labels[t->perm[start + i]];
+                t->lab[b + i] = (uint8_t)gan_rng_index(&r, (uint32_t)t->classes);
+            }
+            gan_rng_advance(&base, (uint64_t)b);
+        }
         gan_dataset_batch(j->ds, t->perm + start + lo, (int)(hi - lo),
                           t->x + lo * (size_t)t->pixels);
         gan_step_stats st;
@@ -370,6 +432,9 @@ static void generate_job(void *ctx, const gan_team *tm)
     gan_mlp *G = gan_trainer_sampler(t);
     for (int s = 0; s < j->n; s += t->batch) {
         int b = j->n - s < t->batch ? j->n - s : t->batch;
+        /* the last forward ended with a barrier, the next begins with one */
+        if (j->lab && tm->part == 0)
+            memcpy(G->labels, j->lab + s, (size_t)b);
         gan_mlp_forward(G, j->out + (size_t)s * t->pixels, j->z + (size_t)s * t->z_dim, b, tm);
     }
 }
@@ -388,8 +453,23 @@ void gan_trainer_ema_reset(gan_trainer *t)
         memcpy(t->Gema.params, t->G.params, sizeof(float) * t->G.nparams);
 }
 
-void gan_trainer_generate(gan_trainer *t, float *out, const float *z, int n)
+void gan_trainer_generate(gan_trainer *t, float *out, const float *z, const uint8_t *lab, int n)
 {
-    team_job j = {.t = t, .out = out, .z = z, .n = n};
+    assert(!lab == !t->classes);
+    team_job j = {.t = t, .out = out, .z = z, .lab = lab, .n = n};
     gan_pool_run(t->pool, generate_job, &j);
+}
+
+int gan_trainer_grid(gan_trainer *t)
+{
+    if (!t->classes) {
+        gan_trainer_generate(t, t->samples, t->fixed_z, NULL, t->grid * t->grid);
+        return t->grid * t->grid;
+    }
+    /* row r, column c: class r from fixed noise vector c; a row at a time */
+    int n = t->grid_rows * t->grid;
+    for (int r = 0; r < t->grid_rows; r++)
+        gan_trainer_generate(t, t->samples + (size_t)r * t->grid * t->pixels, t->fixed_z,
+                             t->grid_lab + r * t->grid, t->grid);
+    return n;
 }

@@ -141,7 +141,7 @@ rc=$?
 [ -s "$T/out" ] && fail "training run wrote to stdout"
 [ "$(wc -l <"$T/run/losses.csv")" -eq 2 ] || fail "losses.csv is not header + 1 row"
 head -n 1 "$T/run/losses.csv" |
-    grep -qx "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,precision,recall,wasserstein" ||
+    grep -qx "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,kl_uniform,is,precision,recall,wasserstein,class_acc,class_worst,intra_fid" ||
     fail "CSV header"
 grep -q "^1,10," "$T/run/losses.csv" || fail "CSV row: 640 images / 64 = 10 steps"
 # the default recipe: BCE on D's sigmoid, R1, the EMA of G
@@ -232,12 +232,13 @@ awk -F, 'NR == 2 { exit !($2 == 5 && $8 > 0 && $15 != "" && $15 == -$3) }' "$T/w
 "$BIN" --data "$SRC/data/mnist" --epochs 1 --limit 128 --eval-every 0 --hidden 32 --preset wgan-gp \
     --out "$T/wgan-p" 2>"$T/err" || fail "--preset wgan-gp: $(cat "$T/err")"
 grep -q "^recipe:   wgan-gp, --hidden 32$" "$T/err" || fail "--preset wgan-gp recipe: $(cat "$T/err")"
-# a log of gan-train 0.2.0 (no wasserstein column) gets the column on resume
-sed -e '1s/,wasserstein$//' -e '2s/,[^,]*$//' "$T/wgan/losses.csv" >"$T/old.csv" && cp "$T/old.csv" "$T/wgan/losses.csv"
+# a log of gan-train 0.2.0 (no wasserstein or class columns) gets the columns on resume
+sed -e '1s/,wasserstein,class_acc,class_worst,intra_fid$//' -e '2s/\(,[^,]*\)\{4\}$//' \
+    "$T/wgan/losses.csv" >"$T/old.csv" && cp "$T/old.csv" "$T/wgan/losses.csv"
 "$BIN" --data "$SRC/data/mnist" --resume "$T/wgan/checkpoint.gan" --epochs 2 --eval-every 0 2>"$T/err" ||
     fail "resume over an older log: $(cat "$T/err")"
-[ "$(head -n 1 "$T/wgan/losses.csv" | tr -cd , | wc -c)" -eq 14 ] &&
-    [ "$(sed -n 2p "$T/wgan/losses.csv" | tr -cd , | wc -c)" -eq 14 ] &&
+[ "$(head -n 1 "$T/wgan/losses.csv" | tr -cd , | wc -c)" -eq 17 ] &&
+    [ "$(sed -n 2p "$T/wgan/losses.csv" | tr -cd , | wc -c)" -eq 17 ] &&
     [ "$(sed -n 3p "$T/wgan/losses.csv" | cut -d, -f15)" != "" ] || fail "older log resumed: $(cat "$T/wgan/losses.csv")"
 
 # --ema: the banner says so, export writes the average as G (and --raw the
@@ -271,7 +272,7 @@ cmp -s "$T/v1/samples/epoch-004.png" "$V1/epoch-004-v1.png" || fail "v1 resumed:
 cut -d, -f1-6 "$V1/losses-v1.csv" >"$T/a.csv"
 cut -d, -f1-6 "$T/v1/losses.csv" | sed 1d >"$T/b.csv"
 sed 1d "$T/a.csv" | cmp -s - "$T/b.csv" || fail "v1 resumed: other losses: $(cat "$T/v1/losses.csv")"
-[ "$(head -n 2 "$T/v1/losses.csv" | tail -n 1 | tr -cd , | wc -c)" -eq 14 ] || fail "old CSV rows not padded"
+[ "$(head -n 2 "$T/v1/losses.csv" | tail -n 1 | tr -cd , | wc -c)" -eq 17 ] || fail "old CSV rows not padded"
 "$BIN" --data "$V1" --out "$T/v1new" --epochs 4 --hidden 8 --z-dim 4 --grid 2 --batch-size 16 --seed 5 \
     --threads 1 --preset seed --quiet || fail "--preset seed on the v1 data"
 cmp -s "$T/v1new/samples/epoch-004.png" "$V1/epoch-004-v1.png" || fail "--preset seed: other grid than v1"

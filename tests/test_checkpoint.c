@@ -126,13 +126,13 @@ int main(void)
     CHECK(in.rows == 6 && in.cols == 4 && in.z_dim == 5 && in.hidden == 12 && in.batch == 8 &&
           in.grid == 2 && in.seed == 11 && in.epoch == 2 && in.step == 3 && in.count == 40);
     CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
-    CHECK(in.version == 6 && in.channels == 1 && in.header == 320 && in.loss == GAN_LOSS_BCE &&
+    CHECK(in.version == GAN_CKPT_VERSION && in.channels == 1 && in.header == 320 && in.loss == GAN_LOSS_BCE &&
           in.r1_gamma == 10.0 && in.r1_every == 4 && in.preset == GAN_PRESET_DEFAULT &&
           in.limit == 0 && in.n_critic == 1 && in.gp == 0.0);
     CHECK(in.track.evals == 2 && in.track.best_epoch == 1 && in.track.since_best == 1 &&
           in.track.best_fid == 12.5 && in.track.scorer == 0xC0FFEE01u);
     gan_config_default(&cfg2);
-    gan_checkpoint_config(&in, &cfg2);
+    gan_checkpoint_config(&in, data, &cfg2);
     cfg2.threads = 1;
     CHECK(cfg2.z_dim == 5 && cfg2.hidden == 12 && cfg2.batch == 8 && cfg2.lr == cfg.lr);
     CHECK(gan_trainer_init(&b, &cfg2, 24, 40, &err) == 0);
@@ -181,9 +181,19 @@ int main(void)
     spit(bad, (const unsigned char *)"P5\n28 28\n255\n", 13);
     expect_bad(bad, "not a gan-train checkpoint (bad magic)");
     memcpy(copy, good, n);
-    copy[8] = 7; /* version 7 */
+    copy[8] = 8; /* version 8 */
     spit(bad, copy, n);
-    expect_bad(bad, "checkpoint format version 7; this gan-train reads versions 1 to 6");
+    expect_bad(bad, "checkpoint format version 8; this gan-train reads versions 1 to 7");
+    /* an unconditional version-7 file is a version-6 one, but for its number;
+     * in version 6, byte 284 (now the classes) was reserved */
+    memcpy(copy, good, n);
+    gan_put32(copy + 8, 6);
+    gan_ckpt_info v6 = read_resealed(bad, copy, n);
+    CHECK(v6.version == 6 && v6.classes == 0 && v6.body == 320);
+    gan_put32(copy + 284, 10);
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
     /* a version-5 file (zeros where version 6 keeps the critic steps, the
      * penalty and two sums) loads with one D step per G step */
     memcpy(copy, good, n);

@@ -71,7 +71,7 @@ static void test_update(void)
     CHECK(lag > 0.0);
     /* the grids come from it */
     float out[4 * P], ref[4 * P];
-    gan_trainer_generate(&a, out, a.fixed_z, 4);
+    gan_trainer_generate(&a, out, a.fixed_z, NULL, 4);
     gan_mlp_forward(&a.Gema, ref, a.fixed_z, 4, &GAN_SOLO);
     CHECK(memcmp(out, ref, sizeof out) == 0);
     free(want);
@@ -89,7 +89,7 @@ static void test_update(void)
     CHECK(in.ema == 0.9);
     gan_config back;
     gan_config_default(&back);
-    gan_checkpoint_config(&in, &back);
+    gan_checkpoint_config(&in, data, &back);
     back.threads = 1;
     CHECK(back.ema == 0.9);
     gan_trainer c;

@@ -151,7 +151,7 @@ static void test_trainer(void)
         CHECK(in.loss == (uint32_t)k);
         gan_config back;
         gan_config_default(&back);
-        gan_checkpoint_config(&in, &back);
+        gan_checkpoint_config(&in, data, &back);
         CHECK(back.loss == k);
         free(data);
         gan_trainer_free(&t);

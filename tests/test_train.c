@@ -115,7 +115,7 @@ static void test_run(void)
     if (!csv)
         return;
     const char *header = "epoch,steps,loss_d,loss_g,d_real,d_fake,seconds,r1,fid,classes,"
-                         "kl_uniform,is,precision,recall,wasserstein\n";
+                         "kl_uniform,is,precision,recall,wasserstein,class_acc,class_worst,intra_fid\n";
     CHECK(strncmp(csv, header, strlen(header)) == 0);
     const char *row = strchr(csv, '\n') + 1;
     int rows = 0;
@@ -215,7 +215,7 @@ static void test_run(void)
     cfg.force = 1;
     CHECK(gan_run(&cfg, NULL, stdout, NULL, &err) == 0);
     again = slurp(p, &n);
-    CHECK(again && strstr(again, "wasserstein\n1,7,") && strstr(again, "\n2,") == NULL);
+    CHECK(again && strstr(again, "intra_fid\n1,7,") && strstr(again, "\n2,") == NULL);
     free(again);
     snprintf(q, sizeof q, "%s/samples/epoch-003.png", a);
     CHECK(access(q, F_OK) != 0);

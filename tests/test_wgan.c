@@ -202,7 +202,7 @@ static void test_resume(void)
           in.gp == 5.0 && in.sums.g_steps == 1 && in.sums.wass == b.sums.wass);
     gan_config back;
     gan_config_default(&back);
-    gan_checkpoint_config(&in, &back);
+    gan_checkpoint_config(&in, buf, &back);
     back.threads = 1;
     CHECK(back.loss == GAN_LOSS_WGAN_GP && back.n_critic == 4 && back.gp == 5.0 &&
           back.r1_gamma == 0.0);

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (gan_checkpoint_read(path, &in, &ck, &n, &err) == 0) {
         gan_config cfg;
         gan_config_default(&cfg);
-        gan_checkpoint_config(&in, &cfg);
+        gan_checkpoint_config(&in, ck, &cfg);
         cfg.threads = 1;
         gan_trainer t;
         if (gan_trainer_init(&t, &cfg, (int)(in.rows * in.cols), in.count, &err) == 0) {
