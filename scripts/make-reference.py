@@ -119,17 +119,94 @@ def mlp(sizes, act, out_act):
     return nn.Sequential(*layers)
 
 
-def init_like_gan_train(model, rng):
-    """gan_linear_init: weight (OC, C) row by row, then bias, U(-b, b), b = 1/sqrt(C)."""
-    with torch.no_grad():
-        for m in model:
-            if isinstance(m, nn.Linear):
-                c = m.in_features
-                bound = np.float32(1.0) / np.sqrt(np.float32(c))
-                w = rng.uniform(-bound, bound, m.weight.numel())
-                b = rng.uniform(-bound, bound, m.bias.numel())
-                m.weight.copy_(torch.from_numpy(w.reshape(m.weight.shape)))
-                m.bias.copy_(torch.from_numpy(b))
+class CondNet(nn.Module):
+    """gan_model.h's MLP reading a class y (issue 19): a class bias on layer l is
+    the one-hot of y concatenated to its input; the projection adds
+    embed(y) . h2 to output 0; the auxiliary head is a Linear(H2, K) on h2."""
+
+    def __init__(self, sizes, slope, out_act, K, cbias, project=False, aux=False):
+        super().__init__()
+        self.K, self.cbias, self.sizes = K, cbias, sizes
+        self.lins = nn.ModuleList([nn.Linear(sizes[l] + (K if cbias >> l & 1 else 0),
+                                             sizes[l + 1]) for l in range(3)])
+        self.act = nn.LeakyReLU(slope) if slope > 0 else nn.ReLU()
+        self.out_act = out_act()
+        self.embed = nn.Embedding(K, sizes[2]) if project else None
+        self.aux = nn.Linear(sizes[2], K) if aux else None
+
+    def forward(self, x, y, logit=False):
+        onehot = nn.functional.one_hot(y, self.K).float() if self.K else None
+        h = x
+        for l in range(3):
+            if l == 2:
+                h2 = h
+            inp = torch.cat([h, onehot], 1) if self.cbias >> l & 1 else h
+            h = self.lins[l](inp)
+            if l < 2:
+                h = self.act(h)
+        if self.embed is not None:
+            h = h + (self.embed(y) * h2).sum(1, keepdim=True)
+        out = h if logit else self.out_act(h)
+        return out, (self.aux(h2) if self.aux is not None else None)
+
+    def init_like_gan_train(self, rng):
+        """gan_mlp_reset: each layer's W (image columns) row by row then b, with
+        the bound of nn.Linear(IN + K) where it has a class bias (the auxiliary
+        head as W3's and b3's rows past the first); then the class biases (K, OUT)
+        and the projection."""
+        f = np.float32
+        K = self.K
+        with torch.no_grad():
+            for l, lin in enumerate(self.lins):
+                c, oc = self.sizes[l], self.sizes[l + 1]
+                bound = f(1.0) / np.sqrt(f(c + (K if self.cbias >> l & 1 else 0)))
+                rows = oc + (K if l == 2 and self.aux is not None else 0)
+                w = rng.uniform(-bound, bound, rows * c).reshape(rows, c)
+                b = rng.uniform(-bound, bound, rows)
+                lin.weight[:, :c].copy_(torch.from_numpy(w[:oc]))
+                lin.bias.copy_(torch.from_numpy(b[:oc]))
+                if rows > oc:
+                    self.aux.weight.copy_(torch.from_numpy(w[oc:]))
+                    self.aux.bias.copy_(torch.from_numpy(b[oc:]))
+            for l, lin in enumerate(self.lins):
+                if self.cbias >> l & 1:
+                    c, oc = self.sizes[l], self.sizes[l + 1]
+                    bound = f(1.0) / np.sqrt(f(c + K))
+                    t = rng.uniform(-bound, bound, K * oc).reshape(K, oc)
+                    lin.weight[:, c:].copy_(torch.from_numpy(t.T.copy()))
+            if self.embed is not None:
+                h2 = self.sizes[2]
+                bound = f(1.0) / np.sqrt(f(h2))
+                self.embed.weight.copy_(torch.from_numpy(
+                    rng.uniform(-bound, bound, K * h2).reshape(K, h2)))
+
+    def named(self, prefix, grad=False):
+        """Its tensors in gan-train's layout: w1..b3 (W3, b3 with the head's rows
+        after output 0's), c1..c3 (a class bias, (K, OUT)), e (the projection)."""
+        def t(p):
+            return p.grad if grad else p
+        out = []
+        for l, lin in enumerate(self.lins):
+            c = self.sizes[l]
+            w, b = t(lin.weight)[:, :c], t(lin.bias)
+            if l == 2 and self.aux is not None:
+                w = torch.cat([w, t(self.aux.weight)], 0)
+                b = torch.cat([b, t(self.aux.bias)], 0)
+            out += [("%s.w%d" % (prefix, l + 1), w), ("%s.b%d" % (prefix, l + 1), b)]
+        for l, lin in enumerate(self.lins):
+            if self.cbias >> l & 1:
+                c = self.sizes[l]
+                out.append(("%s.c%d" % (prefix, l + 1), t(lin.weight)[:, c:].t()))
+        if self.embed is not None:
+            out.append(("%s.e" % prefix, t(self.embed.weight)))
+        return out
+
+
+def read_idx_labels(path):
+    raw = gzip.open(path).read()
+    magic, n = struct.unpack(">II", raw[:8])
+    assert magic == 0x801
+    return np.frombuffer(raw[8:], dtype=np.uint8).astype(np.int64)
 
 
 def read_idx_images(path):
@@ -159,17 +236,6 @@ class Writer:
             " ".join("%d %.9g" % (i, a[i]) for i in idx)))
 
 
-def named_params(prefix, model):
-    out = []
-    k = 1
-    for m in model:
-        if isinstance(m, nn.Linear):
-            out.append(("%s.w%d" % (prefix, k), m.weight))
-            out.append(("%s.b%d" % (prefix, k), m.bias))
-            k += 1
-    return out
-
-
 def d_losses(loss, out_real, out_fake):
     """L_D and its two terms from D's outputs (bce: probabilities; else logits)."""
     if loss == "bce":
@@ -196,36 +262,47 @@ def g_loss(loss, out_fake):
     return 0.5 * (out_fake - 1).pow(2).mean()  # lsgan
 
 
+def ce(aux, y):
+    return nn.functional.cross_entropy(aux, y)
+
+
 def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdim=100,
              hidden=256, lr=2e-4, beta1=0.9, beta2=0.999, r1=0.0, r1_every=1, loss="bce",
-             n_critic=1, gp=0.0):
+             n_critic=1, gp=0.0, labels=None, classes=0, cond_d=0, cond_g=0, ac=0.0):
+    """A case of the fixture. With classes > 0 a conditional one (issue 19):
+    cond_d the GAN_COND_* bits (1 concat, 2 projection, 4 acgan), cond_g 1 for
+    the one-hot into every layer of G, ac the head's weight; real rows take
+    their labels, fake rows classes from stream 3 after z (and alpha)."""
     pixels = images.shape[1]
-    act = (lambda: nn.LeakyReLU(slope)) if slope > 0 else (lambda: nn.ReLU(True))
-    G = mlp([zdim, hidden, hidden, pixels], act, nn.Tanh)
+    K = classes
+    G = CondNet([zdim, hidden, hidden, pixels], slope, nn.Tanh, K, (7 if cond_g else 1) if K else 0)
     # bce: the seed's D ends in a sigmoid; the other losses take its logit
-    D = mlp([pixels, hidden, hidden, 1], act, nn.Sigmoid if loss == "bce" else nn.Identity)
+    D = CondNet([pixels, hidden, hidden, 1], slope, nn.Sigmoid if loss == "bce" else nn.Identity,
+                K, 1 if cond_d & 1 else 0, project=bool(cond_d & 2), aux=bool(cond_d & 4))
     init = Pcg32(seed, 1)
-    init_like_gan_train(G, init)
-    init_like_gan_train(D, init)
+    G.init_like_gan_train(init)
+    D.init_like_gan_train(init)
     if saturate:
         # D's last bias set so far out that every output is exactly 1 (or 0)
         # in float32, while the sums stay as well-conditioned as usual
         with torch.no_grad():
-            D[4].bias.fill_(float(saturate))
+            D.lins[2].bias.fill_(float(saturate))
     train = Pcg32(seed, 3)
     optimizer_g = optim.Adam(G.parameters(), lr=lr, betas=(beta1, beta2))
     optimizer_d = optim.Adam(D.parameters(), lr=lr, betas=(beta1, beta2))
-    d_logit = nn.Sequential(*list(D)[:-1])  # D without its output activation, the same modules
 
     extra = "" if loss == "bce" else " loss=" + loss
-    if n_critic != 1 or gp > 0 or beta2 != 0.999:
+    if n_critic != 1 or gp > 0 or beta2 != 0.999 or K:
         extra += " ncritic=%d gp=%g beta2=%g" % (n_critic, gp, beta2)
+    if K:
+        extra += " classes=%d condd=%d condg=%d ac=%g" % (K, cond_d, cond_g, ac)
     w.lines.append("case %s seed=%d slope=%g saturate=%d iterations=%d batch=%d zdim=%d "
                    "hidden=%d lr=%g beta1=%g r1=%g r1every=%d%s" % (
                        name, seed, slope, saturate, iterations, batch, zdim, hidden, lr, beta1,
                        r1, r1_every, extra))
-    for p_name, p in named_params("init.G", G) + named_params("init.D", D):
+    for p_name, p in G.named("init.G") + D.named("init.D"):
         w.tensor(p_name, p)
+    no_label = torch.zeros(batch, dtype=torch.int64)
     for it in range(iterations):
         u8 = torch.from_numpy(images[it * batch:(it + 1) * batch].copy())
         # ToTensor + Normalize(0.5, 0.5), as torchvision computes them
@@ -233,6 +310,10 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
         z = torch.from_numpy(train.normal(batch * zdim).reshape(batch, zdim))
         if gp > 0:  # WGAN-GP's interpolation weights, drawn after z
             alpha = torch.from_numpy(train.uniform(0.0, 1.0, batch).reshape(batch, 1))
+        y_real, y_fake = no_label, no_label
+        if K:  # gan_rng_index: one draw each, (u32 K) >> 32
+            y_real = torch.from_numpy(labels[it * batch:(it + 1) * batch].copy())
+            y_fake = torch.tensor([(train.u32() * K) >> 32 for _ in range(batch)])
 
         # the seed's D step
         optimizer_d.zero_grad()
@@ -241,28 +322,31 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
             # R1 (Mescheder et al. 2018): gamma/2 mean_i |d logit(x_i) / d x_i|^2,
             # times K on every K-th step; the loss's gradient through it by autograd
             real.requires_grad_(True)
-            logit = d_logit(real)
+            logit, aux_real = D(real, y_real, logit=True)
             d_real = torch.sigmoid(logit) if loss == "bce" else logit
             grad_x, = torch.autograd.grad(logit.sum(), real, create_graph=True)
             r1_value = r1 / 2 * grad_x.pow(2).sum(dim=1).mean()
         else:
-            d_real = D(real)
-        gen_imgs = G(z).detach()
-        d_fake = D(gen_imgs)
+            d_real, aux_real = D(real, y_real)
+        gen_imgs = G(z, y_fake)[0].detach()
+        d_fake = D(gen_imgs, y_fake)[0]
         loss_d, d_real_loss, d_fake_loss = d_losses(loss, d_real, d_fake)
+        if aux_real is not None:  # ACGAN: the head learns the real rows' classes
+            loss_d = loss_d + ac * ce(aux_real, y_real)
         if penalty:
             (loss_d + r1_every * r1_value).backward()
             w.scalar("r1.%d" % it, r1_value.item())
             real = real.detach()
         elif gp > 0:
             # WGAN-GP (Gulrajani et al. 2017): lambda mean_i (|grad l(x_hat_i)| - 1)^2
-            # at x_hat = alpha x + (1 - alpha) G(z), by autograd
+            # at x_hat = alpha x + (1 - alpha) G(z), by autograd (the real rows' labels)
             x_hat = (alpha * real + (1 - alpha) * gen_imgs).requires_grad_(True)
-            grad_x, = torch.autograd.grad(d_logit(x_hat).sum(), x_hat, create_graph=True)
+            grad_x, = torch.autograd.grad(D(x_hat, y_real, logit=True)[0].sum(), x_hat,
+                                          create_graph=True)
             gp_value = gp * (grad_x.norm(2, dim=1) - 1).pow(2).mean()
             (loss_d + gp_value).backward()
             w.scalar("gp.%d" % it, gp_value.item())
-            w.scalar("wass.%d" % it, -loss_d.item())
+            w.scalar("wass.%d" % it, -(d_real_loss + d_fake_loss).item())
         else:
             loss_d.backward()
         if it == 0:
@@ -270,26 +354,29 @@ def run_case(w, name, images, seed, slope, saturate, iterations=3, batch=64, zdi
             w.tensor("z0", z)
             w.vector("d_real", d_real)
             w.vector("d_fake", d_fake)
-            for p_name, p in named_params("grad.D", D):
-                w.tensor(p_name, p.grad)
+            for p_name, p in D.named("grad.D", grad=True):
+                w.tensor(p_name, p)
         optimizer_d.step()
 
         # the seed's G step, after every n_critic-th D step, on that step's z
         if (it + 1) % n_critic == 0:
             optimizer_g.zero_grad()
-            gen_imgs = G(z)
-            loss_g = g_loss(loss, D(gen_imgs))
+            gen_imgs = G(z, y_fake)[0]
+            out, aux_fake = D(gen_imgs, y_fake)
+            loss_g = g_loss(loss, out)
+            if aux_fake is not None:  # and G the classes it was asked for
+                loss_g = loss_g + ac * ce(aux_fake, y_fake)
             loss_g.backward()
             if it == n_critic - 1:
-                for p_name, p in named_params("grad.G", G):
-                    w.tensor(p_name, p.grad)
+                for p_name, p in G.named("grad.G", grad=True):
+                    w.tensor(p_name, p)
             optimizer_g.step()
         w.scalar("loss_real.%d" % it, d_real_loss.item())
         w.scalar("loss_fake.%d" % it, d_fake_loss.item())
         w.scalar("loss_d.%d" % it, loss_d.item())
         if (it + 1) % n_critic == 0:
             w.scalar("loss_g.%d" % it, loss_g.item())
-    for p_name, p in named_params("final.G", G) + named_params("final.D", D):
+    for p_name, p in G.named("final.G") + D.named("final.D"):
         w.tensor(p_name, p)
     w.lines.append("end")
 
@@ -468,6 +555,33 @@ def conv_fixture(path):
     print("wrote %s (%d lines)" % (path, len(lines)))
 
 
+def write_keeping(path, lines, fresh):
+    """Writes the fixture; unless fresh, a case already in the file keeps its
+    bytes (another torch may round the last digit differently) and only cases
+    not there are appended."""
+    blocks, head, cur = [], [], None
+    for line in lines:
+        if line.startswith("case "):
+            cur = [line]
+        elif cur is not None:
+            cur.append(line)
+            if line == "end":
+                blocks.append(cur)
+                cur = None
+        else:
+            head.append(line)
+    out = head + [x for b in blocks for x in b]
+    if not fresh and os.path.exists(path):
+        old = open(path).read().rstrip("\n").split("\n")
+        have = {l.split()[1] for l in old if l.startswith("case ")}
+        out = old + [x for b in blocks if b[0].split()[1] not in have for x in b]
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(out) + "\n")
+    os.replace(tmp, path)
+    print("wrote %s (%d lines)" % (path, len(out)))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
@@ -476,6 +590,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(root, "tests/fixtures/parity.txt"))
     ap.add_argument("--conv", metavar="FILE", help="write only the convolution fixture")
     ap.add_argument("--gp", metavar="FILE", help="write only the gradient-penalty fixture")
+    ap.add_argument("--fresh", action="store_true",
+                    help="rewrite every case (else the cases already in --out stay as they are, "
+                    "byte for byte, and only new ones are appended)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.conv:
@@ -515,11 +632,25 @@ def main():
     # steps per G step, each on its own batch of 32: G steps after D steps 1 and 3
     run_case(w, "wgan-gp", images, seed=15, slope=0.2, saturate=0, iterations=4, batch=32,
              lr=1e-4, beta1=0.0, beta2=0.9, loss="wgan-gp", n_critic=2, gp=10.0)
-    tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("\n".join(w.lines) + "\n")
-    os.replace(tmp, args.out)
-    print("wrote %s (%d lines)" % (args.out, len(w.lines)))
+    # conditional forms (issue 19), on the images' labels: the one-hot beside
+    # z and the image with the lazy R1; the projection with G's one-hot at
+    # every layer and R1 on every step; concat and the auxiliary head (weight
+    # 0.7) at every layer of G; the head alone under WGAN-GP with 2 critic steps.
+    # (cond-concat's seed is 20: with seed 16 D's last bias gradient, the sum of
+    # 128 terms near +-1/256 that cancel to 3e-4, came out 1.2e-4 apart in
+    # relative terms, float rounding of the terms themselves in another order.)
+    labels = read_idx_labels(os.path.join(args.data, "train-labels-idx1-ubyte.gz"))
+    cond = dict(labels=labels, classes=10)
+    run_case(w, "cond-concat", images, seed=20, slope=0.2, saturate=0, beta1=0.5, r1=10.0,
+             r1_every=2, cond_d=1, cond_g=0, **cond)
+    run_case(w, "cond-projection", images, seed=17, slope=0.2, saturate=0, beta1=0.5, r1=10.0,
+             r1_every=1, cond_d=2, cond_g=1, **cond)
+    run_case(w, "cond-concat-acgan", images, seed=18, slope=0.0, saturate=0, cond_d=5, cond_g=1,
+             ac=0.7, **cond)
+    run_case(w, "cond-acgan-wgan", images, seed=19, slope=0.2, saturate=0, iterations=4, batch=32,
+             lr=1e-4, beta1=0.0, beta2=0.9, loss="wgan-gp", n_critic=2, gp=10.0, cond_d=4,
+             cond_g=0, ac=1.0, **cond)
+    write_keeping(args.out, w.lines, args.fresh)
     make_interop(os.path.dirname(args.out))
     print("wrote torch-G.safetensors, torch-z.idx, torch-Gz.idx beside it")
 

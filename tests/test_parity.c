@@ -7,8 +7,11 @@
  * images of data/mnist (format 2: also the R1 penalty, by autograd; a case
  * line may end in " loss=NAME", a loss of gan_loss.h on D's logit, and then
  * in " ncritic=K gp=LAMBDA beta2=B": K D steps per G step, WGAN-GP's penalty
- * by autograd, its interpolation weights drawn after z). This test runs the
- * same iterations through the library and compares.
+ * by autograd, its interpolation weights drawn after z; and, conditional
+ * (issue 19), in " classes=K condd=BITS condg=G ac=W": the forms of
+ * gan_train.h on the images' labels, the fake rows' classes drawn after z and
+ * the interpolation weights). This test runs the same iterations through the
+ * library and compares.
  *
  * Tolerances. The inputs (weights, images, noise) must agree to the bit
  * (checked). After that, float32 sums in another order differ: a dot product
@@ -54,6 +57,8 @@ typedef struct {
     int saturate; /* 0, or the value D's last bias is set to (bce: saturation) */
     int loss;     /* gan_loss_kind: " loss=NAME" at the line's end, else bce */
     int iterations, batch, zdim, hidden;
+    int classes, cond_d, cond_g; /* conditional: K > 0 */
+    double ac;
     int nrec;
     record rec[MAX_RECORDS];
 } fixture_case;
@@ -110,6 +115,10 @@ static int read_case(FILE *f, fixture_case *c)
             if (k)
                 CHECK(sscanf(k, " ncritic=%d gp=%lf beta2=%lf", &c->n_critic, &c->gp,
                              &c->beta2) == 3);
+            const char *q = strstr(line, " classes=");
+            if (q)
+                CHECK(sscanf(q, " classes=%d condd=%d condg=%d ac=%lf", &c->classes, &c->cond_d,
+                             &c->cond_g, &c->ac) == 4);
             in_case = 1;
             continue;
         }
@@ -227,6 +236,15 @@ static void check_model(const fixture_case *c, const char *prefix, const gan_mlp
         snprintf(key, sizeof key, "%s.b%d", prefix, l + 1);
         check_tensor(c, key, v->b[l], nb, rtol);
     }
+    for (int l = 0; l < 3; l++) /* a conditional net's class biases (K, OUT) */
+        if (v->cb[l]) {
+            snprintf(key, sizeof key, "%s.c%d", prefix, l + 1);
+            check_tensor(c, key, v->cb[l], (size_t)m->cond.classes * m->dims[l + 1], rtol);
+        }
+    if (v->proj) {
+        snprintf(key, sizeof key, "%s.e", prefix);
+        check_tensor(c, key, v->proj, (size_t)m->cond.classes * m->dims[2], rtol);
+    }
 }
 
 static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
@@ -249,6 +267,13 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
     cfg.n_critic = c->n_critic;
     if (c->gp > 0)
         cfg.gp = c->gp;
+    if (c->classes) {
+        cfg.conditional = 1;
+        cfg.classes = c->classes;
+        cfg.cond_d = (unsigned)c->cond_d;
+        cfg.cond_g = c->cond_g;
+        cfg.ac_weight = c->ac;
+    }
     gan_trainer t;
     gan_err err = {""};
     int P = (int)(ds->rows * ds->cols), b = c->batch;
@@ -260,7 +285,8 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
     check_model(c, "init.D", &t.D, &t.D.p, 0.0);
 
     uint32_t *idx = malloc(sizeof(uint32_t) * (size_t)b);
-    float *probs = malloc(sizeof(float) * 2 * (size_t)b);
+    const int OD = t.D.dims[3];
+    float *probs = malloc(sizeof(float) * 2 * (size_t)b * OD);
     for (int it = 0; it < c->iterations; it++) {
         for (int i = 0; i < b; i++)
             idx[i] = (uint32_t)(it * b + i);
@@ -268,17 +294,25 @@ static void run_case(const fixture_case *c, const gan_dataset *ds, int threads)
         gan_rng_normal_fill(&t.rng, t.z, (size_t)b * c->zdim);
         for (int i = 0; c->gp > 0 && i < b; i++) /* as the epoch loop draws them */
             t.e[i] = gan_rng_uniform(&t.rng, 0.0f, 1.0f);
+        for (int i = 0; c->classes && i < b; i++) { /* likewise, the fake rows' classes */
+            t.lab[i] = ds->labels[idx[i]];
+            t.lab[b + i] = (uint8_t)gan_rng_index(&t.rng, (uint32_t)c->classes);
+        }
         if (it == 0) {
             check_tensor(c, "x0", t.x, (size_t)b * P, 0.0);
             check_tensor(c, "z0", t.z, (size_t)b * c->zdim, 0.0);
             /* D(x) and D(G(z)) row by row, before the step (D's output: its
              * sigmoid for bce, its logit for the other losses) */
+            if (c->classes) {
+                memcpy(t.G.labels, t.lab + b, (size_t)b);
+                memcpy(t.D.labels, t.lab, 2 * (size_t)b);
+            }
             gan_mlp_forward(&t.G, t.x + (size_t)b * P, t.z, b, &GAN_SOLO);
             gan_mlp_forward(&t.D, probs, t.x, 2 * b, &GAN_SOLO);
             const record *dr = find(c, "d_real"), *df = find(c, "d_fake");
             for (int i = 0; dr && df && i < b; i++) {
-                CHECK_CLOSE(probs[i], dr->val[i], 1e-6, RTOL);
-                CHECK_CLOSE(probs[b + i], df->val[i], 1e-6, RTOL);
+                CHECK_CLOSE(probs[(size_t)i * OD], dr->val[i], 1e-6, RTOL);
+                CHECK_CLOSE(probs[(size_t)(b + i) * OD], df->val[i], 1e-6, RTOL);
             }
         }
         gan_step_stats st;
@@ -341,7 +375,7 @@ int main(int argc, char **argv)
         return 1;
     }
     static fixture_case c;
-    int cases = 0, saturated_seen = 0;
+    int cases = 0, saturated_seen = 0, cond_seen = 0; /* bit: a GAN_COND_* form */
     int losses_seen = 0; /* bit k: a case of loss k */
     while (read_case(f, &c)) {
         cases++;
@@ -356,12 +390,13 @@ int main(int argc, char **argv)
             CHECK(dr && hits == dr->n);
             saturated_seen |= c.saturate > 0 ? 1 : 2;
         }
+        cond_seen |= c.cond_d | (c.cond_g ? 8 : 0);
         run_case(&c, &ds, threads);
         free_case(&c);
     }
     fclose(f);
-    CHECK(cases == 9 && saturated_seen == 3 && r1_steps == 7 && gp_steps == 4 &&
-          losses_seen == 15);
+    CHECK(cases == 13 && saturated_seen == 3 && r1_steps == 12 && gp_steps == 8 &&
+          losses_seen == 15 && cond_seen == 15);
     fprintf(stderr, "parity (%d thread%s): %d cases, %d steps with R1, %d with WGAN-GP's penalty; "
                     "largest difference: tensors %.3g (relative to scale), losses %.3g "
                     "(absolute, %s)\n", threads, threads == 1 ? "" : "s", cases, r1_steps,
