@@ -136,13 +136,14 @@ double gan_knn_coverage(const float *q, const float *qnorms, int nq, const float
                         gan_pool *pool);
 
 /* ---- gan-train eval (eval_cmd.c) ----
- *   gan-train eval --checkpoint FILE | --samples FILE [--data DIR] [--count N]
+ *   gan-train eval --checkpoint FILE | --samples FILE | --weights FILE [--data DIR] [--count N]
  *                  [--cache DIR] [--threads N] [--csv]
  * Evaluates a checkpoint's generator, or a set of images saved as IDX (of the
  * data's shape: samples of any model), on DIR (data/mnist) and prints the
  * numbers, or with --csv a header and one row. */
 typedef struct {
     const char *checkpoint, *samples, *data_dir, *cache_dir;
+    const char *weights;     /* a G.safetensors to judge (gan_safetensors.h) */
     int count, threads, csv;
     int count_given;         /* --count given (with --samples: the first N; else all) */
     int data_given;          /* --data given (else the caller may put gan_data_default) */

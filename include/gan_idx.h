@@ -136,7 +136,7 @@ void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float 
  */
 int gan_classes_load(const gan_dataset *ds, const char *dir, int *classes, char **names,
                      gan_err *err);
-/** Name k of such a list into buf (empty where there is none). */
+/** Name k of such a list into buf (its number where there is none). */
 const char *gan_class_name(const char *names, int k, char *buf, size_t len);
 /** The index of the class called `name` in the list, or -1. */
 int gan_class_find(const char *names, const char *name);

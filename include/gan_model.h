@@ -44,6 +44,8 @@ typedef struct {
     float *proj;         /* projection (K, H2), or NULL */
 } gan_mlp_view;
 
+
+
 /* How a network reads a class label (all zero: it does not). */
 typedef struct {
     int classes;         /* K (at most 256: labels are bytes); 0: unconditional */
@@ -51,6 +53,20 @@ typedef struct {
     int project;         /* D: the projection */
     int aux;             /* D: the auxiliary classifier's K outputs */
 } gan_cond;
+
+/* How a conditional D reads the label (bits of gan_config.cond_d; any
+ * non-empty set): the one-hot concatenated to the image, the projection, an
+ * auxiliary classifier head (ACGAN). */
+enum { GAN_COND_CONCAT = 1u << 0, GAN_COND_PROJECTION = 1u << 1, GAN_COND_ACGAN = 1u << 2 };
+/* Where a conditional G reads it (gan_config.cond_g): its first layer, or every layer. */
+enum { GAN_COND_G_INPUT = 0, GAN_COND_G_ALL = 1 };
+/** "concat", "projection", "acgan", "concat+acgan", ...: into buf, returned. */
+const char *gan_cond_d_name(unsigned cond_d, char *buf, size_t len);
+/** The bits of such a name ('+' between parts), or 0 when it is not one. */
+unsigned gan_cond_d_parse(const char *name);
+const char *gan_cond_g_name(int cond_g);
+/** The gan_cond of G and of D for K classes under these forms (cond_forms.c). */
+void gan_cond_specs(int classes, unsigned cond_d, int cond_g, gan_cond *g, gan_cond *d);
 
 typedef struct {
     int dims[4];         /* IN, H1, H2, OUT (1 + K with an auxiliary head) */

@@ -10,12 +10,19 @@
  *   main.0.weight (H1, IN)  main.0.bias (H1)
  *   main.2.weight (H2, H1)  main.2.bias (H2)
  *   main.4.weight (OUT, H2) main.4.bias (OUT)
- * all F32 (little-endian). gan-train writes them in that order, contiguous,
- * the header padded with spaces to a multiple of 8 bytes. The reader is
- * strict: a sane header length, JSON that cJSON parses whole, every tensor
- * F32 with a shape whose size matches its offsets, offsets in bounds,
- * contiguous and non-overlapping (covering the data exactly), metadata values
- * strings, and exactly the six names above; each fault has its own message.
+ * all F32 (little-endian). A conditional network (issue 19; metadata
+ * "conditional": "true", "classes": K, "network", and "cond_g" or "cond_d")
+ * is the PyTorch module that concatenates the one-hot of the class to a
+ * layer's input: that layer's weight has K more columns, after the input's
+ * (G's main.0 with --cond-g input, all three with all; D's main.0 with
+ * concat); the projection adds embed.weight (K, H2), the auxiliary head
+ * aux.weight (K, H2) and aux.bias (K) on D's last hidden layer. gan-train
+ * writes them in that order, contiguous, the header padded with spaces to a
+ * multiple of 8 bytes. The reader is strict: a sane header length, JSON that
+ * cJSON parses whole, every tensor F32 with a shape whose size matches its
+ * offsets, offsets in bounds, contiguous and non-overlapping (covering the
+ * data exactly), metadata values strings, and exactly the names above that
+ * the metadata's network has; each fault has its own message.
  */
 #ifndef GAN_SAFETENSORS_H
 #define GAN_SAFETENSORS_H
@@ -25,17 +32,22 @@
 #include <stdio.h>
 
 #include "gan_common.h"
+#include "gan_idx.h"
 #include "gan_model.h"
 
 #define GAN_ST_MAX_HEADER (1u << 20) /* 1 MiB of JSON is plenty for six tensors */
-#define GAN_ST_MAX_META 16
+#define GAN_ST_MAX_META 24
+#define GAN_ST_TENSORS 9   /* main.0.weight ... main.4.bias, embed.weight, aux.weight, aux.bias */
 
-/** A read file: the six tensors' shapes and data, and the metadata. */
+/** A read file: the tensors' shapes and data, and the metadata. */
 typedef struct {
-    int dims[4];                /* IN, H1, H2, OUT, from the shapes */
-    const unsigned char *data[6]; /* main.0.weight, .bias, main.2..., main.4... (into buf) */
+    int dims[4];                /* IN, H1, H2, OUT of the MLP, from the shapes (without the
+                                   class columns and the head) */
+    gan_cond cond;              /* what its metadata says it reads (classes 0: nothing) */
+    const unsigned char *data[GAN_ST_TENSORS]; /* each tensor's, NULL where absent (into buf) */
     int nmeta;
     char meta_key[GAN_ST_MAX_META][64], meta_val[GAN_ST_MAX_META][128];
+    char class_names[256 * (GAN_CLASS_NAME_MAX + 1)]; /* metadata class_names (longer) */
     unsigned char *buf;         /* the whole file (owned) */
     size_t size;
 } gan_st_file;
@@ -50,8 +62,9 @@ void gan_st_free(gan_st_file *f);
 /** The value of a metadata key, or NULL. */
 const char *gan_st_meta(const gan_st_file *f, const char *key);
 
-/** Copies the file's tensors into m's parameters; their shapes must be m's
- *  (else err names the tensor and both shapes). */
+/** Copies the file's tensors into m's parameters; their shapes must be m's,
+ *  and the classes and forms it reads (else err names the tensor and both
+ *  shapes, or what differs). */
 int gan_st_to_mlp(const gan_st_file *f, gan_mlp *m, const char *path, gan_err *err);
 
 /** Writes m's parameters (atomically) with metadata pairs meta[2k], meta[2k+1]. */
@@ -77,9 +90,10 @@ int gan_export_parse(gan_export_cmd *c, int argc, char **argv, FILE *out, gan_er
 int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err);
 
 /** Makes a generator (cap rows of workspace) from a G.safetensors: its
- *  shapes, and the activation its metadata names (ReLU, the seed's, when it
- *  names none); rows, cols and channels of its images from the metadata
- *  (channels 1 where it says none), else a grey square of its output size. */
+ *  shapes and classes, and the activation its metadata names (ReLU, the
+ *  seed's, when it names none); rows, cols and channels of its images from the
+ *  metadata (channels 1 where it says none), else a grey square of its output
+ *  size. */
 int gan_st_generator(const gan_st_file *f, gan_mlp *G, int cap, int *rows, int *cols,
                      int *channels, const char *path, gan_err *err);
 

@@ -12,6 +12,14 @@
  * checkpoint (a PyTorch-trained one, say). --z FILE takes the latent vectors
  * from an IDX float32 file (magic 0x00000D02, N x z_dim) instead of drawing
  * them: N samples, or with --interpolate, N/2 rows from z[2r] to z[2r+1].
+ * A conditional generator (issue 19) draws the classes asked by --class K
+ * (an index, a list "3,7", or "all", the default) or --class-name NAME (as
+ * its checkpoint or metadata names the classes): the rows (samples, or walks
+ * with --interpolate) split into equal runs, one per class asked, in order;
+ * drawn z give each class N / classes rows rounded up (8 without --count when
+ * several classes are asked, one walk with --interpolate), a --z file a
+ * multiple of the classes. The PNG then has a row per class. --labels FILE
+ * writes each sample's class as IDX1 (magic 0x00000801), beside --idx.
  */
 #ifndef GAN_SAMPLE_H
 #define GAN_SAMPLE_H
@@ -31,6 +39,10 @@ typedef struct {
     int grid;                         /* images a row in the PNG; 0: about sqrt(count) */
     int interpolate;                  /* 0, or K >= 2 steps a row */
     int png_scale;
+    int count_given;                  /* --count given */
+    const char *classes;              /* --class: "K", "K,L,...", "all" (NULL: not given) */
+    const char *class_name;           /* --class-name NAME (NULL: not given) */
+    const char *labels_path;          /* --labels FILE: the classes asked, IDX1 */
 } gan_sample_config;
 
 void gan_sample_default(gan_sample_config *s);

@@ -57,19 +57,6 @@ enum {
     GAN_SET_AC_WEIGHT = 1u << 21
 };
 
-/* How a conditional D reads the label (bits of gan_config.cond_d; any
- * non-empty set): the one-hot concatenated to the image, the projection, an
- * auxiliary classifier head (ACGAN). */
-enum { GAN_COND_CONCAT = 1u << 0, GAN_COND_PROJECTION = 1u << 1, GAN_COND_ACGAN = 1u << 2 };
-/* Where a conditional G reads it (gan_config.cond_g): its first layer, or every layer. */
-enum { GAN_COND_G_INPUT = 0, GAN_COND_G_ALL = 1 };
-/** "concat", "projection", "acgan", "concat+acgan", ...: into buf, returned. */
-const char *gan_cond_d_name(unsigned cond_d, char *buf, size_t len);
-/** The bits of such a name ('+' between parts), or 0 when it is not one. */
-unsigned gan_cond_d_parse(const char *name);
-const char *gan_cond_g_name(int cond_g);
-/** The bits of the gan_cond of G and of D for K classes under these forms. */
-void gan_cond_specs(int classes, unsigned cond_d, int cond_g, gan_cond *g, gan_cond *d);
 
 /* Presets: named recipes (the settings a GAN_SET_RECIPE flag covers). */
 typedef enum {

@@ -437,6 +437,36 @@ def make_interop(out_dir):
     write_idx(os.path.join(out_dir, "torch-z.idx"), 0x00000D02, z.numpy().astype(np.float32))
     write_idx(os.path.join(out_dir, "torch-Gz.idx"), 0x00000803, grey.reshape(6, 28, 28))
 
+    # a conditional G (issue 19) as a PyTorch user writes one: the one-hot of
+    # the class concatenated to the input of every layer (gan-train's
+    # --cond-g all), saved with the metadata gan-train's export writes; the
+    # same z, classes 3, 3, 3, 7, 7, 7 (sample --class 3,7)
+    class CondGenerator(nn.Module):
+        def __init__(self, k=10):
+            super().__init__()
+            self.k = k
+            self.main = nn.Sequential(nn.Linear(16 + k, 64), nn.ReLU(True),
+                                      nn.Linear(64 + k, 64), nn.ReLU(True),
+                                      nn.Linear(64 + k, 784), nn.Tanh())
+
+        def forward(self, z, y):
+            onehot = nn.functional.one_hot(y, self.k).float()
+            h = z
+            for i in (0, 2, 4):
+                h = self.main[i + 1](self.main[i](torch.cat([h, onehot], 1)))
+            return h
+
+    CG = CondGenerator()
+    y = torch.tensor([3, 3, 3, 7, 7, 7])
+    with torch.no_grad():
+        x = CG(z, y).numpy().astype(np.float32)
+    grey = np.clip(np.floor((x + f(1)) * f(0.5) * f(255) + f(0.5)), 0, 255).astype(np.uint8)
+    meta = {"network": "generator", "conditional": "true", "classes": "10", "cond_g": "all",
+            "class_names": "\n".join("zero one two three four five six seven eight nine".split())}
+    write_safetensors(os.path.join(out_dir, "torch-cG.safetensors"),
+                      list(CG.state_dict().items()), meta)
+    write_idx(os.path.join(out_dir, "torch-cGz.idx"), 0x00000803, grey.reshape(6, 28, 28))
+
 
 def gp_fixture(path):
     """tests/fixtures/gp.txt: WGAN-GP's penalty (issue 18) on a small D of the

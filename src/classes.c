@@ -103,9 +103,13 @@ const char *gan_class_name(const char *names, int k, char *buf, size_t len)
         s = s ? s + 1 : NULL;
     }
     size_t w = s ? strcspn(s, "\n") : 0;
+    if (w == 0) { /* no name: the number */
+        snprintf(buf, len, "%d", k);
+        return buf;
+    }
     if (w >= len)
         w = len - 1;
-    memcpy(buf, s ? s : "", w);
+    memcpy(buf, s, w);
     buf[w] = '\0';
     return buf;
 }

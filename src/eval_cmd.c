@@ -9,13 +9,14 @@
 
 #include "gan_checkpoint.h"
 #include "gan_cli.h"
+#include "gan_safetensors.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: gan-train eval --checkpoint FILE [--data DIR] [--count N] [--cache DIR]\n"
             "                      [--threads N] [--csv]\n"
-            "       gan-train eval --samples FILE [same options]\n"
+            "       gan-train eval --samples FILE | --weights G.safetensors [same options]\n"
             "Judges the generator of a checkpoint by numbers: N samples (default %d) against\n"
             "the test split of DIR (default data/mnist) in the features of a classifier\n"
             "trained on DIR's labelled training split (once; cached in DIR of --cache, else\n"
@@ -25,8 +26,14 @@ static void usage(FILE *out)
             "manifolds, k = %d). --csv: a header and one row instead of the text.\n"
             "--samples FILE judges images saved as an IDX file instead (IDX3 grey or IDX4\n"
             "colour, of the data's shape; raw or gzip): samples of any model, from\n"
-            "gan-train sample --idx or from PyTorch; all of them, or the first --count.\n",
-            GAN_EVAL_DEFAULT_COUNT, GAN_EVAL_K);
+            "gan-train sample --idx or from PyTorch; all of them, or the first --count.\n"
+            "--weights G.safetensors judges the generator of a weights file (gan-train\n"
+            "export's, or PyTorch's under the seed's names). A conditional generator (trained\n"
+            "with --conditional) draws sample i of class i mod K, and the report adds the\n"
+            "share read as the class asked for (overall and in the worst class) and the\n"
+            "intra-class FID (class k's samples against class k's reference images; it needs\n"
+            "%d of each in every class).\n",
+            GAN_EVAL_DEFAULT_COUNT, GAN_EVAL_K, GAN_EVAL_INTRA_MIN);
 }
 
 int gan_eval_cmd_parse(gan_eval_cmd *c, int argc, char **argv, FILE *out, gan_err *err)
@@ -36,7 +43,7 @@ int gan_eval_cmd_parse(gan_eval_cmd *c, int argc, char **argv, FILE *out, gan_er
         {"count", required_argument, NULL, 'n'},      {"cache", required_argument, NULL, 'k'},
         {"threads", required_argument, NULL, 't'},    {"csv", no_argument, NULL, 'v'},
         {"samples", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"weights", required_argument, NULL, 'w'},    {NULL, 0, NULL, 0},
     };
     memset(c, 0, sizeof *c);
     c->data_dir = "data/mnist";
@@ -49,6 +56,7 @@ int gan_eval_cmd_parse(gan_eval_cmd *c, int argc, char **argv, FILE *out, gan_er
         switch (o) {
         case 'c': c->checkpoint = a; break;
         case 's': c->samples = a; break;
+        case 'w': c->weights = a; break;
         case 'd': c->data_dir = a; c->data_given = 1; break;
         case 'k': c->cache_dir = a; break;
         case 'n':
@@ -66,10 +74,13 @@ int gan_eval_cmd_parse(gan_eval_cmd *c, int argc, char **argv, FILE *out, gan_er
     }
     if (rc == 0 && optind < argc)
         rc = gan_err_set(err, "eval: '%s': unexpected argument", argv[optind]);
-    if (rc == 0 && c->checkpoint && c->samples)
-        rc = gan_err_set(err, "eval: give --checkpoint FILE or --samples FILE, not both");
-    if (rc == 0 && (c->checkpoint ? !*c->checkpoint : c->samples ? !*c->samples : 1))
-        rc = gan_err_set(err, "eval: --checkpoint FILE (or --samples FILE) is required");
+    if (rc == 0 && !!c->checkpoint + !!c->samples + !!c->weights > 1)
+        rc = gan_err_set(err, "eval: give one of --checkpoint FILE, --samples FILE and --weights "
+                         "FILE");
+    const char *what = c->checkpoint ? c->checkpoint : c->samples ? c->samples : c->weights;
+    if (rc == 0 && (!what || !*what))
+        rc = gan_err_set(err, "eval: --checkpoint FILE (or --samples FILE, --weights FILE) is "
+                         "required");
     if (rc == 0 && (!*c->data_dir || (c->cache_dir && !*c->cache_dir)))
         rc = gan_err_set(err, "eval: empty folder name");
     return rc;
@@ -84,6 +95,27 @@ typedef struct {
     int rows, cols, channels, z_dim, count;
     char *names;   /* a conditional checkpoint's class names (owned) */
 } eval_source;
+
+/* The generator of a weights file (epoch 0: unknown). */
+static int open_weights(const gan_eval_cmd *c, eval_source *src, gan_err *err)
+{
+    gan_st_file *f = malloc(sizeof *f);
+    if (!f)
+        return gan_err_set(err, "out of memory");
+    int rc = gan_st_read(f, c->weights, err);
+    if (rc == 0)
+        rc = gan_st_generator(f, &src->G, 500, &src->rows, &src->cols, &src->channels,
+                              c->weights, err);
+    if (rc == 0) {
+        src->have_g = 1;
+        src->names = f->class_names[0] ? strdup(f->class_names) : NULL;
+        src->z_dim = src->G.dims[0];
+        src->count = c->count;
+    }
+    gan_st_free(f);
+    free(f);
+    return rc;
+}
 
 static int open_source(const gan_eval_cmd *c, eval_source *src, gan_err *err)
 {
@@ -105,6 +137,8 @@ static int open_source(const gan_eval_cmd *c, eval_source *src, gan_err *err)
         src->count = (int)src->set.count;
         return 0;
     }
+    if (c->weights)
+        return open_weights(c, src, err);
     gan_ckpt_info in;
     unsigned char *data;
     size_t size;
@@ -151,14 +185,17 @@ static void report(const gan_eval_cmd *c, const eval_source *src, const gan_eval
 {
     int C = gan_evaluator_classes(ev);
     char what[4200];
-    if (src->have_g)
+    if (c->weights)
+        snprintf(what, sizeof what, "weights:    %s", c->weights);
+    else if (src->have_g)
         snprintf(what, sizeof what, "checkpoint: %s (epoch %u)", c->checkpoint, src->epoch);
     else
         snprintf(what, sizeof what, "samples:    %s (%u images in the file)", c->samples,
                  src->set.total);
     if (c->csv && src->have_g)
         fprintf(out, "checkpoint,epoch,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,"
-                "accuracy,class_acc,class_worst,intra_fid\n%s,%u,", c->checkpoint, src->epoch);
+                "accuracy,class_acc,class_worst,intra_fid\n%s,%u,",
+                c->weights ? c->weights : c->checkpoint, src->epoch);
     else if (c->csv)
         fprintf(out, "samples,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,"
                 "accuracy\n%s,", c->samples);

@@ -116,8 +116,27 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
                         "loss", gan_loss_get((int)in.loss)->name,
                         "z_dim", zs, "hidden", hs, "rows", rs, "cols", cs,
                         "channels", chs, "layout", LAYOUT, "recipe", recipe, "epoch", ep};
-    if (gan_st_write(gpath, &G, gm, (int)(sizeof gm / sizeof *gm / 2), err) != 0 ||
-        gan_st_write(dpath, &D, dm, (int)(sizeof dm / sizeof *dm / 2), err) != 0)
+    /* a conditional network's forms and classes after the rest */
+    const char *gmc[sizeof gm / sizeof *gm + 8], *dmc[sizeof dm / sizeof *dm + 8];
+    int ng = (int)(sizeof gm / sizeof *gm), nd = (int)(sizeof dm / sizeof *dm);
+    memcpy(gmc, gm, sizeof gm);
+    memcpy(dmc, dm, sizeof dm);
+    char ks[16], cd[64];
+    if (in.classes) {
+        snprintf(ks, sizeof ks, "%u", in.classes);
+        const char *names = gan_checkpoint_class_names(&in, data);
+        const char *both[] = {"conditional", "true", "classes", ks, "class_names", names};
+        memcpy(gmc + ng, both, sizeof both);
+        memcpy(dmc + nd, both, sizeof both);
+        ng += 6;
+        nd += 6;
+        gmc[ng++] = "cond_g";
+        gmc[ng++] = gan_cond_g_name((int)in.cond_g);
+        dmc[nd++] = "cond_d";
+        dmc[nd++] = gan_cond_d_name(in.cond_d, cd, sizeof cd);
+    }
+    if (gan_st_write(gpath, &G, gmc, ng / 2, err) != 0 ||
+        gan_st_write(dpath, &D, dmc, nd / 2, err) != 0)
         goto done;
     if (msg)
         fprintf(msg, "wrote %s and %s (epoch %u; %s, hidden activation %s%s%s)\n", gpath, dpath,
@@ -167,7 +186,8 @@ int gan_st_generator(const gan_st_file *f, gan_mlp *G, int cap, int *rows, int *
                                "metadata says its shape", path, P);
         *rows = *cols = r;
     }
-    if (gan_mlp_init(G, f->dims[0], f->dims[1], f->dims[2], P, slope, GAN_ACT_TANH, cap, err) != 0)
+    if (gan_mlp_init_cond(G, f->dims[0], f->dims[1], f->dims[2], P, slope, GAN_ACT_TANH, cap,
+                          &f->cond, err) != 0)
         return -1;
     if (gan_st_to_mlp(f, G, path, err) != 0) {
         gan_mlp_free(G);

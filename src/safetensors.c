@@ -12,18 +12,97 @@
 
 #include "gan_file.h"
 
-/* The shape tensor k must have in a model of dims d: weights (out, in), biases (out). */
-static void shape_of(int k, const int *d, int *rank, long *s)
+static const char *const NAMES[GAN_ST_TENSORS] = {
+    "main.0.weight", "main.0.bias", "main.2.weight", "main.2.bias", "main.4.weight",
+    "main.4.bias",   "embed.weight", "aux.weight",  "aux.bias"};
+
+/* The shape tensor k must have in a network of dims d (IN, H1, H2, OUT)
+ * reading classes as c says: weights (out, in + the class columns), biases
+ * (out), the projection and the head (K, H2), the head's bias (K); rank 0
+ * where the network has no such tensor. */
+static void shape_of(int k, const int *d, const gan_cond *c, int *rank, long *s)
 {
-    int l = k / 2;
-    if (k % 2 == 0) {
+    const int K = c->classes;
+    *rank = 0;
+    if (k < 6 && k % 2 == 0) {
         *rank = 2;
-        s[0] = d[l + 1];
-        s[1] = d[l];
-    } else {
+        s[0] = d[k / 2 + 1];
+        s[1] = d[k / 2] + (c->cbias >> (k / 2) & 1u ? K : 0);
+    } else if (k < 6) {
         *rank = 1;
-        s[0] = d[l + 1];
+        s[0] = d[k / 2 + 1];
+    } else if ((k == 6 && c->project) || (k == 7 && c->aux)) {
+        *rank = 2;
+        s[0] = K;
+        s[1] = d[2];
+    } else if (k == 8 && c->aux) {
+        *rank = 1;
+        s[0] = K;
     }
+}
+
+/* A model's dims as the file has them: the logit alone, without the head. */
+static void file_dims(const gan_mlp *m, int *d)
+{
+    d[0] = m->dims[0];
+    d[1] = m->dims[1];
+    d[2] = m->dims[2];
+    d[3] = m->nact;
+}
+
+/* Where value (i, j) of tensor k lies in m's parameters (the PyTorch layout
+ * of gan_safetensors.h against gan_model.h's). */
+static float *value_at(const gan_mlp *m, int k, long i, long j)
+{
+    const int *d = m->dims, l = k / 2;
+    if (k < 6 && k % 2 == 0)
+        return j < d[l] ? m->p.w[l] + (size_t)i * d[l] + j
+                        : m->p.cb[l] + (size_t)(j - d[l]) * d[l + 1] + i;
+    if (k < 6)
+        return m->p.b[l] + i;
+    if (k == 6)
+        return m->p.proj + (size_t)i * d[2] + j;
+    if (k == 7)
+        return m->p.w[2] + (size_t)(m->nact + i) * d[2] + j;
+    return m->p.b[2] + m->nact + i;
+}
+
+/* The conditional forms a file's metadata names (f->cond; all zero where it
+ * says nothing of classes: the seed's network). */
+static int meta_cond(gan_st_file *f, const char *path, gan_err *err)
+{
+    memset(&f->cond, 0, sizeof f->cond);
+    const char *c = gan_st_meta(f, "conditional"), *k = gan_st_meta(f, "classes");
+    const char *net = gan_st_meta(f, "network");
+    if (!c || strcmp(c, "false") == 0)
+        return 0;
+    if (strcmp(c, "true") != 0)
+        return gan_err_set(err, "%s: metadata conditional '%s' is not true or false", path, c);
+    char *end;
+    long K = k ? strtol(k, &end, 10) : 0;
+    if (!k || *end || K < 2 || K > 256)
+        return gan_err_set(err, "%s: metadata classes '%s' is not a count from 2 to 256", path,
+                           k ? k : "");
+    if (net && strcmp(net, "generator") == 0) {
+        const char *g = gan_st_meta(f, "cond_g");
+        if (!g || (strcmp(g, "input") != 0 && strcmp(g, "all") != 0))
+            return gan_err_set(err, "%s: metadata cond_g '%s' is not input or all", path,
+                               g ? g : "");
+        gan_cond_specs((int)K, GAN_COND_CONCAT, strcmp(g, "all") == 0, &f->cond, &(gan_cond){0});
+        return 0;
+    }
+    if (net && strcmp(net, "discriminator") == 0) {
+        const char *dn = gan_st_meta(f, "cond_d");
+        unsigned bits = dn ? gan_cond_d_parse(dn) : 0;
+        if (!bits)
+            return gan_err_set(err, "%s: metadata cond_d '%s' is not concat, projection or acgan, "
+                               "or '+' between them", path, dn ? dn : "");
+        gan_cond g;
+        gan_cond_specs((int)K, bits, 0, &g, &f->cond);
+        return 0;
+    }
+    return gan_err_set(err, "%s: a conditional file's metadata network must be generator or "
+                       "discriminator", path);
 }
 
 static void fmt_shape(char *buf, size_t len, int rank, const long *s)
@@ -72,9 +151,9 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
     if (rc == 0 && !cJSON_IsObject(root))
         rc = gan_err_set(err, "%s: the header is not a JSON object", path);
     uint64_t data_size = size - 8 - hlen;
-    long long off[6][2];
-    long shape[6][2];
-    int rank[6], seen[6] = {0};
+    long long off[GAN_ST_TENSORS][2];
+    long shape[GAN_ST_TENSORS][2];
+    int rank[GAN_ST_TENSORS], seen[GAN_ST_TENSORS] = {0};
     const cJSON *item = NULL;
     for (item = rc == 0 ? root->child : NULL; item && rc == 0; item = item->next) {
         const char *name = item->string ? item->string : "";
@@ -90,6 +169,9 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
                 else if (f->nmeta == GAN_ST_MAX_META)
                     rc = gan_err_set(err, "%s: more than %d metadata entries", path,
                                      GAN_ST_MAX_META);
+                else if (strcmp(m->string, "class_names") == 0 &&
+                         strlen(m->valuestring) < sizeof f->class_names)
+                    snprintf(f->class_names, sizeof f->class_names, "%s", m->valuestring);
                 else if (strlen(m->string) >= sizeof f->meta_key[0] ||
                          strlen(m->valuestring) >= sizeof f->meta_val[0])
                     rc = gan_err_set(err, "%s: __metadata__ '%.60s' is too long", path, m->string);
@@ -102,11 +184,12 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
             continue;
         }
         int k = 0;
-        while (k < 6 && strcmp(name, gan_mlp_tensor_name(k)) != 0)
+        while (k < GAN_ST_TENSORS && strcmp(name, NAMES[k]) != 0)
             k++;
-        if (k == 6) {
+        if (k == GAN_ST_TENSORS) {
             rc = gan_err_set(err, "%s: unexpected tensor '%.60s' (a 3-layer MLP has main.0, main.2 "
-                             "and main.4 .weight and .bias)", path, name);
+                             "and main.4 .weight and .bias; a conditional one may add "
+                             "embed.weight, aux.weight, aux.bias)", path, name);
             break;
         }
         if (seen[k]) {
@@ -127,7 +210,7 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
                              dt->valuestring);
             break;
         }
-        int want_rank = k % 2 == 0 ? 2 : 1, r = cJSON_GetArraySize(sh);
+        int want_rank = k == 8 || (k < 6 && k % 2) ? 1 : 2, r = cJSON_GetArraySize(sh);
         if (r != want_rank) {
             rc = gan_err_set(err, "%s: tensor %s has %d dimensions, expected %d", path, name, r,
                              want_rank);
@@ -167,46 +250,62 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
         off[k][0] = b;
         off[k][1] = e;
     }
-    for (int k = 0; k < 6 && rc == 0; k++)
-        if (!seen[k])
-            rc = gan_err_set(err, "%s: tensor %s is missing", path, gan_mlp_tensor_name(k));
-    /* the shapes chain: IN -> H1 -> H2 -> OUT */
+    if (rc == 0)
+        rc = meta_cond(f, path, err);
+    const gan_cond *cd = &f->cond;
+    for (int k = 0; k < GAN_ST_TENSORS && rc == 0; k++) {
+        int wr;
+        long ws[2];
+        shape_of(k, (const int[4]){1, 1, 1, 1}, cd, &wr, ws);
+        if (!seen[k] && wr)
+            rc = gan_err_set(err, "%s: tensor %s is missing", path, NAMES[k]);
+        else if (seen[k] && !wr)
+            rc = gan_err_set(err, "%s: tensor %s, but the metadata names no %s (conditional, "
+                             "classes, cond_d)", path, NAMES[k],
+                             k == 6 ? "projection" : "auxiliary head");
+    }
+    /* the shapes chain: IN -> H1 -> H2 -> OUT, the class columns after the inputs */
     if (rc == 0) {
-        f->dims[0] = (int)shape[0][1];
+        f->dims[0] = (int)shape[0][1] - (cd->cbias & 1u ? cd->classes : 0);
         f->dims[1] = (int)shape[0][0];
         f->dims[2] = (int)shape[2][0];
         f->dims[3] = (int)shape[4][0];
-        for (int k = 0; k < 6 && rc == 0; k++) {
+        if (f->dims[0] < 1)
+            rc = gan_err_set(err, "%s: tensor main.0.weight has %ld columns, no more than its %d "
+                             "class columns", path, shape[0][1], cd->classes);
+        for (int k = 0; k < GAN_ST_TENSORS && rc == 0; k++) {
             int wr;
             long ws[2] = {0, 0};
-            shape_of(k, f->dims, &wr, ws);
-            if (shape[k][0] != ws[0] || (wr == 2 && shape[k][1] != ws[1])) {
+            shape_of(k, f->dims, cd, &wr, ws);
+            if (wr && (shape[k][0] != ws[0] || (wr == 2 && shape[k][1] != ws[1]))) {
                 char a[48], b[48];
                 fmt_shape(a, sizeof a, rank[k], shape[k]);
                 fmt_shape(b, sizeof b, wr, ws);
                 rc = gan_err_set(err, "%s: tensor %s has shape %s, the other layers make it %s",
-                                 path, gan_mlp_tensor_name(k), a, b);
+                                 path, NAMES[k], a, b);
             }
         }
     }
     /* contiguous and non-overlapping, covering the data exactly */
     if (rc == 0) {
-        int order[6] = {0, 1, 2, 3, 4, 5};
-        for (int i = 1; i < 6; i++)
+        int order[GAN_ST_TENSORS], n = 0;
+        for (int k = 0; k < GAN_ST_TENSORS; k++)
+            if (seen[k])
+                order[n++] = k;
+        for (int i = 1; i < n; i++)
             for (int j = i; j > 0 && off[order[j]][0] < off[order[j - 1]][0]; j--) {
                 int t = order[j];
                 order[j] = order[j - 1];
                 order[j - 1] = t;
             }
         long long at = 0;
-        for (int i = 0; i < 6 && rc == 0; i++) {
+        for (int i = 0; i < n && rc == 0; i++) {
             const long long *o = off[order[i]];
             if (o[0] < at)
-                rc = gan_err_set(err, "%s: tensor %s overlaps another", path,
-                                 gan_mlp_tensor_name(order[i]));
+                rc = gan_err_set(err, "%s: tensor %s overlaps another", path, NAMES[order[i]]);
             else if (o[0] > at)
                 rc = gan_err_set(err, "%s: a gap of %lld bytes before tensor %s", path, o[0] - at,
-                                 gan_mlp_tensor_name(order[i]));
+                                 NAMES[order[i]]);
             at = o[1];
         }
         if (rc == 0 && (uint64_t)at != data_size)
@@ -214,16 +313,15 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
                              (unsigned long long)(data_size - (uint64_t)at));
     }
     if (rc == 0)
-        for (int k = 0; k < 6; k++)
-            f->data[k] = buf + 8 + hlen + off[k][0];
+        for (int k = 0; k < GAN_ST_TENSORS; k++)
+            f->data[k] = seen[k] ? buf + 8 + hlen + off[k][0] : NULL;
     /* weights that are not numbers make nothing but NaN images: refused */
-    for (int k = 0; k < 6 && rc == 0; k++) {
-        long long n = (off[k][1] - off[k][0]) / 4;
+    for (int k = 0; k < GAN_ST_TENSORS && rc == 0; k++) {
+        long long n = seen[k] ? (off[k][1] - off[k][0]) / 4 : 0;
         for (long long i = 0; i < n && rc == 0; i++)
             if (!isfinite(gan_getf32(f->data[k] + 4 * i)))
                 rc = gan_err_set(err, "%s: tensor %s holds a value that is not finite (NaN or "
-                                 "Inf) at index %lld; refusing these weights", path,
-                                 gan_mlp_tensor_name(k), i);
+                                 "Inf) at index %lld; refusing these weights", path, NAMES[k], i);
     }
     cJSON_Delete(root);
     return rc;
@@ -283,25 +381,35 @@ const char *gan_st_meta(const gan_st_file *f, const char *key)
 
 int gan_st_to_mlp(const gan_st_file *f, gan_mlp *m, const char *path, gan_err *err)
 {
-    for (int k = 0; k < 6; k++) {
+    const gan_cond *fc = &f->cond, *mc = &m->cond;
+    if (fc->classes != mc->classes || fc->cbias != mc->cbias || fc->project != mc->project ||
+        fc->aux != mc->aux)
+        return gan_err_set(err, "%s: its network reads %d classes%s, this model %d%s", path,
+                           fc->classes, fc->classes ? " (metadata cond_g or cond_d)" : "",
+                           mc->classes, mc->classes ? " in other forms or numbers" : "");
+    int md[4];
+    file_dims(m, md);
+    for (int k = 0; k < GAN_ST_TENSORS; k++) {
         int r, wr;
         long s[2] = {0, 0}, ws[2] = {0, 0};
-        shape_of(k, f->dims, &r, s);
-        shape_of(k, m->dims, &wr, ws);
-        if (s[0] != ws[0] || (r == 2 && s[1] != ws[1])) {
+        shape_of(k, f->dims, fc, &r, s);
+        shape_of(k, md, mc, &wr, ws);
+        if (r && (s[0] != ws[0] || (r == 2 && s[1] != ws[1]))) {
             char a[48], b[48];
             fmt_shape(a, sizeof a, r, s);
             fmt_shape(b, sizeof b, wr, ws);
             return gan_err_set(err, "%s: tensor %s has shape %s, this model needs %s", path,
-                               gan_mlp_tensor_name(k), a, b);
+                               NAMES[k], a, b);
         }
     }
-    for (int k = 0; k < 6; k++) {
-        int l = k / 2;
-        float *dst = k % 2 == 0 ? m->p.w[l] : m->p.b[l];
-        size_t n = k % 2 == 0 ? (size_t)m->dims[l + 1] * m->dims[l] : (size_t)m->dims[l + 1];
-        for (size_t i = 0; i < n; i++)
-            dst[i] = gan_getf32(f->data[k] + 4 * i);
+    for (int k = 0; k < GAN_ST_TENSORS; k++) {
+        int r;
+        long s[2] = {0, 1};
+        shape_of(k, md, mc, &r, s);
+        const unsigned char *p = f->data[k];
+        for (long i = 0; r && i < s[0]; i++)
+            for (long j = 0; j < (r == 2 ? s[1] : 1); j++, p += 4)
+                *value_at(m, k, i, j) = gan_getf32(p);
     }
     return 0;
 }
@@ -319,15 +427,19 @@ int gan_st_write(const char *path, const gan_mlp *m, const char *const *meta, in
     for (int i = 0; i < nmeta; i++)
         cJSON_AddStringToObject(md, meta[2 * i], meta[2 * i + 1]);
     long long at = 0;
-    for (int k = 0; k < 6; k++) {
+    int fd[4];
+    file_dims(m, fd);
+    for (int k = 0; k < GAN_ST_TENSORS; k++) {
         int r;
         long s[2] = {0, 0};
-        shape_of(k, m->dims, &r, s);
+        shape_of(k, fd, &m->cond, &r, s);
+        if (!r)
+            continue;
         double shape[2] = {(double)s[0], (double)s[1]};
         long long n = r == 2 ? (long long)s[0] * s[1] : s[0];
         double offs[2] = {(double)at, (double)(at + 4 * n)};
         cJSON *t = cJSON_CreateObject();
-        cJSON_AddItemToObject(root, gan_mlp_tensor_name(k), t);
+        cJSON_AddItemToObject(root, NAMES[k], t);
         cJSON_AddStringToObject(t, "dtype", "F32");
         cJSON_AddItemToObject(t, "shape", cJSON_CreateDoubleArray(shape, r));
         cJSON_AddItemToObject(t, "data_offsets", cJSON_CreateDoubleArray(offs, 2));
@@ -351,18 +463,23 @@ int gan_st_write(const char *path, const gan_mlp *m, const char *const *meta, in
     if (rc == 0 && hl > jl)
         rc = gan_write_all(a.f, "       ", hl - jl, path, err);
     unsigned char buf[4096];
-    for (int k = 0; k < 6 && rc == 0; k++) {
-        int l = k / 2;
-        const float *src = k % 2 == 0 ? m->p.w[l] : m->p.b[l];
-        size_t n = k % 2 == 0 ? (size_t)m->dims[l + 1] * m->dims[l] : (size_t)m->dims[l + 1];
-        for (size_t i = 0; i < n && rc == 0;) {
-            size_t c = n - i < sizeof buf / 4 ? n - i : sizeof buf / 4;
-            for (size_t q = 0; q < c; q++)
-                gan_putf32(buf + 4 * q, src[i + q]);
-            rc = gan_write_all(a.f, buf, 4 * c, path, err);
-            i += c;
-        }
+    size_t fill = 0;
+    for (int k = 0; k < GAN_ST_TENSORS && rc == 0; k++) {
+        int r;
+        long s[2] = {0, 1};
+        shape_of(k, fd, &m->cond, &r, s);
+        for (long i = 0; r && i < s[0] && rc == 0; i++)
+            for (long j = 0; j < (r == 2 ? s[1] : 1) && rc == 0; j++) {
+                gan_putf32(buf + fill, *value_at(m, k, i, j));
+                fill += 4;
+                if (fill == sizeof buf) {
+                    rc = gan_write_all(a.f, buf, fill, path, err);
+                    fill = 0;
+                }
+            }
     }
+    if (rc == 0 && fill)
+        rc = gan_write_all(a.f, buf, fill, path, err);
     free(json);
     if (rc != 0) {
         gan_atomic_abort(&a);

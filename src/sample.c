@@ -3,6 +3,7 @@
 #include "gan_sample.h"
 
 #include <cblas.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan
         {"idx", required_argument, NULL, 'i'},        {"grid", required_argument, NULL, 'g'},
         {"interpolate", required_argument, NULL, 'k'}, {"png-scale", required_argument, NULL, 'x'},
         {"weights", required_argument, NULL, 'w'},    {"z", required_argument, NULL, 'z'},
+        {"class", required_argument, NULL, 'C'},      {"class-name", required_argument, NULL, 'N'},
+        {"labels", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     gan_sample_default(s);
@@ -48,6 +51,7 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan
                     "Usage: gan-train sample --checkpoint FILE [--count N (64)] [--seed S (1)]\n"
                     "         [--png FILE] [--idx FILE] [--grid N] [--interpolate K] [--png-scale K]\n"
                     "         [--weights G.safetensors (instead of --checkpoint)] [--z FILE]\n"
+                    "         [--class K|K,L,...|all] [--class-name NAME] [--labels FILE]\n"
                     "Draws N samples from the generator of a checkpoint: a PNG grid (--grid images\n"
                     "a row, about sqrt(N) by default) and/or an IDX uint8 file in the training\n"
                     "data's shape (IDX3 for grey, as MNIST readers take; IDX4, N x H x W x 3, for\n"
@@ -55,12 +59,24 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan
                     "K steps. --weights: the generator of a safetensors file (gan-train export's,\n"
                     "or PyTorch's under the seed's names). --z FILE: the latent vectors from an\n"
                     "IDX float32 file (magic 0x00000D02, N x z_dim) instead of drawn ones; with\n"
-                    "--interpolate, N/2 rows from z[2r] to z[2r+1].\n");
+                    "--interpolate, N/2 rows from z[2r] to z[2r+1].\n"
+                    "A conditional generator (trained with --conditional) draws the classes asked:\n"
+                    "--class an index, a list or all [all], --class-name a name from its checkpoint\n"
+                    "or weights; the rows split into equal runs, one per class in order (without\n"
+                    "--count 8 samples a class when several are asked, one walk with\n"
+                    "--interpolate; a --z file's vectors must split evenly), and the PNG has a row\n"
+                    "per class. --labels FILE writes each sample's class as IDX1, beside --idx.\n");
             return 1;
         case 'z': s->z_path = a; break;
+        case 'C': s->classes = a; break;
+        case 'N': s->class_name = a; break;
+        case 'l': s->labels_path = a; break;
         case 'p': s->png_path = a; break;
         case 'i': s->idx_path = a; break;
-        case 'n': rc = gan_cli_parse_int("count", a, 1, 100000, &s->count, err); break;
+        case 'n':
+            rc = gan_cli_parse_int("count", a, 1, 100000, &s->count, err);
+            s->count_given = 1;
+            break;
         case 'g': rc = gan_cli_parse_int("grid", a, 1, 256, &s->grid, err); break;
         case 'k': rc = gan_cli_parse_int("interpolate", a, 2, 64, &s->interpolate, err); break;
         case 'x': rc = gan_cli_parse_int("png-scale", a, 1, 16, &s->png_scale, err); break;
@@ -87,19 +103,31 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan
         rc = gan_err_set(err, "--png: empty file name");
     if (rc == 0 && (s->idx_path ? !*s->idx_path : 0))
         rc = gan_err_set(err, "--idx: empty file name");
+    if (rc == 0 && s->classes && s->class_name)
+        rc = gan_err_set(err, "sample: give --class or --class-name, not both");
+    if (rc == 0 && ((s->classes && !*s->classes) || (s->class_name && !*s->class_name) ||
+                    (s->labels_path && !*s->labels_path)))
+        rc = gan_err_set(err, "sample: --class, --class-name and --labels need a value");
     return rc;
 }
 
-/* The generator of a checkpoint or of a weights file, and its image shape. */
+/* The generator of a checkpoint or of a weights file, its image shape, and
+ * (a conditional one) its class names into names (names_len bytes). */
 static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int *cols,
-                          int *channels, gan_err *err)
+                          int *channels, char *names, size_t names_len, gan_err *err)
 {
+    names[0] = '\0';
     if (s->weights) {
-        gan_st_file f;
-        if (gan_st_read(&f, s->weights, err) != 0)
-            return -1;
-        int rc = gan_st_generator(&f, G, 256, rows, cols, channels, s->weights, err);
-        gan_st_free(&f);
+        gan_st_file *f = malloc(sizeof *f);
+        if (!f)
+            return gan_err_set(err, "out of memory");
+        int rc = gan_st_read(f, s->weights, err);
+        if (rc == 0)
+            rc = gan_st_generator(f, G, 256, rows, cols, channels, s->weights, err);
+        if (rc == 0)
+            snprintf(names, names_len, "%s", f->class_names);
+        gan_st_free(f);
+        free(f);
         return rc;
     }
     gan_ckpt_info in;
@@ -111,15 +139,61 @@ static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int
     *cols = (int)in.cols;
     *channels = (int)in.channels;
     int rc = gan_checkpoint_generator(&in, data, 256, 0, G, err);
+    const char *cn = gan_checkpoint_class_names(&in, data);
+    snprintf(names, names_len, "%s", cn ? cn : "");
     free(data);
     return rc;
 }
 
-/* z (n, Z): the file's vectors (n = its count, or pairs walked with K),
- * else drawn from stream 4 of the seed. *zp is malloc'd. */
-static int make_z(const gan_sample_config *s, int Z, float **zp, int *np, gan_err *err)
+/* The classes asked (list, *m of them) of a generator of K classes. */
+static int asked_classes(const gan_sample_config *s, int K, const char *names, const char *src,
+                         uint8_t *list, int *m, gan_err *err)
 {
-    int K = s->interpolate, rows_n = s->count;
+    *m = 0;
+    if (!K) {
+        if (s->classes || s->class_name || s->labels_path)
+            return gan_err_set(err, "%s: its generator is not conditional (trained without "
+                               "--conditional): --class, --class-name and --labels do not apply",
+                               src);
+        return 0;
+    }
+    if (s->class_name) {
+        int k = gan_class_find(names, s->class_name);
+        char first[GAN_CLASS_NAME_MAX + 1], last[GAN_CLASS_NAME_MAX + 1];
+        if (k < 0)
+            return gan_err_set(err, "--class-name: '%s' is not a class of %s (its %d classes: "
+                               "'%s' ... '%s')", s->class_name, src, K,
+                               gan_class_name(names, 0, first, sizeof first),
+                               gan_class_name(names, K - 1, last, sizeof last));
+        list[(*m)++] = (uint8_t)k;
+        return 0;
+    }
+    if (!s->classes || strcmp(s->classes, "all") == 0) {
+        for (int k = 0; k < K; k++)
+            list[(*m)++] = (uint8_t)k;
+        return 0;
+    }
+    for (const char *p = s->classes;;) {
+        char *end;
+        long k = strtol(p, &end, 10);
+        if (end == p || (*end && *end != ',') || k < 0 || k >= K || *m == 256 || !isdigit(*p))
+            return gan_err_set(err, "--class: '%s' is not all or class indices from 0 to %d "
+                               "with commas between (%s has %d classes)", s->classes, K - 1, src,
+                               K);
+        list[(*m)++] = (uint8_t)k;
+        if (!*end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+/* z (n, Z): the file's vectors (n = its count, or pairs walked with K),
+ * else `rows` drawn from stream 4 of the seed (each a walk of K with K).
+ * *zp is malloc'd; *rowsp the rows. */
+static int make_z(const gan_sample_config *s, int Z, int rows, float **zp, int *np, int *rowsp,
+                  gan_err *err)
+{
+    int K = s->interpolate, rows_n = rows;
     float *ends = NULL;
     uint32_t fn = 0, fd = 0;
     if (s->z_path) {
@@ -167,24 +241,54 @@ static int make_z(const gan_sample_config *s, int Z, float **zp, int *np, gan_er
     free(ends);
     *zp = z;
     *np = n;
+    *rowsp = rows_n;
+    return 0;
+}
+
+/* Each sample's class (n): row r of rows asked for list[r / (rows / m)]. */
+static int label_rows(const gan_sample_config *s, const uint8_t *list, int m, int n, int rows,
+                      uint8_t **labp, gan_err *err)
+{
+    *labp = NULL;
+    if (!m)
+        return 0;
+    if (rows % m != 0)
+        return gan_err_set(err, "%s: %d %s for %d classes asked; they must split evenly",
+                           s->z_path, rows, s->interpolate ? "walks" : "vectors", m);
+    uint8_t *lab = malloc((size_t)n);
+    if (!lab)
+        return gan_err_set(err, "out of memory");
+    int per = rows / m, K = s->interpolate;
+    for (int i = 0; i < n; i++)
+        lab[i] = list[(K ? i / K : i) / per];
+    *labp = lab;
     return 0;
 }
 
 int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
 {
-    int rows, cols, ch, rc = -1, K = s->interpolate, n = 0;
+    int rows, cols, ch, rc = -1, K = s->interpolate, n = 0, nrows = 0, m = 0;
     gan_mlp G;
     float *z = NULL, *x = NULL;
-    uint8_t *img = NULL;
-    if (load_generator(s, &G, &rows, &cols, &ch, err) != 0)
+    uint8_t *img = NULL, *lab = NULL, list[256];
+    static char names[256 * (GAN_CLASS_NAME_MAX + 1)];
+    if (load_generator(s, &G, &rows, &cols, &ch, names, sizeof names, err) != 0)
         return -1;
+    const char *src = s->checkpoint ? s->checkpoint : s->weights;
     int Z = G.dims[0], P = G.dims[3];
+    if (asked_classes(s, G.cond.classes, names, src, list, &m, err) != 0)
+        goto done;
     if (!s->z_path && K && Z > 4096) {
         gan_err_set(err, "--interpolate takes z of at most 4096 values (this generator: %d)", Z);
         goto done;
     }
     openblas_set_num_threads(1); /* the same bits on any machine */
-    if (make_z(s, Z, &z, &n, err) != 0)
+    /* rows per class asked: --count's share, else 8 samples (or a walk) each
+     * when several are asked */
+    int per = !m ? s->count : s->count_given ? (s->count + m - 1) / m : m > 1 ? (K ? 1 : 8)
+                                                                               : s->count;
+    if (make_z(s, Z, m ? per * m : s->count, &z, &n, &nrows, err) != 0 ||
+        label_rows(s, list, m, n, nrows, &lab, err) != 0)
         goto done;
     x = malloc(sizeof(float) * (size_t)n * P);
     if (!x) {
@@ -193,10 +297,19 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
     }
     for (int s0 = 0; s0 < n; s0 += G.cap) {
         int b = n - s0 < G.cap ? n - s0 : G.cap;
+        if (lab)
+            memcpy(G.labels, lab + s0, (size_t)b);
         gan_mlp_forward(&G, x + (size_t)s0 * P, z + (size_t)s0 * Z, b, &GAN_SOLO);
     }
+    if (s->labels_path) {
+        uint32_t dims[1] = {(uint32_t)n};
+        if (gan_idx_write(s->labels_path, GAN_IDX_MAGIC_LABELS, 1, dims, lab, err) != 0)
+            goto done;
+        if (msg)
+            fprintf(msg, "wrote %s (%d labels, IDX1 uint8)\n", s->labels_path, n);
+    }
     if (s->png_path) {
-        int nrow = K ? K : s->grid ? s->grid : (int)ceil(sqrt((double)n)), w, h;
+        int nrow = K ? K : s->grid ? s->grid : m ? nrows / m : (int)ceil(sqrt((double)n)), w, h;
         gan_grid_size(n, nrow, rows, cols, s->png_scale, &w, &h);
         img = malloc((size_t)w * h * ch);
         if (!img) {
@@ -229,6 +342,7 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
     rc = 0;
 done:
     free(img);
+    free(lab);
     free(z);
     free(x);
     gan_mlp_free(&G);

@@ -33,21 +33,6 @@ signal_run() {
     rc=$?
 }
 
-# usage_error WANT ARGS...: exit 2, no stdout, exactly one stderr line
-# starting "gan-train: " and containing WANT
-usage_error() {
-    want=$1
-    shift
-    checks=$((checks + 1))
-    "$BIN" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    [ $rc -eq 2 ] || fail "gan-train $*: exit $rc, want 2"
-    [ -s "$T/out" ] && fail "gan-train $*: wrote to stdout"
-    [ "$(wc -l <"$T/err")" -eq 1 ] || fail "gan-train $*: stderr is not one line: $(cat "$T/err")"
-    grep -q "^gan-train: " "$T/err" || fail "gan-train $*: no 'gan-train: ' prefix"
-    grep -qF -- "$want" "$T/err" || fail "gan-train $*: '$(cat "$T/err")' lacks '$want'"
-}
-
 usage_error "--epochs: '0'" --epochs 0
 usage_error "--epochs: 'abc'" --epochs abc
 usage_error "--epochs: '5x'" --epochs 5x

@@ -1,18 +1,20 @@
 #!/bin/sh
-# eval.sh BIN SRC IMGTOOL FAULTS: judging a generator by numbers, as a user meets it:
+# eval.sh BIN SRC IMGTOOL FAULTS ORACLE: judging a generator by numbers, as a user meets it:
 # evaluation during training (CSV columns, best.gan, --patience), `gan-train
 # eval` (cached classifier, the same numbers twice, the CSV's numbers),
 # `eval --samples` of saved images (real test digits, a generator's samples,
 # only digits 0-4 as imported PNGs: 5 classes), what it notices of known
 # faults (gan-faults, 1,000 images a set: the orders only), a
 # folder without test files (held-out reference) and one without labels
-# (training goes on). Release build only (the classifier trains on all 60,000
+# (training goes on); a conditional generator's class measures (ORACLE's
+# generators, whose answers are known, and a conditional run's CSV). Release build only (the classifier trains on all 60,000
 # digits, 2 minutes on 2 CPUs; never under the sanitizers).
 set -u
 BIN=$1
 SRC=$2
 IMG=$3
 FAULTS=$4
+ORACLE=$5
 . "$SRC/tests/lib.sh"
 test_begin eval
 export XDG_CACHE_HOME="$T/xdg"
@@ -42,6 +44,36 @@ for r in 2 3; do
 done
 [ -s "$T/run/best.gan" ] || fail "no best.gan"
 grep -q "FID [0-9.]* (best so far: best.gan), [0-9]* classes, IS" "$T/err" || fail "no FID line: $(cat "$T/err")"
+
+# A conditional generator (issue 19): sample i asks for class i mod 10. The
+# oracle draws for class k the first test image of class k: all read as
+# asked; shifted by one class, none; its intra-class FID the higher. 1,300
+# samples give 130 a class, enough for the intra-class FID; 1,000 not.
+checks=$((checks + 1))
+"$ORACLE" "$SRC/data/mnist" 0 "$T/o0.safetensors" && "$ORACLE" "$SRC/data/mnist" 1 "$T/o1.safetensors" ||
+    fail "oracle"
+for k in 0 1; do
+    "$BIN" eval --weights "$T/o$k.safetensors" --data "$SRC/data/mnist" --count 1300 --csv >"$T/o$k.csv" 2>"$T/err" ||
+        fail "eval --weights oracle $k: $(cat "$T/err")"
+done
+[ "$(field 12 2 "$T/o0.csv"),$(field 13 2 "$T/o0.csv")" = "1.0000,1.0000" ] &&
+    [ "$(field 12 2 "$T/o1.csv"),$(field 13 2 "$T/o1.csv")" = "0.0000,0.0000" ] ||
+    fail "oracle class accuracy: $(cat "$T/o0.csv" "$T/o1.csv")"
+awk -v a="$(field 14 2 "$T/o0.csv")" -v b="$(field 14 2 "$T/o1.csv")" 'BEGIN { exit !(a > 0 && b > a) }' ||
+    fail "oracle intra-FID: $(cat "$T/o0.csv" "$T/o1.csv")"
+"$BIN" eval --weights "$T/o0.safetensors" --data "$SRC/data/mnist" --count 1000 >"$T/out" 2>/dev/null
+grep -q "^asked:      1.0000 of the samples read as the class asked for (100 a class); worst class 0: 1.0000$" "$T/out" &&
+    grep -q "^intra-fid:  not taken: it needs 129 samples" "$T/out" || fail "eval, 100 a class: $(cat "$T/out")"
+# a conditional run evaluates its classes every epoch, into the CSV's last
+# three columns, as eval does for its checkpoint
+checks=$((checks + 1))
+"$BIN" --data "$SRC/data/mnist" --conditional --limit 1280 --epochs 1 --eval-count 1300 --hidden 64 \
+    --out "$T/crun" 2>"$T/err" || fail "conditional run: $(cat "$T/err")"
+grep -q "^          classes: [0-9.]*% read as asked (worst [0-9.]*%, [0-9]), intra-FID [0-9.]*$" "$T/err" ||
+    fail "conditional run: no classes line: $(cat "$T/err")"
+"$BIN" eval --checkpoint "$T/crun/checkpoint.gan" --data "$SRC/data/mnist" --count 1300 --csv >"$T/ce" 2>/dev/null
+[ "$(field 16-18 2 "$T/crun/losses.csv")" = "$(field 12-14 2 "$T/ce")" ] ||
+    fail "conditional: CSV $(field 16-18 2 "$T/crun/losses.csv"), eval $(field 12-14 2 "$T/ce")"
 
 # gan-train eval: the cached classifier, the same numbers twice, and those of
 # the CSV for the same checkpoint and count (the same z every time)

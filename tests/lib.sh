@@ -5,8 +5,9 @@
 # START (from date +%s%N); signal_wait SIG PID sends signal SIG to PID,
 # waits for it and sets $rc (its status) and $ms (how long it took); mnist_slice
 # N DIR [labels] writes the first N images of $SRC/data/mnist (and their
-# labels) into DIR as raw IDX files; test_end NAME prints the count and is
-# the exit status.
+# labels) into DIR as raw IDX files; usage_error WANT ARGS... runs $BIN ARGS
+# and wants exit 2, no stdout and one stderr line "gan-train: ...WANT...";
+# test_end NAME prints the count and is the exit status.
 
 test_begin() {
     T=$(mktemp -d "/tmp/gan-test-$1-XXXXXX")
@@ -50,6 +51,19 @@ mnist_slice() {
     { printf '\000\000\010\001'; be32 "$1"
       gzip -dc "$SRC/data/mnist/train-labels-idx1-ubyte.gz" | tail -c +9 | head -c "$1"; } \
         >"$2/train-labels-idx1-ubyte"
+}
+
+usage_error() {
+    want=$1
+    shift
+    checks=$((checks + 1))
+    "$BIN" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 2 ] || fail "gan-train $*: exit $rc, want 2"
+    [ -s "$T/out" ] && fail "gan-train $*: wrote to stdout"
+    [ "$(wc -l <"$T/err")" -eq 1 ] || fail "gan-train $*: stderr is not one line: $(cat "$T/err")"
+    grep -q "^gan-train: " "$T/err" || fail "gan-train $*: no 'gan-train: ' prefix"
+    grep -qF -- "$want" "$T/err" || fail "gan-train $*: '$(cat "$T/err")' lacks '$want'"
 }
 
 test_end() {

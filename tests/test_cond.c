@@ -504,7 +504,8 @@ static void test_names(void)
           gan_cond_d_parse("concat+") == 0 && gan_cond_d_parse("proj") == 0);
     CHECK(strcmp(gan_cond_d_name(7, buf, sizeof buf), "concat+projection+acgan") == 0);
     CHECK(strcmp(gan_class_name("zero\nun\ndeux", 1, buf, sizeof buf), "un") == 0);
-    CHECK(strcmp(gan_class_name("zero\nun\ndeux", 3, buf, sizeof buf), "") == 0);
+    CHECK(strcmp(gan_class_name("zero\nun\ndeux", 3, buf, sizeof buf), "3") == 0);
+    CHECK(strcmp(gan_class_name("", 4, buf, sizeof buf), "4") == 0);
     CHECK(gan_class_find("zero\nun\ndeux", "deux") == 2 && gan_class_find("zero\nun", "u") == -1);
     /* one draw per index, below the bound */
     gan_rng a, b;
