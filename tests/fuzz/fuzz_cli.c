@@ -43,11 +43,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              cfg.eval_every < 0 || cfg.eval_count < 10 || cfg.patience < 0 ||
                              !(cfg.beta1 >= 0 && cfg.beta1 < 1)))
         abort();
+    if (r == GAN_CLI_RUN && (cfg.cond_d < 1 || cfg.cond_d > 7 || cfg.cond_g < 0 || cfg.cond_g > 1 ||
+                             !(cfg.ac_weight > 0) ||
+                             (!cfg.conditional && !cfg.resume_path &&
+                              (cfg.set & (GAN_SET_COND_D | GAN_SET_COND_G | GAN_SET_AC_WEIGHT)))))
+        abort(); /* the conditional forms are sound, and given only with --conditional */
     gan_eval_cmd e;
     if (argc > 1 && gan_eval_cmd_parse(&e, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
-        (!e.checkpoint == !e.samples || (e.checkpoint && !*e.checkpoint) ||
-         (e.samples && !*e.samples) || e.count < 10 || !e.data_dir || e.threads < 0))
-        abort();
+        (!!e.checkpoint + !!e.samples + !!e.weights != 1 || (e.checkpoint && !*e.checkpoint) ||
+         (e.samples && !*e.samples) || (e.weights && !*e.weights) || e.count < 10 ||
+         !e.data_dir || e.threads < 0))
+        abort(); /* exactly one thing to judge */
     gan_sample_config s;
     /* a sample run has exactly one source of weights: a checkpoint or a G.safetensors */
     if (argc > 1 && gan_sample_parse(&s, argc - 1, argv + 1, out ? out : stderr, &err) == 0 &&
