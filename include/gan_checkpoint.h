@@ -138,6 +138,11 @@ int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, i
 int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **data,
                         size_t *size, gan_err *err);
 
+/** The shape of a checkpoint's network (0: G, 1: D): its sizes for
+ *  gan_mlp_init_cond (OUT before an auxiliary head's), and how it reads the
+ *  class. */
+void gan_checkpoint_net_shape(const gan_ckpt_info *info, int net, int dims[4], gan_cond *cond);
+
 /** Puts a checkpoint's settings into cfg (recipe, seed, grid, limit; the
  *  conditional forms and classes, the names pointing into data). */
 void gan_checkpoint_config(const gan_ckpt_info *info, const unsigned char *data, gan_config *cfg);

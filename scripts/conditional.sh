@@ -23,6 +23,8 @@
 #   concat-acgan     --conditional --cond-d concat+acgan
 #   all-concat       --conditional --cond-g all
 #   all-concat-acgan --conditional --cond-g all --cond-d concat+acgan
+#   all-projection   --conditional --cond-g all --cond-d projection
+#   projection-acgan --conditional --cond-d projection+acgan
 # Sets: mnist (data/mnist), fashion (/usr/share/datasets/fashion-mnist,
 # installed if missing). About 1.5 minutes a run at 1 thread on 2 CPUs.
 set -eu
@@ -59,6 +61,8 @@ args_of() {
     concat-acgan) echo "--conditional --cond-d concat+acgan" ;;
     all-concat) echo "--conditional --cond-g all" ;;
     all-concat-acgan) echo "--conditional --cond-g all --cond-d concat+acgan" ;;
+    all-projection) echo "--conditional --cond-g all --cond-d projection" ;;
+    projection-acgan) echo "--conditional --cond-d projection+acgan" ;;
     *) echo "conditional.sh: unknown form $1" >&2; exit 2 ;;
     esac
 }

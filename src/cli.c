@@ -63,13 +63,31 @@ static const struct option long_opts[] = {
 
 #define DEFAULT_SLOPE 0.2
 
+/* --help's options of conditional training, with the defaults of d. */
+static void usage_classes(FILE *out, const gan_config *d)
+{
+    char cond_d[64];
+    fprintf(out,
+            "Classes (a labelled data folder; class names from its classes.txt):\n"
+            "  --conditional       G draws the class it is asked for, D judges image and\n"
+            "                      class; grids get a row per class [off]\n"
+            "  --cond-d FORM       how D reads the class: concat (the one-hot beside the\n"
+            "                      image), projection (a class embedding times D's last\n"
+            "                      hidden layer), acgan (a head that classifies), or a\n"
+            "                      sum of them with '+', e.g. concat+acgan [%s]\n"
+            "  --cond-g WHERE      the one-hot into G's first layer (input) or every\n"
+            "                      layer (all) [%s]\n"
+            "  --ac-weight W       acgan: the weight of the head's cross-entropy [%g]\n",
+            gan_cond_d_name(d->cond_d, cond_d, sizeof cond_d), gan_cond_g_name(d->cond_g),
+            d->ac_weight);
+}
+
 void gan_cli_usage(FILE *out)
 {
     gan_config d, seed, wgan;
     gan_config_default(&d);
     gan_config_preset(&seed, GAN_PRESET_SEED);
     gan_config_preset(&wgan, GAN_PRESET_WGAN_GP);
-    char cond_d[64];
     fprintf(out,
             "Usage: gan-train [options]\n"
             "       gan-train sample --checkpoint FILE ...   (see gan-train sample --help)\n"
@@ -124,19 +142,17 @@ void gan_cli_usage(FILE *out)
             "  --ema DECAY         sample from an average of G's weights, updated after\n"
             "                      each G step with this decay (at the u-th update at most\n"
             "                      (1 + u) / (10 + u), so it follows G early on); 0: off [%g]\n"
-            "Classes (a labelled data folder; class names from its classes.txt):\n"
-            "  --conditional       G draws the class it is asked for, D judges image and\n"
-            "                      class; grids get a row per class [off]\n"
-            "  --cond-d FORM       how D reads the class: concat (the one-hot beside the\n"
-            "                      image), projection (a class embedding times D's last\n"
-            "                      hidden layer), acgan (a head that classifies), or a\n"
-            "                      sum of them with '+', e.g. concat+acgan [%s]\n"
-            "  --cond-g WHERE      the one-hot into G's first layer (input) or every\n"
-            "                      layer (all) [%s]\n"
-            "  --ac-weight W       acgan: the weight of the head's cross-entropy [%g]\n"
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
             "  --threads N         threads, each running OpenBLAS on one\n"
-            "                      [%d: the CPUs this process may use, at most %d]\n"
+            "                      [%d: the CPUs this process may use, at most %d]\n",
+            gan_loss_get(d.loss)->name, d.slope, d.beta1, d.r1_gamma, d.r1_every, d.ema,
+            seed.beta1, seed.beta2, wgan.n_critic, wgan.lr, wgan.beta1, wgan.beta2,
+            gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
+            d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
+            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.gp, d.ema,
+            (unsigned long long)d.seed, gan_pool_default_threads(), GAN_POOL_MAX_DEFAULT);
+    usage_classes(out, &d);
+    fprintf(out,
             "Evaluation (gan-train eval --help tells the measures):\n"
             "  --eval-every K      FID, classes, IS, precision and recall every K epochs\n"
             "                      and after the last, into the CSV; 0: never [%d]\n"
@@ -154,14 +170,7 @@ void gan_cli_usage(FILE *out)
             "2 bad usage, 130 or 143 after SIGINT or SIGTERM (a checkpoint written where\n"
             "training had begun), 141 when the reader of --log - has gone.\n"
             "Manual: man gan-train\n",
-            gan_loss_get(d.loss)->name, d.slope, d.beta1, d.r1_gamma, d.r1_every, d.ema,
-            seed.beta1, seed.beta2, wgan.n_critic, wgan.lr, wgan.beta1, wgan.beta2,
-            gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
-            d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
-            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.gp, d.ema,
-            gan_cond_d_name(d.cond_d, cond_d, sizeof cond_d), gan_cond_g_name(d.cond_g),
-            d.ac_weight, (unsigned long long)d.seed, gan_pool_default_threads(),
-            GAN_POOL_MAX_DEFAULT, d.eval_every, d.eval_count, d.patience);
+            d.eval_every, d.eval_count, d.patience);
 }
 
 int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err)

@@ -63,6 +63,27 @@ int gan_export_parse(gan_export_cmd *c, int argc, char **argv, FILE *out, gan_er
     return rc;
 }
 
+/* A conditional network's metadata after the rest (gm, dm: *ng and *nd
+ * strings so far, 8 more fit): its forms and classes; ks and cd (16 and 64
+ * bytes) hold numbers and names they point to. */
+static void cond_meta(const gan_ckpt_info *in, const unsigned char *data, const char **gm,
+                      int *ng, const char **dm, int *nd, char *ks, char *cd)
+{
+    if (!in->classes)
+        return;
+    snprintf(ks, 16, "%u", in->classes);
+    const char *both[] = {"conditional", "true", "classes", ks, "class_names",
+                          gan_checkpoint_class_names(in, data)};
+    memcpy(gm + *ng, both, sizeof both);
+    memcpy(dm + *nd, both, sizeof both);
+    *ng += 6;
+    *nd += 6;
+    gm[(*ng)++] = "cond_g";
+    gm[(*ng)++] = gan_cond_g_name((int)in->cond_g);
+    dm[(*nd)++] = "cond_d";
+    dm[(*nd)++] = gan_cond_d_name(in->cond_d, cd, 64);
+}
+
 int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
 {
     gan_ckpt_info in;
@@ -116,25 +137,12 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err)
                         "loss", gan_loss_get((int)in.loss)->name,
                         "z_dim", zs, "hidden", hs, "rows", rs, "cols", cs,
                         "channels", chs, "layout", LAYOUT, "recipe", recipe, "epoch", ep};
-    /* a conditional network's forms and classes after the rest */
     const char *gmc[sizeof gm / sizeof *gm + 8], *dmc[sizeof dm / sizeof *dm + 8];
     int ng = (int)(sizeof gm / sizeof *gm), nd = (int)(sizeof dm / sizeof *dm);
     memcpy(gmc, gm, sizeof gm);
     memcpy(dmc, dm, sizeof dm);
     char ks[16], cd[64];
-    if (in.classes) {
-        snprintf(ks, sizeof ks, "%u", in.classes);
-        const char *names = gan_checkpoint_class_names(&in, data);
-        const char *both[] = {"conditional", "true", "classes", ks, "class_names", names};
-        memcpy(gmc + ng, both, sizeof both);
-        memcpy(dmc + nd, both, sizeof both);
-        ng += 6;
-        nd += 6;
-        gmc[ng++] = "cond_g";
-        gmc[ng++] = gan_cond_g_name((int)in.cond_g);
-        dmc[nd++] = "cond_d";
-        dmc[nd++] = gan_cond_d_name(in.cond_d, cd, sizeof cd);
-    }
+    cond_meta(&in, data, gmc, &ng, dmc, &nd, ks, cd);
     if (gan_st_write(gpath, &G, gmc, ng / 2, err) != 0 ||
         gan_st_write(dpath, &D, dmc, nd / 2, err) != 0)
         goto done;

@@ -389,6 +389,36 @@ static int run_train_epoch(run_state *rs, int e, gan_epoch_stats *es, double *se
     return 0;
 }
 
+/* Epoch e into the summary and onto msg: the losses, and the evaluation r
+ * (NULL: none) that took te seconds. */
+static void epoch_report(run_state *rs, int e, const gan_epoch_stats *es, double secs,
+                         const gan_eval_result *r, double te)
+{
+    const gan_trainer *t = &rs->t;
+    FILE *msg = rs->msg;
+    gan_summary_add(&rs->sm, e, t->step, es->loss_d, es->loss_g, secs, r ? r->fid : -1.0);
+    if (r && r->conditional) {
+        rs->sm.last_acc = r->class_acc;
+        rs->sm.last_worst = r->class_worst;
+        rs->sm.last_intra = r->intra_fid;
+        rs->sm.last_cls_e = e;
+    }
+    if (!msg)
+        return;
+    char w[48] = "";
+    if (t->loss->gp)
+        snprintf(w, sizeof w, ", Wasserstein: %.4f", es->wass);
+    fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f%s  (%.2f s, %.0f samples/s)\n", e,
+            rs->cfg.epochs, es->loss_d, es->loss_g, w, secs,
+            rs->ds.count / (secs > 0 ? secs : 1e-9));
+    if (r)
+        fprintf(msg, "          FID %.2f%s, %d classes, IS %.2f, precision %.3f, recall %.3f  "
+                "(%.2f s)\n", r->fid, t->track.best_epoch == e ? " (best so far: best.gan)" : "",
+                r->classes_covered, r->inception_score, r->precision, r->recall, te);
+    if (r && r->conditional)
+        gan_class_line(msg, r, rs->cfg.class_names);
+}
+
 /* Phase 3, per finished epoch: the grid and timeline, the evaluation, the CSV
  * row, then the checkpoint (a crash before the checkpoint is replaced redoes
  * this epoch, and resuming drops its row), the epoch's lines; then whether to
@@ -442,27 +472,7 @@ static int run_epoch_outputs(run_state *rs, int e, const gan_epoch_stats *es, do
         return gan_err_set(err, "%s: write failed: %s", rs->log_path, strerror(werr));
     if (save_checkpoint(t, cfg, &rs->ds, rs->ckpt_path, err) != 0)
         return -1;
-    gan_summary_add(&rs->sm, e, t->step, es->loss_d, es->loss_g, secs, evaluated ? er.fid : -1.0);
-    if (evaluated && er.conditional) {
-        rs->sm.last_acc = er.class_acc;
-        rs->sm.last_worst = er.class_worst;
-        rs->sm.last_intra = er.intra_fid;
-        rs->sm.last_cls_e = e;
-    }
-    if (msg) {
-        char w[48] = "";
-        if (t->loss->gp)
-            snprintf(w, sizeof w, ", Wasserstein: %.4f", es->wass);
-        fprintf(msg, "Epoch [%d/%d] Loss D: %.4f, Loss G: %.4f%s  (%.2f s, %.0f samples/s)\n",
-                e, cfg->epochs, es->loss_d, es->loss_g, w, secs,
-                rs->ds.count / (secs > 0 ? secs : 1e-9));
-    }
-    if (msg && evaluated)
-        fprintf(msg, "          FID %.2f%s, %d classes, IS %.2f, precision %.3f, recall %.3f  "
-                "(%.2f s)\n", er.fid, t->track.best_epoch == e ? " (best so far: best.gan)" : "",
-                er.classes_covered, er.inception_score, er.precision, er.recall, te);
-    if (msg && evaluated && er.conditional)
-        gan_class_line(msg, &er, cfg->class_names);
+    epoch_report(rs, e, es, secs, evaluated ? &er : NULL, te);
     if (evaluated && cfg->patience > 0 && t->track.since_best >= cfg->patience &&
         e < cfg->epochs) {
         if (msg)

@@ -125,6 +125,187 @@ static int whole(const cJSON *n, double max, long long *out)
     return 1;
 }
 
+/* The tensors found in a header: their offsets, shapes and ranks. */
+typedef struct {
+    long long off[GAN_ST_TENSORS][2];
+    long shape[GAN_ST_TENSORS][2];
+    int rank[GAN_ST_TENSORS], seen[GAN_ST_TENSORS];
+} st_index;
+
+/* The __metadata__ object into f. */
+static int parse_meta(gan_st_file *f, const cJSON *item, const char *path, gan_err *err)
+{
+    if (!cJSON_IsObject(item))
+        return gan_err_set(err, "%s: __metadata__ is not an object", path);
+    for (const cJSON *m = item->child; m; m = m->next) {
+        if (!cJSON_IsString(m))
+            return gan_err_set(err, "%s: __metadata__ '%.60s' is not a string", path,
+                               m->string ? m->string : "");
+        if (f->nmeta == GAN_ST_MAX_META)
+            return gan_err_set(err, "%s: more than %d metadata entries", path, GAN_ST_MAX_META);
+        if (strcmp(m->string, "class_names") == 0 &&
+            strlen(m->valuestring) < sizeof f->class_names) {
+            snprintf(f->class_names, sizeof f->class_names, "%s", m->valuestring);
+            continue;
+        }
+        if (strlen(m->string) >= sizeof f->meta_key[0] ||
+            strlen(m->valuestring) >= sizeof f->meta_val[0])
+            return gan_err_set(err, "%s: __metadata__ '%.60s' is too long", path, m->string);
+        snprintf(f->meta_key[f->nmeta], sizeof f->meta_key[0], "%s", m->string);
+        snprintf(f->meta_val[f->nmeta], sizeof f->meta_val[0], "%s", m->valuestring);
+        f->nmeta++;
+    }
+    return 0;
+}
+
+/* One tensor's entry (named `name`) into ix: known, once, F32, of its rank,
+ * sizes 1 to 65536, offsets inside the data_size bytes that hold its values. */
+static int parse_tensor(st_index *ix, const cJSON *item, const char *name, uint64_t data_size,
+                        const char *path, gan_err *err)
+{
+    int k = 0;
+    while (k < GAN_ST_TENSORS && strcmp(name, NAMES[k]) != 0)
+        k++;
+    if (k == GAN_ST_TENSORS)
+        return gan_err_set(err, "%s: unexpected tensor '%.60s' (a 3-layer MLP has main.0, main.2 "
+                           "and main.4 .weight and .bias; a conditional one may add "
+                           "embed.weight, aux.weight, aux.bias)", path, name);
+    if (ix->seen[k])
+        return gan_err_set(err, "%s: tensor %s appears twice", path, name);
+    ix->seen[k] = 1;
+    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(item, "dtype");
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(item, "shape");
+    const cJSON *of = cJSON_GetObjectItemCaseSensitive(item, "data_offsets");
+    if (!cJSON_IsObject(item) || !cJSON_IsString(dt) || !cJSON_IsArray(sh) || !cJSON_IsArray(of))
+        return gan_err_set(err, "%s: tensor %s lacks a dtype, shape or data_offsets", path, name);
+    if (strcmp(dt->valuestring, "F32") != 0)
+        return gan_err_set(err, "%s: tensor %s is %.20s; gan-train reads F32", path, name,
+                           dt->valuestring);
+    int want_rank = k == 8 || (k < 6 && k % 2) ? 1 : 2, r = cJSON_GetArraySize(sh);
+    if (r != want_rank)
+        return gan_err_set(err, "%s: tensor %s has %d dimensions, expected %d", path, name, r,
+                           want_rank);
+    uint64_t count = 1;
+    for (int d = 0; d < r; d++) {
+        long long v;
+        if (!whole(cJSON_GetArrayItem(sh, d), 65536.0, &v) || v < 1)
+            return gan_err_set(err, "%s: tensor %s: shape entry %d is not a size from 1 to 65536",
+                               path, name, d);
+        ix->shape[k][d] = (long)v;
+        count *= (uint64_t)v;
+    }
+    ix->rank[k] = r;
+    long long b, e;
+    if (cJSON_GetArraySize(of) != 2 || !whole(cJSON_GetArrayItem(of, 0), 9e15, &b) ||
+        !whole(cJSON_GetArrayItem(of, 1), 9e15, &e) || b > e)
+        return gan_err_set(err, "%s: tensor %s: data_offsets is not [begin, end] with begin <= end",
+                           path, name);
+    if ((uint64_t)e > data_size)
+        return gan_err_set(err, "%s: tensor %s: data_offsets [%lld, %lld] past the data's %llu "
+                           "bytes (truncated?)", path, name, b, e, (unsigned long long)data_size);
+    if ((uint64_t)(e - b) != 4 * count)
+        return gan_err_set(err, "%s: tensor %s: %lld data bytes for %llu F32 values", path, name,
+                           e - b, (unsigned long long)count);
+    ix->off[k][0] = b;
+    ix->off[k][1] = e;
+    return 0;
+}
+
+/* The tensors the metadata's network has, all of them and no other, in
+ * shapes that chain IN -> H1 -> H2 -> OUT (the class columns after the
+ * inputs); f->dims from them. */
+static int check_shapes(gan_st_file *f, const st_index *ix, const char *path, gan_err *err)
+{
+    const gan_cond *cd = &f->cond;
+    for (int k = 0; k < GAN_ST_TENSORS; k++) {
+        int wr;
+        long ws[2];
+        shape_of(k, (const int[4]){1, 1, 1, 1}, cd, &wr, ws);
+        if (!ix->seen[k] && wr)
+            return gan_err_set(err, "%s: tensor %s is missing", path, NAMES[k]);
+        if (ix->seen[k] && !wr)
+            return gan_err_set(err, "%s: tensor %s, but the metadata names no %s (conditional, "
+                               "classes, cond_d)", path, NAMES[k],
+                               k == 6 ? "projection" : "auxiliary head");
+    }
+    f->dims[0] = (int)ix->shape[0][1] - (cd->cbias & 1u ? cd->classes : 0);
+    f->dims[1] = (int)ix->shape[0][0];
+    f->dims[2] = (int)ix->shape[2][0];
+    f->dims[3] = (int)ix->shape[4][0];
+    if (f->dims[0] < 1)
+        return gan_err_set(err, "%s: tensor main.0.weight has %ld columns, no more than its %d "
+                           "class columns", path, ix->shape[0][1], cd->classes);
+    for (int k = 0; k < GAN_ST_TENSORS; k++) {
+        int wr;
+        long ws[2] = {0, 0};
+        shape_of(k, f->dims, cd, &wr, ws);
+        if (wr && (ix->shape[k][0] != ws[0] || (wr == 2 && ix->shape[k][1] != ws[1]))) {
+            char a[48], b[48];
+            fmt_shape(a, sizeof a, ix->rank[k], ix->shape[k]);
+            fmt_shape(b, sizeof b, wr, ws);
+            return gan_err_set(err, "%s: tensor %s has shape %s, the other layers make it %s",
+                               path, NAMES[k], a, b);
+        }
+    }
+    return 0;
+}
+
+/* The tensors contiguous and non-overlapping, covering the data exactly. */
+static int check_span(const st_index *ix, uint64_t data_size, const char *path, gan_err *err)
+{
+    int order[GAN_ST_TENSORS], n = 0;
+    for (int k = 0; k < GAN_ST_TENSORS; k++)
+        if (ix->seen[k])
+            order[n++] = k;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && ix->off[order[j]][0] < ix->off[order[j - 1]][0]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    long long at = 0;
+    for (int i = 0; i < n; i++) {
+        const long long *o = ix->off[order[i]];
+        if (o[0] < at)
+            return gan_err_set(err, "%s: tensor %s overlaps another", path, NAMES[order[i]]);
+        if (o[0] > at)
+            return gan_err_set(err, "%s: a gap of %lld bytes before tensor %s", path, o[0] - at,
+                               NAMES[order[i]]);
+        at = o[1];
+    }
+    if ((uint64_t)at != data_size)
+        return gan_err_set(err, "%s: %llu bytes after the last tensor", path,
+                           (unsigned long long)(data_size - (uint64_t)at));
+    return 0;
+}
+
+/* The header's JSON (checked whole: an object, nothing after it but
+ * padding) into f and ix. */
+static int parse_header(gan_st_file *f, st_index *ix, const char *h, uint64_t hlen,
+                        uint64_t data_size, const char *path, gan_err *err)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(h, (size_t)hlen, &end, 0);
+    if (!root)
+        return gan_err_set(err, "%s: the header is not valid JSON (near byte %ld of it)", path,
+                           cJSON_GetErrorPtr() ? (long)(cJSON_GetErrorPtr() - h) : 0L);
+    int rc = 0;
+    /* after the JSON only the padding: spaces (or a NUL-free nothing) */
+    for (const char *p = end; p && p < h + hlen && rc == 0; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            rc = gan_err_set(err, "%s: bytes after the JSON header", path);
+    if (rc == 0 && !cJSON_IsObject(root))
+        rc = gan_err_set(err, "%s: the header is not a JSON object", path);
+    for (const cJSON *item = rc == 0 ? root->child : NULL; item && rc == 0; item = item->next) {
+        const char *name = item->string ? item->string : "";
+        rc = strcmp(name, "__metadata__") == 0
+                 ? parse_meta(f, item, path, err)
+                 : parse_tensor(ix, item, name, data_size, path, err);
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
 int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const char *path,
                  gan_err *err)
 {
@@ -138,193 +319,24 @@ int gan_st_parse(gan_st_file *f, const unsigned char *buf, size_t size, const ch
     if (hlen > size - 8)
         return gan_err_set(err, "%s: truncated: header length %llu, the file holds %zu bytes", path,
                            (unsigned long long)hlen, size);
-    const char *h = (const char *)buf + 8, *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(h, (size_t)hlen, &end, 0);
-    if (!root)
-        return gan_err_set(err, "%s: the header is not valid JSON (near byte %ld of it)", path,
-                           cJSON_GetErrorPtr() ? (long)(cJSON_GetErrorPtr() - h) : 0L);
-    int rc = 0;
-    /* after the JSON only the padding: spaces (or a NUL-free nothing) */
-    for (const char *p = end; p && p < h + hlen && rc == 0; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-            rc = gan_err_set(err, "%s: bytes after the JSON header", path);
-    if (rc == 0 && !cJSON_IsObject(root))
-        rc = gan_err_set(err, "%s: the header is not a JSON object", path);
     uint64_t data_size = size - 8 - hlen;
-    long long off[GAN_ST_TENSORS][2];
-    long shape[GAN_ST_TENSORS][2];
-    int rank[GAN_ST_TENSORS], seen[GAN_ST_TENSORS] = {0};
-    const cJSON *item = NULL;
-    for (item = rc == 0 ? root->child : NULL; item && rc == 0; item = item->next) {
-        const char *name = item->string ? item->string : "";
-        if (strcmp(name, "__metadata__") == 0) {
-            if (!cJSON_IsObject(item)) {
-                rc = gan_err_set(err, "%s: __metadata__ is not an object", path);
-                break;
-            }
-            for (const cJSON *m = item->child; m && rc == 0; m = m->next) {
-                if (!cJSON_IsString(m))
-                    rc = gan_err_set(err, "%s: __metadata__ '%.60s' is not a string", path,
-                                     m->string ? m->string : "");
-                else if (f->nmeta == GAN_ST_MAX_META)
-                    rc = gan_err_set(err, "%s: more than %d metadata entries", path,
-                                     GAN_ST_MAX_META);
-                else if (strcmp(m->string, "class_names") == 0 &&
-                         strlen(m->valuestring) < sizeof f->class_names)
-                    snprintf(f->class_names, sizeof f->class_names, "%s", m->valuestring);
-                else if (strlen(m->string) >= sizeof f->meta_key[0] ||
-                         strlen(m->valuestring) >= sizeof f->meta_val[0])
-                    rc = gan_err_set(err, "%s: __metadata__ '%.60s' is too long", path, m->string);
-                else {
-                    snprintf(f->meta_key[f->nmeta], sizeof f->meta_key[0], "%s", m->string);
-                    snprintf(f->meta_val[f->nmeta], sizeof f->meta_val[0], "%s", m->valuestring);
-                    f->nmeta++;
-                }
-            }
-            continue;
-        }
-        int k = 0;
-        while (k < GAN_ST_TENSORS && strcmp(name, NAMES[k]) != 0)
-            k++;
-        if (k == GAN_ST_TENSORS) {
-            rc = gan_err_set(err, "%s: unexpected tensor '%.60s' (a 3-layer MLP has main.0, main.2 "
-                             "and main.4 .weight and .bias; a conditional one may add "
-                             "embed.weight, aux.weight, aux.bias)", path, name);
-            break;
-        }
-        if (seen[k]) {
-            rc = gan_err_set(err, "%s: tensor %s appears twice", path, name);
-            break;
-        }
-        seen[k] = 1;
-        const cJSON *dt = cJSON_GetObjectItemCaseSensitive(item, "dtype");
-        const cJSON *sh = cJSON_GetObjectItemCaseSensitive(item, "shape");
-        const cJSON *of = cJSON_GetObjectItemCaseSensitive(item, "data_offsets");
-        if (!cJSON_IsObject(item) || !cJSON_IsString(dt) || !cJSON_IsArray(sh) ||
-            !cJSON_IsArray(of)) {
-            rc = gan_err_set(err, "%s: tensor %s lacks a dtype, shape or data_offsets", path, name);
-            break;
-        }
-        if (strcmp(dt->valuestring, "F32") != 0) {
-            rc = gan_err_set(err, "%s: tensor %s is %.20s; gan-train reads F32", path, name,
-                             dt->valuestring);
-            break;
-        }
-        int want_rank = k == 8 || (k < 6 && k % 2) ? 1 : 2, r = cJSON_GetArraySize(sh);
-        if (r != want_rank) {
-            rc = gan_err_set(err, "%s: tensor %s has %d dimensions, expected %d", path, name, r,
-                             want_rank);
-            break;
-        }
-        uint64_t count = 1;
-        for (int d = 0; d < r && rc == 0; d++) {
-            long long v;
-            if (!whole(cJSON_GetArrayItem(sh, d), 65536.0, &v) || v < 1)
-                rc = gan_err_set(err, "%s: tensor %s: shape entry %d is not a size from 1 to 65536",
-                                 path, name, d);
-            else {
-                shape[k][d] = (long)v;
-                count *= (uint64_t)v;
-            }
-        }
-        if (rc != 0)
-            break;
-        rank[k] = r;
-        long long b, e;
-        if (cJSON_GetArraySize(of) != 2 || !whole(cJSON_GetArrayItem(of, 0), 9e15, &b) ||
-            !whole(cJSON_GetArrayItem(of, 1), 9e15, &e) || b > e) {
-            rc = gan_err_set(err, "%s: tensor %s: data_offsets is not [begin, end] with begin <= end",
-                             path, name);
-            break;
-        }
-        if ((uint64_t)e > data_size) {
-            rc = gan_err_set(err, "%s: tensor %s: data_offsets [%lld, %lld] past the data's %llu "
-                             "bytes (truncated?)", path, name, b, e, (unsigned long long)data_size);
-            break;
-        }
-        if ((uint64_t)(e - b) != 4 * count) {
-            rc = gan_err_set(err, "%s: tensor %s: %lld data bytes for %llu F32 values", path, name,
-                             e - b, (unsigned long long)count);
-            break;
-        }
-        off[k][0] = b;
-        off[k][1] = e;
-    }
-    if (rc == 0)
-        rc = meta_cond(f, path, err);
-    const gan_cond *cd = &f->cond;
-    for (int k = 0; k < GAN_ST_TENSORS && rc == 0; k++) {
-        int wr;
-        long ws[2];
-        shape_of(k, (const int[4]){1, 1, 1, 1}, cd, &wr, ws);
-        if (!seen[k] && wr)
-            rc = gan_err_set(err, "%s: tensor %s is missing", path, NAMES[k]);
-        else if (seen[k] && !wr)
-            rc = gan_err_set(err, "%s: tensor %s, but the metadata names no %s (conditional, "
-                             "classes, cond_d)", path, NAMES[k],
-                             k == 6 ? "projection" : "auxiliary head");
-    }
-    /* the shapes chain: IN -> H1 -> H2 -> OUT, the class columns after the inputs */
-    if (rc == 0) {
-        f->dims[0] = (int)shape[0][1] - (cd->cbias & 1u ? cd->classes : 0);
-        f->dims[1] = (int)shape[0][0];
-        f->dims[2] = (int)shape[2][0];
-        f->dims[3] = (int)shape[4][0];
-        if (f->dims[0] < 1)
-            rc = gan_err_set(err, "%s: tensor main.0.weight has %ld columns, no more than its %d "
-                             "class columns", path, shape[0][1], cd->classes);
-        for (int k = 0; k < GAN_ST_TENSORS && rc == 0; k++) {
-            int wr;
-            long ws[2] = {0, 0};
-            shape_of(k, f->dims, cd, &wr, ws);
-            if (wr && (shape[k][0] != ws[0] || (wr == 2 && shape[k][1] != ws[1]))) {
-                char a[48], b[48];
-                fmt_shape(a, sizeof a, rank[k], shape[k]);
-                fmt_shape(b, sizeof b, wr, ws);
-                rc = gan_err_set(err, "%s: tensor %s has shape %s, the other layers make it %s",
-                                 path, NAMES[k], a, b);
-            }
-        }
-    }
-    /* contiguous and non-overlapping, covering the data exactly */
-    if (rc == 0) {
-        int order[GAN_ST_TENSORS], n = 0;
-        for (int k = 0; k < GAN_ST_TENSORS; k++)
-            if (seen[k])
-                order[n++] = k;
-        for (int i = 1; i < n; i++)
-            for (int j = i; j > 0 && off[order[j]][0] < off[order[j - 1]][0]; j--) {
-                int t = order[j];
-                order[j] = order[j - 1];
-                order[j - 1] = t;
-            }
-        long long at = 0;
-        for (int i = 0; i < n && rc == 0; i++) {
-            const long long *o = off[order[i]];
-            if (o[0] < at)
-                rc = gan_err_set(err, "%s: tensor %s overlaps another", path, NAMES[order[i]]);
-            else if (o[0] > at)
-                rc = gan_err_set(err, "%s: a gap of %lld bytes before tensor %s", path, o[0] - at,
-                                 NAMES[order[i]]);
-            at = o[1];
-        }
-        if (rc == 0 && (uint64_t)at != data_size)
-            rc = gan_err_set(err, "%s: %llu bytes after the last tensor", path,
-                             (unsigned long long)(data_size - (uint64_t)at));
-    }
-    if (rc == 0)
-        for (int k = 0; k < GAN_ST_TENSORS; k++)
-            f->data[k] = seen[k] ? buf + 8 + hlen + off[k][0] : NULL;
+    st_index ix;
+    memset(&ix, 0, sizeof ix);
+    if (parse_header(f, &ix, (const char *)buf + 8, hlen, data_size, path, err) != 0 ||
+        meta_cond(f, path, err) != 0 || check_shapes(f, &ix, path, err) != 0 ||
+        check_span(&ix, data_size, path, err) != 0)
+        return -1;
+    for (int k = 0; k < GAN_ST_TENSORS; k++)
+        f->data[k] = ix.seen[k] ? buf + 8 + hlen + ix.off[k][0] : NULL;
     /* weights that are not numbers make nothing but NaN images: refused */
-    for (int k = 0; k < GAN_ST_TENSORS && rc == 0; k++) {
-        long long n = seen[k] ? (off[k][1] - off[k][0]) / 4 : 0;
-        for (long long i = 0; i < n && rc == 0; i++)
+    for (int k = 0; k < GAN_ST_TENSORS; k++) {
+        long long n = ix.seen[k] ? (ix.off[k][1] - ix.off[k][0]) / 4 : 0;
+        for (long long i = 0; i < n; i++)
             if (!isfinite(gan_getf32(f->data[k] + 4 * i)))
-                rc = gan_err_set(err, "%s: tensor %s holds a value that is not finite (NaN or "
-                                 "Inf) at index %lld; refusing these weights", path, NAMES[k], i);
+                return gan_err_set(err, "%s: tensor %s holds a value that is not finite (NaN or "
+                                   "Inf) at index %lld; refusing these weights", path, NAMES[k], i);
     }
-    cJSON_Delete(root);
-    return rc;
+    return 0;
 }
 
 int gan_st_read(gan_st_file *f, const char *path, gan_err *err)

@@ -25,6 +25,29 @@ void gan_sample_default(gan_sample_config *s)
     s->png_scale = 1;
 }
 
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: gan-train sample --checkpoint FILE [--count N (64)] [--seed S (1)]\n"
+            "         [--png FILE] [--idx FILE] [--grid N] [--interpolate K] [--png-scale K]\n"
+            "         [--weights G.safetensors (instead of --checkpoint)] [--z FILE]\n"
+            "         [--class K|K,L,...|all] [--class-name NAME] [--labels FILE]\n"
+            "Draws N samples from the generator of a checkpoint: a PNG grid (--grid images\n"
+            "a row, about sqrt(N) by default) and/or an IDX uint8 file in the training\n"
+            "data's shape (IDX3 for grey, as MNIST readers take; IDX4, N x H x W x 3, for\n"
+            "colour). --interpolate K: N rows, each walking from one random z to another in\n"
+            "K steps. --weights: the generator of a safetensors file (gan-train export's,\n"
+            "or PyTorch's under the seed's names). --z FILE: the latent vectors from an\n"
+            "IDX float32 file (magic 0x00000D02, N x z_dim) instead of drawn ones; with\n"
+            "--interpolate, N/2 rows from z[2r] to z[2r+1].\n"
+            "A conditional generator (trained with --conditional) draws the classes asked:\n"
+            "--class an index, a list or all [all], --class-name a name from its checkpoint\n"
+            "or weights; the rows split into equal runs, one per class in order (without\n"
+            "--count 8 samples a class when several are asked, one walk with\n"
+            "--interpolate; a --z file's vectors must split evenly), and the PNG has a row\n"
+            "per class. --labels FILE writes each sample's class as IDX1, beside --idx.\n");
+}
+
 int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan_err *err)
 {
     static const struct option opts[] = {
@@ -47,25 +70,7 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan
         case 'c': s->checkpoint = a; break;
         case 'w': s->weights = a; break;
         case 'h':
-            fprintf(out,
-                    "Usage: gan-train sample --checkpoint FILE [--count N (64)] [--seed S (1)]\n"
-                    "         [--png FILE] [--idx FILE] [--grid N] [--interpolate K] [--png-scale K]\n"
-                    "         [--weights G.safetensors (instead of --checkpoint)] [--z FILE]\n"
-                    "         [--class K|K,L,...|all] [--class-name NAME] [--labels FILE]\n"
-                    "Draws N samples from the generator of a checkpoint: a PNG grid (--grid images\n"
-                    "a row, about sqrt(N) by default) and/or an IDX uint8 file in the training\n"
-                    "data's shape (IDX3 for grey, as MNIST readers take; IDX4, N x H x W x 3, for\n"
-                    "colour). --interpolate K: N rows, each walking from one random z to another in\n"
-                    "K steps. --weights: the generator of a safetensors file (gan-train export's,\n"
-                    "or PyTorch's under the seed's names). --z FILE: the latent vectors from an\n"
-                    "IDX float32 file (magic 0x00000D02, N x z_dim) instead of drawn ones; with\n"
-                    "--interpolate, N/2 rows from z[2r] to z[2r+1].\n"
-                    "A conditional generator (trained with --conditional) draws the classes asked:\n"
-                    "--class an index, a list or all [all], --class-name a name from its checkpoint\n"
-                    "or weights; the rows split into equal runs, one per class in order (without\n"
-                    "--count 8 samples a class when several are asked, one walk with\n"
-                    "--interpolate; a --z file's vectors must split evenly), and the PNG has a row\n"
-                    "per class. --labels FILE writes each sample's class as IDX1, beside --idx.\n");
+            usage(out);
             return 1;
         case 'z': s->z_path = a; break;
         case 'C': s->classes = a; break;
@@ -265,12 +270,58 @@ static int label_rows(const gan_sample_config *s, const uint8_t *list, int m, in
     return 0;
 }
 
+/* The samples x (n, rows x cols x ch; nrows rows of m classes asked) as
+ * the PNG and the IDX file asked for. */
+static int write_outputs(const gan_sample_config *s, const float *x, int n, int nrows, int m,
+                         int rows, int cols, int ch, FILE *msg, gan_err *err)
+{
+    const int K = s->interpolate;
+    const size_t P = (size_t)rows * cols * ch;
+    uint8_t *img = NULL;
+    if (s->png_path) {
+        int nrow = K ? K : s->grid ? s->grid : m ? nrows / m : (int)ceil(sqrt((double)n)), w, h;
+        gan_grid_size(n, nrow, rows, cols, s->png_scale, &w, &h);
+        img = malloc((size_t)w * h * ch);
+        if (!img) {
+            gan_err_set(err, "out of memory for a %d x %d image", w, h);
+            goto fail;
+        }
+        gan_grid_draw(img, x, n, nrow, rows, cols, ch, s->png_scale);
+        if (gan_png_write(s->png_path, img, w, h, ch, err) != 0)
+            goto fail;
+        if (msg)
+            fprintf(msg, "wrote %s (%d samples, %d x %d pixels)\n", s->png_path, n, w, h);
+    }
+    if (s->idx_path) {
+        uint8_t *u8 = malloc((size_t)n * P);
+        if (!u8) {
+            gan_err_set(err, "out of memory");
+            goto fail;
+        }
+        gan_to_pixels(u8, x, (size_t)n * P); /* as the grids draw them */
+        /* the training data's shape: idx3 for grey, idx4 (N x H x W x 3) for colour */
+        int w_rc = gan_idx_write_images(s->idx_path, (uint32_t)n, (uint32_t)rows, (uint32_t)cols,
+                                        (uint32_t)ch, u8, err);
+        free(u8);
+        if (w_rc != 0)
+            goto fail;
+        if (msg)
+            fprintf(msg, "wrote %s (%d images of %d x %d%s, IDX%d uint8)\n", s->idx_path, n, rows,
+                    cols, ch == 1 ? "" : " x 3", ch == 1 ? 3 : 4);
+    }
+    free(img);
+    return 0;
+fail:
+    free(img);
+    return -1;
+}
+
 int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
 {
     int rows, cols, ch, rc = -1, K = s->interpolate, n = 0, nrows = 0, m = 0;
     gan_mlp G;
     float *z = NULL, *x = NULL;
-    uint8_t *img = NULL, *lab = NULL, list[256];
+    uint8_t *lab = NULL, list[256];
     static char names[256 * (GAN_CLASS_NAME_MAX + 1)];
     if (load_generator(s, &G, &rows, &cols, &ch, names, sizeof names, err) != 0)
         return -1;
@@ -308,40 +359,10 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
         if (msg)
             fprintf(msg, "wrote %s (%d labels, IDX1 uint8)\n", s->labels_path, n);
     }
-    if (s->png_path) {
-        int nrow = K ? K : s->grid ? s->grid : m ? nrows / m : (int)ceil(sqrt((double)n)), w, h;
-        gan_grid_size(n, nrow, rows, cols, s->png_scale, &w, &h);
-        img = malloc((size_t)w * h * ch);
-        if (!img) {
-            gan_err_set(err, "out of memory for a %d x %d image", w, h);
-            goto done;
-        }
-        gan_grid_draw(img, x, n, nrow, rows, cols, ch, s->png_scale);
-        if (gan_png_write(s->png_path, img, w, h, ch, err) != 0)
-            goto done;
-        if (msg)
-            fprintf(msg, "wrote %s (%d samples, %d x %d pixels)\n", s->png_path, n, w, h);
-    }
-    if (s->idx_path) {
-        uint8_t *u8 = malloc((size_t)n * P);
-        if (!u8) {
-            gan_err_set(err, "out of memory");
-            goto done;
-        }
-        gan_to_pixels(u8, x, (size_t)n * P); /* as the grids draw them */
-        /* the training data's shape: idx3 for grey, idx4 (N x H x W x 3) for colour */
-        int w_rc = gan_idx_write_images(s->idx_path, (uint32_t)n, (uint32_t)rows, (uint32_t)cols,
-                                        (uint32_t)ch, u8, err);
-        free(u8);
-        if (w_rc != 0)
-            goto done;
-        if (msg)
-            fprintf(msg, "wrote %s (%d images of %d x %d%s, IDX%d uint8)\n", s->idx_path, n, rows,
-                    cols, ch == 1 ? "" : " x 3", ch == 1 ? 3 : 4);
-    }
+    if (write_outputs(s, x, n, nrows, m, rows, cols, ch, msg, err) != 0)
+        goto done;
     rc = 0;
 done:
-    free(img);
     free(lab);
     free(z);
     free(x);

@@ -25,16 +25,10 @@ void gan_config_default(gan_config *cfg)
     cfg->png_scale = 1;
 }
 
-int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t count,
-                     gan_err *err)
+/* The settings the trainer takes from cfg that it checks: the loss and its
+ * penalty, the critic steps, the conditional forms. */
+static int take_settings(gan_trainer *t, const gan_config *cfg, gan_err *err)
 {
-    memset(t, 0, sizeof *t);
-    int B = cfg->batch, Z = cfg->z_dim, H = cfg->hidden, n = cfg->grid * cfg->grid;
-    t->batch = B;
-    t->z_dim = Z;
-    t->pixels = pixels;
-    t->grid = cfg->grid;
-    t->count = count;
     t->adam = (gan_adam_cfg){cfg->lr, cfg->beta1, cfg->beta2, 1e-8};
     t->r1_gamma = cfg->r1_gamma;
     t->r1_every = cfg->r1_every > 0 ? cfg->r1_every : 1;
@@ -48,7 +42,6 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
             return gan_err_set(err, "--loss %s: --gp must be above 0", t->loss->name);
         t->gp = cfg->gp;
     }
-    gan_cond gc, dc;
     if (cfg->conditional) {
         if (cfg->classes < 2 || cfg->classes > 256)
             return gan_err_set(err, "--conditional needs 2 to 256 classes, not %d", cfg->classes);
@@ -58,6 +51,63 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
         t->classes = cfg->classes;
         t->ac_weight = cfg->cond_d & GAN_COND_ACGAN ? cfg->ac_weight : 0.0;
     }
+    return 0;
+}
+
+/* Every buffer of a step and of the grids (the models are made); 0, or -1
+ * when out of memory. */
+static int alloc_buffers(gan_trainer *t, uint32_t count)
+{
+    const size_t B = (size_t)t->batch, Z = (size_t)t->z_dim, P = (size_t)t->pixels;
+    const size_t n = (size_t)t->grid * t->grid, OD = (size_t)t->D.dims[3], K = (size_t)t->classes;
+    t->r1_parts = calloc((size_t)gan_pool_size(t->pool), sizeof(double));
+    t->e = calloc(B, sizeof(float));
+    t->gp_sq = calloc(B, sizeof(double));
+    t->gp_coef = calloc(B, sizeof(float));
+    t->x = malloc(sizeof(float) * 2 * B * P);
+    t->z = malloc(sizeof(float) * B * Z);
+    t->p = malloc(sizeof(float) * 2 * B);
+    t->y = malloc(sizeof(float) * 2 * B);
+    t->dp = malloc(sizeof(float) * 2 * B);
+    t->dx = malloc(sizeof(float) * B * P);
+    t->fixed_z = malloc(sizeof(float) * n * Z);
+    t->grid_rows = K ? (K < 10 ? (int)K : 10) : t->grid;
+    size_t shown = (size_t)t->grid_rows * t->grid > n ? (size_t)t->grid_rows * t->grid : n;
+    t->samples = malloc(sizeof(float) * shown * P);
+    t->perm = malloc(sizeof(uint32_t) * (count ? count : 1));
+    int cond_ok = 1;
+    if (K) {
+        t->lab = calloc(2 * B, 1);
+        t->grid_lab = malloc(shown);
+        cond_ok = t->lab && t->grid_lab;
+    }
+    t->q = t->p;
+    t->dq = t->dp;
+    if (OD > 1) { /* an auxiliary head: D's whole output apart from p */
+        t->q = malloc(sizeof(float) * 2 * B * OD);
+        t->dq = malloc(sizeof(float) * 2 * B * OD);
+        t->probs = malloc(sizeof(float) * 2 * B * K);
+        cond_ok = cond_ok && t->q && t->dq && t->probs;
+    }
+    return t->r1_parts && t->e && t->gp_sq && t->gp_coef && t->x && t->z && t->p && t->y &&
+                   t->dp && t->dx && t->fixed_z && t->samples && t->perm && cond_ok
+               ? 0
+               : -1;
+}
+
+int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t count,
+                     gan_err *err)
+{
+    memset(t, 0, sizeof *t);
+    int B = cfg->batch, Z = cfg->z_dim, H = cfg->hidden, n = cfg->grid * cfg->grid;
+    t->batch = B;
+    t->z_dim = Z;
+    t->pixels = pixels;
+    t->grid = cfg->grid;
+    t->count = count;
+    if (take_settings(t, cfg, err) != 0)
+        return -1;
+    gan_cond gc, dc;
     gan_cond_specs(t->classes, cfg->cond_d, cfg->cond_g, &gc, &dc);
     if (gan_mlp_init_cond(&t->G, Z, H, H, pixels, cfg->slope, GAN_ACT_TANH, B, &gc, err) != 0)
         return -1;
@@ -81,39 +131,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
         gan_trainer_free(t);
         return -1;
     }
-    size_t P = (size_t)pixels;
-    t->r1_parts = calloc((size_t)gan_pool_size(t->pool), sizeof(double));
-    t->e = calloc((size_t)B, sizeof(float));
-    t->gp_sq = calloc((size_t)B, sizeof(double));
-    t->gp_coef = calloc((size_t)B, sizeof(float));
-    t->x = malloc(sizeof(float) * 2 * B * P);
-    t->z = malloc(sizeof(float) * (size_t)B * Z);
-    t->p = malloc(sizeof(float) * 2 * (size_t)B);
-    t->y = malloc(sizeof(float) * 2 * (size_t)B);
-    t->dp = malloc(sizeof(float) * 2 * (size_t)B);
-    t->dx = malloc(sizeof(float) * (size_t)B * P);
-    t->fixed_z = malloc(sizeof(float) * (size_t)n * Z);
-    t->grid_rows = t->classes ? (t->classes < 10 ? t->classes : 10) : t->grid;
-    int shown = t->grid_rows * t->grid > n ? t->grid_rows * t->grid : n;
-    t->samples = malloc(sizeof(float) * (size_t)shown * P);
-    t->perm = malloc(sizeof(uint32_t) * (count ? count : 1));
-    const size_t OD = (size_t)t->D.dims[3], K = (size_t)t->classes;
-    int cond_ok = 1;
-    if (K) {
-        t->lab = calloc(2 * (size_t)B, 1);
-        t->grid_lab = malloc((size_t)shown);
-        cond_ok = t->lab && t->grid_lab;
-    }
-    t->q = t->p;
-    t->dq = t->dp;
-    if (OD > 1) {
-        t->q = malloc(sizeof(float) * 2 * B * OD);
-        t->dq = malloc(sizeof(float) * 2 * B * OD);
-        t->probs = malloc(sizeof(float) * 2 * B * K);
-        cond_ok = cond_ok && t->q && t->dq && t->probs;
-    }
-    if (!t->r1_parts || !t->e || !t->gp_sq || !t->gp_coef || !t->x || !t->z || !t->p ||
-        !t->y || !t->dp || !t->dx || !t->fixed_z || !t->samples || !t->perm || !cond_ok) {
+    if (alloc_buffers(t, count) != 0) {
         gan_trainer_free(t);
         return gan_err_set(err, "out of memory for the training buffers");
     }
@@ -128,7 +146,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
     gan_rng_seed(&t->rng, cfg->seed, 3);
     for (uint32_t i = 0; i < count; i++)
         t->perm[i] = i;
-    for (int i = 0; K && i < t->grid_rows * t->grid; i++)
+    for (int i = 0; t->classes && i < t->grid_rows * t->grid; i++)
         t->grid_lab[i] = (uint8_t)(i / t->grid);
     return 0;
 }

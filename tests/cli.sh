@@ -114,8 +114,9 @@ usage_error "--eval-count: '5'" --eval-count 5
 usage_error "--patience: 'x'" --patience x
 usage_error "--cache: empty folder name" --cache ""
 usage_error "--log-every: '-1'" --log-every -1
-usage_error "eval: --checkpoint FILE (or --samples FILE) is required" eval --data x
-usage_error "eval: give --checkpoint FILE or --samples FILE, not both" eval --checkpoint x --samples y
+usage_error "eval: --checkpoint FILE (or --samples FILE, --weights FILE) is required" eval --data x
+usage_error "eval: give one of --checkpoint FILE, --samples FILE and --weights FILE" eval --checkpoint x --samples y
+usage_error "eval: give one of --checkpoint FILE, --samples FILE and --weights FILE" eval --weights x --samples y
 usage_error "--count: '1'" eval --checkpoint x --count 1
 
 # One epoch on the first 640 images of the embedded data (--limit).
