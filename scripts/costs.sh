@@ -10,7 +10,9 @@
 #     without R1; r1-every1; wide; hinge; lsgan; wgan-gp; ema999; today's
 #     default; wide-ema; wgan-preset), or of those named in RECIPES (say
 #     "default wgan-preset"), and from them the cost of the R1 penalty and of
-#     the width;
+#     the width; and the conditional forms of scripts/conditional.sh, named
+#     cond-FORM (cond-concat, cond-projection, ...; only when RECIPES names
+#     them);
 #   - the live status line: the default on a pseudo-terminal (script(1))
 #     against the same run without one;
 #   - the evaluation during training (--eval-count 2000): its seconds against
@@ -37,9 +39,14 @@ recipes="seed:--preset_seed bce:--loss_bce_--ema_0 leaky-b1:--loss_bce_--ema_0_-
 r1-every1:--loss_bce_--ema_0_--r1-every_1 wide:--loss_bce_--ema_0_--hidden_512
 hinge:--loss_hinge_--ema_0 lsgan:--loss_lsgan_--ema_0 wgan-gp:--loss_wgan-gp_--ema_0 ema999:--loss_bce_--ema_0.999
 default: wide-ema:--loss_bce_--hidden_512_--ema_0.999 wgan-preset:--preset_wgan-gp"
+cond="cond-concat:--conditional cond-projection:--conditional_--cond-d_projection
+cond-acgan:--conditional_--cond-d_acgan cond-concat-acgan:--conditional_--cond-d_concat+acgan
+cond-all-concat:--conditional_--cond-g_all cond-all-concat-acgan:--conditional_--cond-g_all_--cond-d_concat+acgan
+cond-all-projection:--conditional_--cond-g_all_--cond-d_projection
+cond-projection-acgan:--conditional_--cond-d_projection+acgan"
 if [ -n "${2:-}" ]; then
     pick=""
-    for r in $recipes; do
+    for r in $recipes $cond; do
         case " $2 " in *" ${r%%:*} "*) pick="$pick $r" ;; esac
     done
     recipes=$pick
