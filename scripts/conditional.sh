@@ -12,8 +12,9 @@
 #
 # Runs go to DIR/SET-FORM-sSEED (default runs/cond, never committed); a
 # finished run is not trained again, so the script resumes where it stopped.
-# It builds into $BUILD (default build-measure), once, so that work on the
-# sources meanwhile does not change the runs. Forms, each on today's default
+# It builds into $BUILD (default build-measure; scripts/measure.sh), once, so
+# that work on the sources meanwhile does not change the runs. Forms, each on
+# today's default
 # recipe:
 #   uncond           no --conditional: the unconditional default
 #   concat           --conditional (D: the one-hot beside the image; G: at its input)
@@ -31,26 +32,11 @@ set -eu
 cd "$(dirname "$0")/.."
 seeds="1 2 3" epochs=20 threads=1 out=runs/cond sets="mnist fashion"
 forms="uncond concat projection acgan concat-acgan all-concat all-concat-acgan"
-BUILD=${BUILD:-build-measure}
-while [ $# -gt 0 ]; do
-    case $1 in
-    --seeds) seeds=$2; shift 2 ;;
-    --epochs) epochs=$2; shift 2 ;;
-    --threads) threads=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    --forms) forms=$2; shift 2 ;;
-    --sets) sets=$2; shift 2 ;;
-    *) echo "usage: scripts/conditional.sh [--seeds LIST] [--epochs N] [--threads N] [--out DIR] [--forms LIST] [--sets LIST]" >&2; exit 2 ;;
-    esac
-done
-sh scripts/deps.sh
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" --target gan-train >/dev/null
-F=/usr/share/datasets/fashion-mnist
-case " $sets " in *" fashion "*)
-    [ -d $F ] || DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist >&2 ||
-        { echo "conditional.sh: needs apt-get install dataset-fashion-mnist" >&2; exit 1; } ;;
-esac
+. scripts/measure.sh
+list=$forms
+measure_args --forms "scripts/conditional.sh [--seeds LIST] [--epochs N] [--threads N] [--out DIR] [--forms LIST] [--sets LIST]" "$@"
+forms=$list
+measure_setup
 args_of() {
     case $1 in
     uncond) echo "" ;;
@@ -66,30 +52,15 @@ args_of() {
     *) echo "conditional.sh: unknown form $1" >&2; exit 2 ;;
     esac
 }
-data_of() { [ "$1" = mnist ] && echo data/mnist || echo $F; }
 mkdir -p "$out"
 echo "| data | form | read as asked | worst class | intra-FID | FID | precision | recall | s/epoch (these runs) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for set in $sets; do
     for f in $forms; do
-        rows=""
-        for s in $seeds; do
-            dir=$out/$set-$f-s$s
-            if ! grep -q "^$epochs," "$dir/losses.csv" 2>/dev/null; then
-                # shellcheck disable=SC2046
-                "$BUILD"/gan-train --data "$(data_of $set)" --epochs "$epochs" --seed "$s" \
-                    --threads "$threads" --eval-every 0 --quiet --force --out "$dir" $(args_of $f)
-            fi
-            [ -s "$dir/eval.csv" ] ||
-                "$BUILD"/gan-train eval --checkpoint "$dir/checkpoint.gan" --data "$(data_of $set)" \
-                    --count 10000 --csv --threads "$threads" >"$dir/eval.csv" 2>/dev/null
-            secs=$(awk -F, 'NR > 1 { s += $7; n++ } END { printf "%.2f", s / n }' "$dir/losses.csv")
-            rows="$rows$(sed -n 2p "$dir/eval.csv"),$secs
-"
-        done
+        rows=$(seed_rows "$set" "$f")
         # checkpoint,epoch,count,fid,fid_floor,classes,kl_uniform,is,precision,recall,accuracy,
         # class_acc,class_worst,intra_fid,secs
-        printf '%s' "$rows" | awk -F, -v set="$set" -v f="$f" '
+        printf '%s\n' "$rows" | awk -F, -v set="$set" -v f="$f" '
             function add(k, v) { s[k] += v; if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v }
             NF >= 15 { n++; add("fid", $4); add("p", $9); add("r", $10); add("t", $15)
                        if ($12 != "") { add("acc", $12); add("worst", $13) }

@@ -9,7 +9,8 @@
 #                      [--recipes "seed default ..."] [--sets "mnist fashion"]
 #
 # Runs go to DIR/SET-RECIPE-sSEED (default runs/recipes, never committed); a
-# finished run is not trained again, so the script resumes where it stopped.
+# finished run is not trained again, so the script resumes where it stopped;
+# gan-train is built into $BUILD (default build-measure; scripts/measure.sh).
 # Recipes, each spelled out in full against today's default (the seed's BCE,
 # LeakyReLU, beta1 0.5, R1 10 on one D step in 4, the EMA of G 0.999;
 # gan-train 0.2's default was the same without the EMA):
@@ -43,25 +44,11 @@ set -eu
 cd "$(dirname "$0")/.."
 seeds="1 2 3" epochs=20 threads=1 out=runs/recipes
 recipes="seed bce default lsgan hinge wgan-gp wgan-preset ema999 wide-ema" sets="mnist fashion"
-while [ $# -gt 0 ]; do
-    case $1 in
-    --seeds) seeds=$2; shift 2 ;;
-    --epochs) epochs=$2; shift 2 ;;
-    --threads) threads=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    --recipes) recipes=$2; shift 2 ;;
-    --sets) sets=$2; shift 2 ;;
-    *) echo "usage: scripts/recipes.sh [--seeds LIST] [--epochs N] [--threads N] [--out DIR] [--recipes LIST] [--sets LIST]" >&2; exit 2 ;;
-    esac
-done
-sh scripts/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
-F=/usr/share/datasets/fashion-mnist
-case " $sets " in *" fashion "*)
-    [ -d $F ] || DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist >&2 ||
-        { echo "recipes.sh: needs apt-get install dataset-fashion-mnist" >&2; exit 1; } ;;
-esac
+. scripts/measure.sh
+list=$recipes
+measure_args --recipes "scripts/recipes.sh [--seeds LIST] [--epochs N] [--threads N] [--out DIR] [--recipes LIST] [--sets LIST]" "$@"
+recipes=$list
+measure_setup
 args_of() {
     w="--loss wgan-gp --ema 0"
     case $1 in
@@ -95,29 +82,14 @@ args_of() {
     *) echo "recipes.sh: unknown recipe $1" >&2; exit 2 ;;
     esac
 }
-data_of() { [ "$1" = mnist ] && echo data/mnist || echo $F; }
 mkdir -p "$out"
 echo "| data | recipe | FID | classes | IS | precision | recall | s/epoch (these runs) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for set in $sets; do
     for r in $recipes; do
-        rows=""
-        for s in $seeds; do
-            dir=$out/$set-$r-s$s
-            if ! grep -q "^$epochs," "$dir/losses.csv" 2>/dev/null; then
-                # shellcheck disable=SC2046
-                build/gan-train --data "$(data_of $set)" --epochs "$epochs" --seed "$s" \
-                    --threads "$threads" --eval-every 0 --quiet --force --out "$dir" $(args_of $r)
-            fi
-            [ -s "$dir/eval.csv" ] ||
-                build/gan-train eval --checkpoint "$dir/checkpoint.gan" --data "$(data_of $set)" \
-                    --csv --threads "$threads" >"$dir/eval.csv" 2>/dev/null
-            secs=$(awk -F, 'NR > 1 { s += $7; n++ } END { printf "%.2f", s / n }' "$dir/losses.csv")
-            rows="$rows$(sed -n 2p "$dir/eval.csv"),$secs
-"
-        done
+        rows=$(seed_rows "$set" "$r")
         # checkpoint,epoch,count,fid,...,accuracy[,class_acc,class_worst,intra_fid],secs
-        printf '%s' "$rows" | awk -F, -v set="$set" -v r="$r" '
+        printf '%s\n' "$rows" | awk -F, -v set="$set" -v r="$r" '
             function add(k, v) { s[k] += v; if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v }
             NF >= 12 { n++; add("fid", $4); add("cls", $6); add("is", $8); add("p", $9); add("r", $10); add("t", $NF) }
             function f(k, d) { return sprintf("%." d "f ± %." d "f", s[k] / n, (hi[k] - lo[k]) / 2) }

@@ -21,6 +21,7 @@
 #include "gan_model.h"
 #include "gan_train.h"
 #include "test_ckpt.h"
+#include "test_data.h"
 #include "test_grad.h"
 #include "test_util.h"
 
@@ -357,14 +358,7 @@ static gan_dataset data;
 static void make_data(void)
 {
     static uint8_t px[N * TP], labels[N];
-    for (int i = 0; i < N * TP; i++)
-        px[i] = (uint8_t)((i * 37 + i / TP * 11) % 251);
-    for (int i = 0; i < N; i++)
-        labels[i] = (uint8_t)(i * 7 % K);
-    memset(&data, 0, sizeof data);
-    data.count = N, data.rows = 6, data.cols = 4, data.channels = 1;
-    data.pixels = px;
-    data.labels = labels;
+    test_tiny_set(&data, px, labels, N, 6, 4, K);
 }
 
 static void config(gan_config *cfg, int threads)
@@ -387,21 +381,10 @@ static void make(gan_trainer *t, const gan_config *cfg)
 static void test_threads(void)
 {
     gan_trainer t[3];
-    gan_config cfg;
     gan_epoch_stats es[3];
-    for (int k = 0; k < 3; k++) {
-        config(&cfg, k + 1);
-        make(&t[k], &cfg);
-        for (int e = 0; e < 2; e++)
-            CHECK(gan_trainer_epoch(&t[k], &data, &es[k]) == GAN_EPOCH_DONE);
-    }
-    for (int k = 1; k < 3; k++) {
-        CHECK_MSG(memcmp(t[0].D.params, t[k].D.params, 4 * t[0].D.nparams) == 0,
-                  "D differs on %d threads", k + 1);
-        CHECK_MSG(memcmp(t[0].G.params, t[k].G.params, 4 * t[0].G.nparams) == 0,
-                  "G differs on %d threads", k + 1);
+    test_run_threads(t, es, config, TP, &data, 2);
+    for (int k = 1; k < 3; k++)
         CHECK(memcmp(t[0].lab, t[k].lab, 2 * TB) == 0);
-    }
     /* the last step's rows: their real labels, and fake ones below K */
     for (int i = 0; i < 4; i++)
         CHECK(t[0].lab[i] == data.labels[t[0].perm[48 + i]] && t[0].lab[4 + i] < K);
@@ -414,19 +397,6 @@ static void test_threads(void)
     CHECK(memcmp(ref, t[1].samples + (size_t)5 * TP, sizeof ref) == 0); /* row 2, column 1 */
     for (int k = 0; k < 3; k++)
         gan_trainer_free(&t[k]);
-}
-
-typedef struct {
-    volatile sig_atomic_t flag;
-    int left;
-} stopper;
-
-static void stop_after(void *ctx, long step, int epoch, const gan_step_stats *st)
-{
-    (void)step, (void)epoch, (void)st;
-    stopper *s = ctx;
-    if (--s->left == 0)
-        s->flag = 1;
 }
 
 static void test_resume(void)
@@ -442,27 +412,17 @@ static void test_resume(void)
     gan_epoch_stats ea, eb;
     for (int e = 0; e < 2; e++)
         CHECK(gan_trainer_epoch(&a, &data, &ea) == GAN_EPOCH_DONE);
-    stopper s = {0, 3};
-    b.interrupt = &s.flag;
-    b.on_step = stop_after;
-    b.on_step_ctx = &s;
-    CHECK(gan_trainer_epoch(&b, &data, &eb) == GAN_EPOCH_INTERRUPTED);
     gan_ckpt_info in;
     unsigned char *buf;
     size_t size;
-    ckpt_save_read(&b, &cfg, path, &in, &buf, &size);
+    test_interrupt_save(&b, &data, 3, &cfg, path, &in, &buf, &size);
     CHECK(in.version == GAN_CKPT_VERSION && in.classes == K && in.cond_d == 7 &&
           in.cond_g == 1 && in.ac_weight == 1.0 && in.names_len == 16 && in.body == 336);
     gan_config back;
-    gan_config_default(&back);
-    gan_checkpoint_config(&in, buf, &back);
-    back.threads = 1;
+    test_restore(&c, &back, &in, buf, path, TP);
     CHECK(back.conditional && back.classes == K && back.cond_d == 7 && back.cond_g == 1 &&
           strcmp(back.class_names, "zero\nun\ndeux") == 0);
-    make(&c, &back);
     gan_err err = {""};
-    CHECK_MSG(gan_checkpoint_restore(&c, &in, buf, path, &err) == 0, "%s", err.msg);
-    c.on_step = NULL;
     CHECK(gan_trainer_epoch(&c, &data, &eb) == GAN_EPOCH_DONE);
     CHECK(gan_trainer_epoch(&c, &data, &eb) == GAN_EPOCH_DONE);
     CHECK(c.epoch == a.epoch && c.step == a.step);

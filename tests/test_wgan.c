@@ -18,6 +18,7 @@
 #include "gan_checkpoint.h"
 #include "gan_train.h"
 #include "test_ckpt.h"
+#include "test_data.h"
 #include "test_util.h"
 
 enum { P = 24, B = 8, N = 52, Z = 5 }; /* 7 steps an epoch, the last of 4 rows */
@@ -27,14 +28,7 @@ static gan_dataset data;
 static void make_data(void)
 {
     static uint8_t px[N * P];
-    for (int i = 0; i < N * P; i++)
-        px[i] = (uint8_t)((i * 37 + i / P * 11) % 251);
-    memset(&data, 0, sizeof data);
-    data.count = N;
-    data.rows = 6;
-    data.cols = 4;
-    data.channels = 1;
-    data.pixels = px;
+    test_tiny_set(&data, px, NULL, N, 6, 4, 0);
 }
 
 static void config(gan_config *cfg, int threads)
@@ -133,40 +127,15 @@ static void test_schedule(void)
 static void test_threads(void)
 {
     gan_trainer t[3];
-    gan_config cfg;
     gan_epoch_stats es[3];
-    for (int k = 0; k < 3; k++) {
-        config(&cfg, k + 1);
-        make(&t[k], &cfg);
-        for (int e = 0; e < 2; e++)
-            CHECK(gan_trainer_epoch(&t[k], &data, &es[k]) == GAN_EPOCH_DONE);
-    }
-    for (int k = 1; k < 3; k++) {
-        CHECK_MSG(memcmp(t[0].D.params, t[k].D.params, 4 * t[0].D.nparams) == 0,
-                  "D differs on %d threads", k + 1);
-        CHECK_MSG(memcmp(t[0].G.params, t[k].G.params, 4 * t[0].G.nparams) == 0,
-                  "G differs on %d threads", k + 1);
+    test_run_threads(t, es, config, P, &data, 2);
+    for (int k = 1; k < 3; k++)
         CHECK(es[0].wass == es[k].wass && es[0].r1 == es[k].r1 && es[0].loss_g == es[k].loss_g);
-    }
     /* the interpolation weights are uniforms in [0, 1) of the last step's rows */
     for (int i = 0; i < 4; i++)
         CHECK(t[0].e[i] >= 0.0f && t[0].e[i] < 1.0f && t[0].e[i] == t[2].e[i]);
     for (int k = 0; k < 3; k++)
         gan_trainer_free(&t[k]);
-}
-
-/* The step hook of test_resume: raises the interrupt after `left` steps. */
-typedef struct {
-    volatile sig_atomic_t flag;
-    int left;
-} stopper;
-
-static void stop_after(void *ctx, long step, int epoch, const gan_step_stats *st)
-{
-    (void)step, (void)epoch, (void)st;
-    stopper *s = ctx;
-    if (--s->left == 0)
-        s->flag = 1;
 }
 
 /* Stopped after 4 steps of epoch 2 (one G step of the epoch done, one
@@ -187,28 +156,19 @@ static void test_resume(void)
     for (int e = 0; e < 3; e++)
         CHECK(gan_trainer_epoch(&a, &data, &ea) == GAN_EPOCH_DONE);
     CHECK(gan_trainer_epoch(&b, &data, &eb) == GAN_EPOCH_DONE);
-    stopper s = {0, 4};
-    b.interrupt = &s.flag;
-    b.on_step = stop_after;
-    b.on_step_ctx = &s;
-    /* steps 7 to 10: a G step after step 7 (count 8) only */
-    CHECK(gan_trainer_epoch(&b, &data, &eb) == GAN_EPOCH_INTERRUPTED);
-    CHECK(b.pos == 4 && b.step == 11 && b.sums.steps == 4 && b.sums.g_steps == 1);
     gan_ckpt_info in;
     unsigned char *buf;
     size_t size;
-    ckpt_save_read(&b, &cfg, path, &in, &buf, &size);
+    /* steps 7 to 10: a G step after step 7 (count 8) only */
+    test_interrupt_save(&b, &data, 4, &cfg, path, &in, &buf, &size);
+    CHECK(b.pos == 4 && b.step == 11 && b.sums.steps == 4 && b.sums.g_steps == 1);
     CHECK(in.version == GAN_CKPT_VERSION && in.loss == GAN_LOSS_WGAN_GP && in.n_critic == 4 &&
           in.gp == 5.0 && in.sums.g_steps == 1 && in.sums.wass == b.sums.wass);
     gan_config back;
-    gan_config_default(&back);
-    gan_checkpoint_config(&in, buf, &back);
-    back.threads = 1;
+    test_restore(&c, &back, &in, buf, path, P);
     CHECK(back.loss == GAN_LOSS_WGAN_GP && back.n_critic == 4 && back.gp == 5.0 &&
           back.r1_gamma == 0.0);
-    make(&c, &back);
     gan_err err = {""};
-    CHECK_MSG(gan_checkpoint_restore(&c, &in, buf, path, &err) == 0, "%s", err.msg);
     CHECK(gan_trainer_epoch(&c, &data, &eb) == GAN_EPOCH_DONE);
     CHECK(gan_trainer_epoch(&c, &data, &eb) == GAN_EPOCH_DONE);
     CHECK(c.step == a.step && c.G.adam_t == a.G.adam_t && c.D.adam_t == a.D.adam_t);
