@@ -13,19 +13,20 @@
 # Runs go to DIR/SET-FORM-sSEED (default runs/cond, never committed); a
 # finished run is not trained again, so the script resumes where it stopped.
 # It builds into $BUILD (default build-measure; scripts/measure.sh), once, so
-# that work on the sources meanwhile does not change the runs. Forms, each on
-# today's default
-# recipe:
+# that work on the sources meanwhile does not change the runs. Forms, spelled
+# out whole (so they stay what they are whatever the default), each on
+# today's default recipe:
 #   uncond           no --conditional: the unconditional default
-#   concat           --conditional (D: the one-hot beside the image; G: at its input)
-#   concat-r1off     --conditional --r1 0
-#   projection       --conditional --cond-d projection
-#   acgan            --conditional --cond-d acgan
-#   concat-acgan     --conditional --cond-d concat+acgan
-#   all-concat       --conditional --cond-g all
-#   all-concat-acgan --conditional --cond-g all --cond-d concat+acgan
-#   all-projection   --conditional --cond-g all --cond-d projection
-#   projection-acgan --conditional --cond-d projection+acgan
+#   concat           --conditional --cond-d concat --cond-g input (the one-hot beside
+#                    the image and beside z)
+#   concat-r1off     the same with --r1 0
+#   projection       --conditional --cond-d projection --cond-g input
+#   acgan            --conditional --cond-d acgan --cond-g input
+#   concat-acgan     --conditional --cond-d concat+acgan --cond-g input
+#   all-concat       --conditional --cond-d concat --cond-g all
+#   all-concat-acgan --conditional --cond-d concat+acgan --cond-g all
+#   all-projection   --conditional --cond-d projection --cond-g all
+#   projection-acgan --conditional --cond-d projection+acgan --cond-g input
 # Sets: mnist (data/mnist), fashion (/usr/share/datasets/fashion-mnist,
 # installed if missing). About 1.5 minutes a run at 1 thread on 2 CPUs.
 set -eu
@@ -40,15 +41,15 @@ measure_setup
 args_of() {
     case $1 in
     uncond) echo "" ;;
-    concat) echo "--conditional" ;;
-    concat-r1off) echo "--conditional --r1 0" ;;
-    projection) echo "--conditional --cond-d projection" ;;
-    acgan) echo "--conditional --cond-d acgan" ;;
-    concat-acgan) echo "--conditional --cond-d concat+acgan" ;;
-    all-concat) echo "--conditional --cond-g all" ;;
-    all-concat-acgan) echo "--conditional --cond-g all --cond-d concat+acgan" ;;
-    all-projection) echo "--conditional --cond-g all --cond-d projection" ;;
-    projection-acgan) echo "--conditional --cond-d projection+acgan" ;;
+    concat) echo "--conditional --cond-d concat --cond-g input" ;;
+    concat-r1off) echo "--conditional --cond-d concat --cond-g input --r1 0" ;;
+    projection) echo "--conditional --cond-d projection --cond-g input" ;;
+    acgan) echo "--conditional --cond-d acgan --cond-g input" ;;
+    concat-acgan) echo "--conditional --cond-d concat+acgan --cond-g input" ;;
+    all-concat) echo "--conditional --cond-d concat --cond-g all" ;;
+    all-concat-acgan) echo "--conditional --cond-d concat+acgan --cond-g all" ;;
+    all-projection) echo "--conditional --cond-d projection --cond-g all" ;;
+    projection-acgan) echo "--conditional --cond-d projection+acgan --cond-g input" ;;
     *) echo "conditional.sh: unknown form $1" >&2; exit 2 ;;
     esac
 }
