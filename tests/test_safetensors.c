@@ -124,6 +124,73 @@ static void test_roundtrip(void)
     gan_mlp_free(&m);
 }
 
+/* A conditional D (class columns on main.0, the projection, the head) and G
+ * (class columns on every layer) written and read back bit for bit, their
+ * layout PyTorch's; metadata that does not fit the tensors refused. */
+static void test_conditional(void)
+{
+    gan_err err = {""};
+    gan_rng rng;
+    gan_rng_seed(&rng, 6, 5);
+    gan_cond dc = {3, 1u, 1, 1}, gc = {3, 7u, 0, 0};
+    gan_mlp D, G, back;
+    CHECK(gan_mlp_init_cond(&D, 6, 5, 4, 1, 0.2f, GAN_ACT_SIGMOID, 1, &dc, &err) == 0);
+    CHECK(gan_mlp_init_cond(&G, 2, 5, 4, 6, 0.2f, GAN_ACT_TANH, 1, &gc, &err) == 0);
+    gan_mlp_reset(&D, &rng);
+    gan_mlp_reset(&G, &rng);
+    const char *dm[] = {"network", "discriminator", "conditional", "true", "classes", "3",
+                        "cond_d", "concat+projection+acgan", "class_names", "a\nb\nc"};
+    const char *gm[] = {"network", "generator", "conditional", "true", "classes", "3",
+                        "cond_g", "all"};
+    CHECK(gan_st_write(path_of("cd.safetensors"), &D, dm, 5, &err) == 0);
+    CHECK(gan_st_write(path_of("cg.safetensors"), &G, gm, 4, &err) == 0);
+    gan_st_file f;
+    CHECK_MSG(gan_st_read(&f, path_of("cd.safetensors"), &err) == 0, "%s", err.msg);
+    CHECK(f.dims[0] == 6 && f.dims[3] == 1 && f.cond.classes == 3 && f.cond.cbias == 1u &&
+          f.cond.project && f.cond.aux && !strcmp(f.class_names, "a\nb\nc"));
+    /* PyTorch's layout: main.0.weight row 1 is W1's row 1 then the class column 2's */
+    const unsigned char *w0 = f.data[0] + 4 * (size_t)(6 + 3);
+    CHECK(gan_getf32(w0) == D.p.w[0][6] && gan_getf32(w0 + 4 * 8) == D.p.cb[0][2 * 5 + 1]);
+    CHECK(gan_getf32(f.data[7]) == D.p.w[2][4] && gan_getf32(f.data[8]) == D.p.b[2][1]);
+    CHECK(gan_mlp_init_cond(&back, 6, 5, 4, 1, 0.2f, GAN_ACT_SIGMOID, 1, &dc, &err) == 0);
+    CHECK(gan_st_to_mlp(&f, &back, "cd", &err) == 0);
+    CHECK(memcmp(back.params, D.params, sizeof(float) * D.nparams) == 0);
+    gan_mlp_free(&back);
+    gan_st_free(&f);
+    CHECK_MSG(gan_st_read(&f, path_of("cg.safetensors"), &err) == 0, "%s", err.msg);
+    CHECK(f.dims[0] == 2 && f.cond.cbias == 7u && !f.cond.project);
+    CHECK(gan_mlp_init(&back, 2, 5, 4, 6, 0.2f, GAN_ACT_TANH, 1, &err) == 0);
+    CHECK(gan_st_to_mlp(&f, &back, "cg", &err) == -1 && strstr(err.msg, "reads 3 classes"));
+    gan_mlp_free(&back);
+    gan_st_free(&f);
+    /* the same tensors under metadata that does not fit them */
+    static const struct {
+        const char *meta[10];
+        int n;
+        const char *want;
+    } bad[] = {
+        {{"network", "discriminator"}, 1, "tensor embed.weight, but the metadata names no projection"},
+        {{"network", "discriminator", "conditional", "yes"}, 2, "metadata conditional 'yes' is not"},
+        {{"network", "discriminator", "conditional", "true", "classes", "1"}, 3,
+         "metadata classes '1' is not a count from 2 to 256"},
+        {{"network", "discriminator", "conditional", "true", "classes", "3", "cond_d", "x"}, 4,
+         "metadata cond_d 'x' is not concat"},
+        {{"conditional", "true", "classes", "3", "cond_d", "concat"}, 3,
+         "a conditional file's metadata network must be generator or discriminator"},
+        {{"network", "discriminator", "conditional", "true", "classes", "3", "cond_d", "concat"}, 4,
+         "tensor embed.weight, but the metadata names no projection"},
+        {{"network", "discriminator", "conditional", "true", "classes", "4", "cond_d",
+          "concat+projection+acgan"}, 4, "tensor embed.weight has shape [3, 4], the other layers make it [4, 4]"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        CHECK(gan_st_write(path_of("x.safetensors"), &D, bad[k].meta, bad[k].n, &err) == 0);
+        CHECK_MSG(gan_st_read(&f, path_of("x.safetensors"), &err) == -1 &&
+                  strstr(err.msg, bad[k].want), "case %zu: %s", k, err.msg);
+    }
+    gan_mlp_free(&D);
+    gan_mlp_free(&G);
+}
+
 static void test_bad(void)
 {
     static unsigned char buf[4096];
@@ -259,6 +326,7 @@ int main(void)
     if (test_tmpdir(dir, sizeof dir, "st") != 0)
         return 1;
     test_roundtrip();
+    test_conditional();
     test_bad();
     test_idx_f32();
     test_rmdir(dir);
