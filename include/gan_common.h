@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GAN_VERSION "0.3.0"
+#define GAN_VERSION "0.4.0"
 
 /* Hot elementwise loops are compiled for AVX-512, AVX2 and plain x86-64 and
  * picked at load time (GCC function multiversioning). With no FMA

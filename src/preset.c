@@ -17,8 +17,10 @@ void gan_config_preset(gan_config *cfg, int preset)
     cfg->preset = preset;
     cfg->gp = 10.0;
     cfg->n_critic = 0; /* the loss's own */
-    /* a conditional run's forms (--conditional itself is no part of a recipe) */
-    cfg->cond_d = GAN_COND_CONCAT;
+    /* a conditional run's forms (--conditional itself is no part of a recipe):
+     * the projection read best among the forms that drew no worse than the
+     * unconditional default (README, "Classes") */
+    cfg->cond_d = GAN_COND_PROJECTION;
     cfg->cond_g = GAN_COND_G_INPUT;
     cfg->ac_weight = 1.0;
     if (preset == GAN_PRESET_SEED) {
