@@ -189,6 +189,23 @@ cmp -s "$T/s.idx" "$T/w.idx" || fail "colour sample --weights differs from the c
 [ $? -eq 1 ] && grep -q "trained on 270 images of 16 x 16 x 3, $T/byname has 300 of 28 x 28 x 1" "$T/err" ||
     fail "resume on grey data: $(cat "$T/err")"
 
+# the three colours as classes: imported with their folder names in
+# classes.txt, trained conditionally, each drawn by name in its own colour
+checks=$((checks + 1))
+"$BIN" import "$T/discs" --out "$T/set-rgb" --size 16x16 --channels 3 --quiet || fail "import of three classes"
+[ "$(tr '\n' ' ' <"$T/set-rgb/classes.txt")" = "blue green red " ] || fail "classes.txt: $(cat "$T/set-rgb/classes.txt")"
+"$BIN" --data "$T/set-rgb" --conditional --epochs 20 --out "$T/run-rgb" --eval-every 0 2>"$T/err" ||
+    fail "conditional training on the discs: $(cat "$T/err")"
+grep -q "^classes:  3 (blue ... red)" "$T/err" || fail "conditional banner: $(cat "$T/err")"
+for c in red green blue; do
+    "$BIN" sample --checkpoint "$T/run-rgb/checkpoint.gan" --class-name $c --count 16 --png "$T/$c.png" 2>/dev/null ||
+        fail "sample --class-name $c"
+    set -- $("$IMG" channels "$T/$c.png")
+    case $c in red) hi=$1 lo1=$2 lo2=$3 ;; green) hi=$2 lo1=$1 lo2=$3 ;; blue) hi=$3 lo1=$1 lo2=$2 ;; esac
+    awk -v h="$hi" -v a="$lo1" -v b="$lo2" 'BEGIN { exit !(h > 1.5 * a && h > 1.5 * b) }' ||
+        fail "--class-name $c drawn as R G B means $*"
+done
+
 # interrupted: exit 130, nothing of a data set and no temporary folder left;
 # on a terminal a progress line
 checks=$((checks + 1))
