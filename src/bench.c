@@ -19,12 +19,18 @@
  * way: -Wl,--wrap=gan_team_barrier and so on, see CMakeLists.txt).
  * The recording state is file-static: a --wrap hook has no other way to reach
  * it, and this is a measuring tool, not the library.
+ * Shapes (issue 20): --hidden and --batch set the model; --size WxH and
+ * --channels C train on synthetic images of that shape (random bytes: their
+ * content does not change a step's work), --limit N on N images (of --data,
+ * or synthetic); the *_60k figures scale an epoch to 60,000 images, and
+ * peak_rss_mb is the process's peak memory.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "gan_idx.h"
 #include "gan_kernel.h"
@@ -244,125 +250,192 @@ static double median(double *v, int rounds)
     return v[rounds / 2];
 }
 
-int main(int argc, char **argv)
-{
+/* What gan-bench is told. */
+typedef struct {
     gan_config cfg;
-    gan_err err = {""};
-    /* the kernel gan-train would run (gan_kernel.h) */
-    if (gan_kernel_restart(argv, &err) != 0)
-        fprintf(stderr, "gan-bench: warning: %s\n", err.msg);
-    gan_config_default(&cfg);
-    /* the seed's recipe unless told: every step the same products (a lazy
-     * penalty would make one step in K unlike the others), and the recipe
-     * scripts/bench-torch.py runs in PyTorch */
-    gan_config_preset(&cfg, GAN_PRESET_SEED);
-    int reps = 100, epochs = 3;
+    int reps, epochs;
+    int width, height, channels; /* --size WxH, --channels C: synthetic images (0: --data's) */
+    uint32_t limit;              /* images to train on (0: all of --data; synthetic: 60,000) */
+} bench_opts;
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: gan-bench [--data DIR | --size WxH [--channels C]] [--limit N] "
+                    "[--hidden N] [--batch N] [--threads N] [--epochs N] [--reps N] "
+                    "[--preset default|seed]\n");
+    return 2;
+}
+
+/* A positive whole number of at most max, or -1. */
+static long whole_arg(const char *s, long max)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    return end != s && !*end && v >= 1 && v <= max ? v : -1;
+}
+
+/* The options into o (the seed's recipe unless told: every step the same
+ * products, where a lazy penalty would make one step in K unlike the
+ * others, and the recipe scripts/bench-torch.py runs in PyTorch); 0, or the
+ * exit status 2 after a message. */
+static int parse_args(int argc, char **argv, bench_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    gan_config_default(&o->cfg);
+    gan_config_preset(&o->cfg, GAN_PRESET_SEED);
+    o->reps = 100;
+    o->epochs = 3;
+    int data_given = 0;
+    long v = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--data") && i + 1 < argc)
-            cfg.data_dir = argv[++i];
-        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-            cfg.threads = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
-            epochs = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
-            reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--preset") && i + 1 < argc && gan_preset_find(argv[i + 1]) >= 0)
-            gan_config_preset(&cfg, gan_preset_find(argv[++i]));
-        else {
-            fprintf(stderr, "usage: gan-bench [--data DIR] [--threads N] [--epochs N] [--reps N] "
-                            "[--preset default|seed]\n");
-            return 2;
-        }
+        const char *a = argv[i], *b = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!b)
+            return usage();
+        i++;
+        if (!strcmp(a, "--data"))
+            o->cfg.data_dir = b, data_given = 1;
+        else if (!strcmp(a, "--threads"))
+            o->cfg.threads = atoi(b);
+        else if (!strcmp(a, "--epochs"))
+            o->epochs = atoi(b);
+        else if (!strcmp(a, "--reps"))
+            o->reps = atoi(b);
+        else if (!strcmp(a, "--preset") && gan_preset_find(b) >= 0)
+            gan_config_preset(&o->cfg, gan_preset_find(b));
+        else if (!strcmp(a, "--hidden") && (v = whole_arg(b, 65536)) > 0)
+            o->cfg.hidden = (int)v;
+        else if (!strcmp(a, "--batch") && (v = whole_arg(b, 65536)) > 0)
+            o->cfg.batch = (int)v;
+        else if (!strcmp(a, "--limit") && (v = whole_arg(b, 100000000)) > 0)
+            o->limit = (uint32_t)v;
+        else if (!strcmp(a, "--channels") && (!strcmp(b, "1") || !strcmp(b, "3")))
+            o->channels = b[0] - '0';
+        else if (!strcmp(a, "--size") && sscanf(b, "%dx%d", &o->width, &o->height) == 2 &&
+                 o->width >= 1 && o->width <= 4096 && o->height >= 1 && o->height <= 4096)
+            continue;
+        else
+            return usage();
     }
-    if (cfg.threads == 0)
-        cfg.threads = gan_pool_default_threads();
-    if (cfg.threads < 1 || cfg.threads > MAX_THREADS || reps < 1 || epochs < 1 || epochs > 31) {
+    if (o->cfg.threads == 0)
+        o->cfg.threads = gan_pool_default_threads();
+    if (o->cfg.threads < 1 || o->cfg.threads > MAX_THREADS || o->reps < 1 || o->epochs < 1 ||
+        o->epochs > 31) {
         fprintf(stderr, "gan-bench: --threads 1 to 64, --epochs 1 to 31, --reps positive\n");
         return 2;
     }
-    gan_dataset ds;
-    if (gan_dataset_load(&ds, cfg.data_dir, "train", 0, GAN_DATA_LABELS_OPTIONAL, &err) != 0) {
-        fprintf(stderr, "gan-bench: %s\n", err.msg);
-        return 1;
+    if (o->channels && !o->width) {
+        fprintf(stderr, "gan-bench: --channels goes with --size WxH (synthetic images)\n");
+        return 2;
     }
-    int threads = cfg.threads;
-    gan_trainer t1, tn;
-    cfg.threads = 1;
-    if (gan_trainer_init(&t1, &cfg, (int)gan_dataset_image_size(&ds), ds.count, &err) != 0) {
-        fprintf(stderr, "gan-bench: %s\n", err.msg);
-        gan_dataset_free(&ds);
-        return 1;
+    if (o->width && data_given) {
+        fprintf(stderr, "gan-bench: give --data DIR or --size WxH, not both\n");
+        return 2;
     }
-    cfg.threads = threads;
-    if (gan_trainer_init(&tn, &cfg, (int)gan_dataset_image_size(&ds), ds.count, &err) != 0) {
-        fprintf(stderr, "gan-bench: %s\n", err.msg);
-        gan_trainer_free(&t1);
-        gan_dataset_free(&ds);
-        return 1;
-    }
-    uint32_t *idx = malloc(sizeof(uint32_t) * (size_t)cfg.batch);
-    for (int i = 0; i < cfg.batch; i++)
-        idx[i] = (uint32_t)i % ds.count;
-    gan_trainer *both[2] = {&t1, &tn};
-    for (int k = 0; k < 2; k++) {
-        gan_dataset_batch(&ds, idx, cfg.batch, both[k]->x);
-        gan_rng_normal_fill(&both[k]->rng, both[k]->z, (size_t)cfg.batch * cfg.z_dim);
-    }
-    gan_step_stats st;
+    if (o->width && !o->channels)
+        o->channels = 1;
+    return 0;
+}
 
-    /* record the 22 whole products of a step (one thread) ... */
+/* The training set: --data's (its first --limit images), or synthetic
+ * images of --size and --channels (--limit of them, else 60,000) of random
+ * bytes, labelled 0: their content does not change a step's work. */
+static int bench_data(const bench_opts *o, gan_dataset *ds, gan_err *err)
+{
+    if (!o->width)
+        return gan_dataset_load(ds, o->cfg.data_dir, "train", o->limit,
+                                GAN_DATA_LABELS_OPTIONAL, err);
+    memset(ds, 0, sizeof *ds);
+    ds->count = ds->total = o->limit ? o->limit : 60000;
+    ds->rows = (uint32_t)o->height;
+    ds->cols = (uint32_t)o->width;
+    ds->channels = (uint32_t)o->channels;
+    size_t n = (size_t)ds->count * gan_dataset_image_size(ds);
+    ds->pixels = malloc(n);
+    if (!ds->pixels)
+        return gan_err_set(err, "out of memory for %u synthetic images", ds->count);
+    gan_rng rng;
+    gan_rng_seed(&rng, 1, 6);
+    for (size_t i = 0; i < n; i += 4) {
+        uint32_t r = gan_rng_u32(&rng);
+        for (size_t k = 0; k < 4 && i + k < n; k++)
+            ds->pixels[i + k] = (uint8_t)(r >> (8 * k));
+    }
+    return 0;
+}
+
+/* What one measurement found. */
+typedef struct {
+    int calls;                /* cblas_sgemm calls of a step, one thread */
+    double flops;             /* of a step, all of its products */
+    double spe;               /* steps an epoch */
+    double floor_s, blas_s;   /* a step's products replayed by our threads, by OpenBLAS's */
+    double epoch_s, epoch_over_floor;
+    double mid_epoch, mid_floor, where[SPENT_KINDS]; /* the median round's epoch and its parts */
+    double adam_hot, adam_cold;
+} bench_result;
+
+static sgemm_trace whole; /* the 22 whole products of a step, one thread */
+static job j;             /* (its per-thread table is 10 KB) */
+
+/* Records the products of a step: the whole ones on t1 (one thread), then
+ * those each thread of tn makes (after warm-up steps). */
+static void record_steps(gan_trainer *t1, gan_trainer *tn, int batch, int reps, bench_result *r)
+{
+    gan_step_stats st;
     for (int w = 0; w < 20; w++)
-        gan_trainer_step(&t1, cfg.batch, &st);
+        gan_trainer_step(t1, batch, &st);
     recording = 1;
     trace.n = 0;
-    gan_trainer_step(&t1, cfg.batch, &st);
+    gan_trainer_step(t1, batch, &st);
     recording = 0;
-    static sgemm_trace whole; /* the main thread's trace is recorded again below */
-    whole = trace;
-    int whole_calls = trace.n;
-    double flops = 0.0;
+    whole = trace; /* the main thread's trace is recorded again below */
+    r->calls = trace.n;
+    r->flops = 0.0;
     for (int i = 0; i < trace.n; i++)
-        flops += 2.0 * trace.calls[i].M * trace.calls[i].N * trace.calls[i].K;
-    /* ... and the products each of our threads makes in a step */
-    static job j; /* (its per-thread table is 10 KB) */
-    j = (job){.t = &tn, .reps = reps};
+        r->flops += 2.0 * trace.calls[i].M * trace.calls[i].N * trace.calls[i].K;
+    j = (job){.t = tn, .reps = reps};
     for (int w = 0; w < 20; w++)
-        gan_trainer_step(&tn, cfg.batch, &st);
-    gan_pool_run(tn.pool, record_job, &j);
+        gan_trainer_step(tn, batch, &st);
+    gan_pool_run(tn->pool, record_job, &j);
     recording = 1;
-    gan_trainer_step(&tn, cfg.batch, &st);
+    gan_trainer_step(tn, batch, &st);
     recording = 0;
-    gan_pool_run(tn.pool, flops_job, &j);
+    gan_pool_run(tn->pool, flops_job, &j);
+}
 
-    /* Interleaved rounds, so that floor and epochs see the same (noisy)
-     * machine: the GEMM floor (the products our threads make in a step,
-     * replayed alone by the same threads), then one training epoch. */
-    double vs[32], ve[32], vb[32], t0;
+/* Interleaved rounds, so that floor and epochs see the same (noisy)
+ * machine: the GEMM floor (the products our threads make in a step,
+ * replayed alone by the same threads), then one training epoch, timed by
+ * kind of call. */
+static void run_rounds(gan_trainer *tn, const gan_dataset *ds, int epochs, int reps,
+                       bench_result *r)
+{
+    const int threads = gan_pool_size(tn->pool);
+    double vs[32], ve[32], ratio[32], order[32], t0;
     double where[32][SPENT_KINDS]; /* each round: a thread's seconds, mean over the threads */
-    double spe = (double)((ds.count + (uint32_t)cfg.batch - 1) / (uint32_t)cfg.batch);
     int verbose = getenv("GAN_BENCH_VERBOSE") != NULL;
     for (int k = 0; k < epochs; k++) {
         j.reps = 5;
-        gan_pool_run(tn.pool, replay_job, &j);
+        gan_pool_run(tn->pool, replay_job, &j);
         j.reps = reps;
         t0 = gan_now_seconds();
-        gan_pool_run(tn.pool, replay_job, &j);
+        gan_pool_run(tn->pool, replay_job, &j);
         vs[k] = (gan_now_seconds() - t0) / reps;
         gan_epoch_stats es;
-        gan_pool_run(tn.pool, collect_job, &j); /* from zero */
+        gan_pool_run(tn->pool, collect_job, &j); /* from zero */
         timing = 1;
         t0 = gan_now_seconds();
-        gan_trainer_epoch(&tn, &ds, &es);
+        gan_trainer_epoch(tn, ds, &es);
         ve[k] = gan_now_seconds() - t0;
         timing = 0;
-        gan_pool_run(tn.pool, collect_job, &j);
+        gan_pool_run(tn->pool, collect_job, &j);
         for (int c = 0; c < SPENT_KINDS; c++) {
             where[k][c] = 0.0;
             for (int p = 0; p < threads; p++)
                 where[k][c] += j.spent[p][c] / threads;
         }
         if (verbose) {
-            fprintf(stderr, "round %d: floor %.3f s, epoch %.3f s\n", k + 1, vs[k] * spe, ve[k]);
+            fprintf(stderr, "round %d: floor %.3f s, epoch %.3f s\n", k + 1, vs[k] * r->spe, ve[k]);
             for (int p = 0; p < threads; p++) {
                 fprintf(stderr, "  thread %d:", p);
                 for (int c = 0; c < SPENT_KINDS; c++)
@@ -370,33 +443,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "\n");
             }
         }
-    }
-    /* Adam alone, hot and cold (after the rounds: it moves the parameters) */
-    adam_job_ctx aj = {.t = &tn, .reps = 200};
-    gan_pool_run(tn.pool, adam_job, &aj);
-    double adam_hot = aj.seconds / aj.reps;
-    aj.sweep_len = (size_t)64 << 20; /* 64 MB, twice a server's L3 share */
-    aj.sweep = calloc(aj.sweep_len, 1);
-    aj.seconds = 0.0;
-    double adam_cold = 0.0;
-    if (aj.sweep) {
-        gan_pool_run(tn.pool, adam_job, &aj);
-        adam_cold = aj.seconds / aj.reps;
-        free(aj.sweep);
-    }
-    /* For comparison, last (its idle threads spin a while and would disturb
-     * ours): the 22 whole products replayed by OpenBLAS's own threads. */
-    openblas_set_num_threads(threads);
-    replay(&whole, 5);
-    for (int k = 0; k < epochs; k++) {
-        t0 = gan_now_seconds();
-        replay(&whole, reps);
-        vb[k] = (gan_now_seconds() - t0) / reps;
-    }
-    openblas_set_num_threads(1);
-    double ratio[32], order[32];
-    for (int k = 0; k < epochs; k++) {
-        ratio[k] = ve[k] / (vs[k] * spe); /* each round's epoch against its own floor */
+        ratio[k] = ve[k] / (vs[k] * r->spe); /* each round's epoch against its own floor */
         order[k] = ve[k];
     }
     /* the breakdown of the round whose epoch is the median (its parts add up
@@ -405,41 +452,134 @@ int main(int argc, char **argv)
     int km = 0;
     while (ve[km] != mid)
         km++;
-    double km_epoch = ve[km], km_floor = vs[km] * spe; /* (median() sorts ve and vs) */
-    double floor_s = median(vs, epochs), floor_blas = median(vb, epochs);
-    double epoch_s = median(ve, epochs), epoch_over_floor = median(ratio, epochs);
+    r->mid_epoch = ve[km];
+    r->mid_floor = vs[km] * r->spe;
+    memcpy(r->where, where[km], sizeof r->where);
+    r->floor_s = median(vs, epochs);
+    r->epoch_s = median(ve, epochs);
+    r->epoch_over_floor = median(ratio, epochs);
+}
+
+/* Adam alone, hot and cold (after the rounds: it moves the parameters); then
+ * for comparison, last (its idle threads spin a while and would disturb
+ * ours), the whole products replayed by OpenBLAS's own threads. */
+static void time_adam_and_blas(gan_trainer *tn, int epochs, int reps, bench_result *r)
+{
+    adam_job_ctx aj = {.t = tn, .reps = 200};
+    gan_pool_run(tn->pool, adam_job, &aj);
+    r->adam_hot = aj.seconds / aj.reps;
+    aj.sweep_len = (size_t)64 << 20; /* 64 MB, twice a server's L3 share */
+    aj.sweep = calloc(aj.sweep_len, 1);
+    aj.seconds = 0.0;
+    r->adam_cold = 0.0;
+    if (aj.sweep) {
+        gan_pool_run(tn->pool, adam_job, &aj);
+        r->adam_cold = aj.seconds / aj.reps;
+        free(aj.sweep);
+    }
+    double vb[32];
+    openblas_set_num_threads(gan_pool_size(tn->pool));
+    replay(&whole, 5);
+    for (int k = 0; k < epochs; k++) {
+        double t0 = gan_now_seconds();
+        replay(&whole, reps);
+        vb[k] = (gan_now_seconds() - t0) / reps;
+    }
+    openblas_set_num_threads(1);
+    r->blas_s = median(vb, epochs);
+}
+
+/* The report, KEY=VALUE lines; *_60k: scaled to an epoch of 60,000 images
+ * (the size of the grids of scripts/bench.sh, whatever --limit trained). */
+static void report(const bench_opts *o, const gan_trainer *tn, const gan_dataset *ds,
+                   const bench_result *r)
+{
+    const double spe = r->spe, to60k = 60000.0 / ds->count;
     char blas[512];
     gan_kernel_describe(blas, sizeof blas);
+    struct rusage ru;
+    double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024.0 : 0.0;
     printf("kernel=%s\n", openblas_get_corename());
     printf("blas=%s\n", blas);
-    printf("preset=%s\n", gan_preset_name(cfg.preset));
-    printf("threads=%d\n", threads);
-    printf("images=%u\n", ds.count);
+    printf("preset=%s\n", gan_preset_name(o->cfg.preset));
+    printf("threads=%d\n", gan_pool_size(tn->pool));
+    printf("hidden=%d\n", o->cfg.hidden);
+    printf("inputs=%d\n", tn->pixels);
+    printf("batch=%d\n", o->cfg.batch);
+    printf("data=%s\n", o->width ? "synthetic" : o->cfg.data_dir);
+    printf("images=%u\n", ds->count);
     printf("steps_per_epoch=%.0f\n", spe);
-    printf("sgemm_calls_per_step=%d\n", whole_calls);
-    printf("gflop_per_step=%.4f\n", flops * 1e-9);
+    printf("sgemm_calls_per_step=%d\n", r->calls);
+    printf("gflop_per_step=%.4f\n", r->flops * 1e-9);
     printf("gflop_per_step_threads=%.4f\n", j.flops * 1e-9);
-    printf("floor_epoch_s=%.3f\n", floor_s * spe);
-    printf("floor_gflops=%.1f\n", flops * 1e-9 / floor_s);
-    printf("openblas_threads_floor_epoch_s=%.3f\n", floor_blas * spe);
-    printf("epoch_s=%.3f\n", epoch_s);
-    printf("samples_per_s=%.0f\n", ds.count / epoch_s);
-    printf("epoch_over_floor=%.3f\n", epoch_over_floor);
+    printf("floor_epoch_s=%.3f\n", r->floor_s * spe);
+    printf("floor_epoch_s_60k=%.3f\n", r->floor_s * spe * to60k);
+    printf("floor_gflops=%.1f\n", r->flops * 1e-9 / r->floor_s);
+    printf("openblas_threads_floor_epoch_s=%.3f\n", r->blas_s * spe);
+    printf("epoch_s=%.3f\n", r->epoch_s);
+    printf("epoch_s_60k=%.3f\n", r->epoch_s * to60k);
+    printf("samples_per_s=%.0f\n", ds->count / r->epoch_s);
+    printf("epoch_over_floor=%.3f\n", r->epoch_over_floor);
     /* spent_*: seconds of that epoch a thread spent in each kind of call
      * (mean over the threads); spent_other_s: the rest of the epoch */
-    double rest = km_epoch;
+    double rest = r->mid_epoch;
     for (int c = 0; c < SPENT_KINDS; c++) {
-        printf("spent_%s_s=%.4f\n", spent_name[c], where[km][c]);
-        rest -= where[km][c];
+        printf("spent_%s_s=%.4f\n", spent_name[c], r->where[c]);
+        rest -= r->where[c];
     }
     printf("spent_other_s=%.4f\n", rest);
-    printf("spent_epoch_s=%.4f\n", km_epoch);
-    printf("spent_gemm_over_floor=%.3f\n", where[km][SPENT_GEMM] / km_floor);
+    printf("spent_epoch_s=%.4f\n", r->mid_epoch);
+    printf("spent_gemm_over_floor=%.3f\n", r->where[SPENT_GEMM] / r->mid_floor);
     /* Adam on both networks, ms a step: alone with its arrays in cache, alone
      * from memory, and in that epoch */
-    printf("adam_hot_ms=%.3f\n", adam_hot * 1e3);
-    printf("adam_cold_ms=%.3f\n", adam_cold * 1e3);
-    printf("adam_epoch_ms=%.3f\n", where[km][SPENT_ADAM] / spe * 1e3);
+    printf("adam_hot_ms=%.3f\n", r->adam_hot * 1e3);
+    printf("adam_cold_ms=%.3f\n", r->adam_cold * 1e3);
+    printf("adam_epoch_ms=%.3f\n", r->where[SPENT_ADAM] / spe * 1e3);
+    printf("peak_rss_mb=%.1f\n", rss);
+}
+
+int main(int argc, char **argv)
+{
+    gan_err err = {""};
+    /* the kernel gan-train would run (gan_kernel.h) */
+    if (gan_kernel_restart(argv, &err) != 0)
+        fprintf(stderr, "gan-bench: warning: %s\n", err.msg);
+    bench_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc;
+    gan_dataset ds;
+    if (bench_data(&o, &ds, &err) != 0) {
+        fprintf(stderr, "gan-bench: %s\n", err.msg);
+        return 1;
+    }
+    gan_config cfg = o.cfg;
+    gan_trainer t1, tn;
+    int P = (int)gan_dataset_image_size(&ds);
+    cfg.threads = 1;
+    int rc1 = gan_trainer_init(&t1, &cfg, P, ds.count, &err);
+    cfg.threads = o.cfg.threads;
+    int rcn = rc1 == 0 ? gan_trainer_init(&tn, &cfg, P, ds.count, &err) : -1;
+    if (rc1 != 0 || rcn != 0) {
+        fprintf(stderr, "gan-bench: %s\n", err.msg);
+        if (rc1 == 0)
+            gan_trainer_free(&t1);
+        gan_dataset_free(&ds);
+        return 1;
+    }
+    uint32_t *idx = malloc(sizeof(uint32_t) * (size_t)cfg.batch);
+    for (int i = 0; idx && i < cfg.batch; i++)
+        idx[i] = (uint32_t)i % ds.count;
+    gan_trainer *both[2] = {&t1, &tn};
+    for (int k = 0; idx && k < 2; k++) {
+        gan_dataset_batch(&ds, idx, cfg.batch, both[k]->x);
+        gan_rng_normal_fill(&both[k]->rng, both[k]->z, (size_t)cfg.batch * cfg.z_dim);
+    }
+    bench_result r = {.spe = (double)((ds.count + (uint32_t)cfg.batch - 1) / (uint32_t)cfg.batch)};
+    record_steps(&t1, &tn, cfg.batch, o.reps, &r);
+    run_rounds(&tn, &ds, o.epochs, o.reps, &r);
+    time_adam_and_blas(&tn, o.epochs, o.reps, &r);
+    report(&o, &tn, &ds, &r);
     free(idx);
     gan_trainer_free(&tn);
     gan_trainer_free(&t1);

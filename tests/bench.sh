@@ -3,8 +3,9 @@
 # 2,000-digit slice: its report is complete and consistent, and where an
 # epoch goes adds up: every kind of call took some time, and the kinds
 # together never exceed the epoch (a call timed twice would); Adam alone,
-# hot and cold, was timed. Times are not judged: that is scripts/bench.sh's
-# job, on demand.
+# hot and cold, was timed; a synthetic shape is what its options say, scaled
+# to 60,000 images; bad shapes are refused. Times are not judged: that is
+# scripts/bench.sh's job, on demand.
 BIN=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 test_begin bench
@@ -39,6 +40,22 @@ for t in 1 2; do
     # one line per thread per round in the verbose report
     [ "$(grep -c '^  thread [0-9]*: gemm ' "$T/err$t")" = $((3 * t)) ] ||
         fail "$t threads: per-thread lines: $(cat "$T/err$t")"
+done
+
+# a synthetic shape: colour 8 x 6, 32 wide, 500 images; its report names the
+# shape, scales the epoch to 60,000 images and gives the peak memory
+checks=$((checks + 1))
+"$BIN" --size 8x6 --channels 3 --limit 500 --hidden 32 --batch 50 --threads 2 --epochs 2 --reps 2 \
+    >"$T/syn" 2>"$T/err" || fail "synthetic shape: $(cat "$T/err")"
+[ "$(val inputs "$T/syn"),$(val hidden "$T/syn"),$(val batch "$T/syn"),$(val images "$T/syn"),$(val data "$T/syn"),$(val steps_per_epoch "$T/syn")" = \
+    "144,32,50,500,synthetic,10" ] || fail "synthetic shape: $(cat "$T/syn")"
+awk -v a="$(val epoch_s "$T/syn")" -v b="$(val epoch_s_60k "$T/syn")" 'BEGIN { d = b - 120 * a; exit !(b > 0 && d <= 0.061 && d >= -0.061) }' ||
+    fail "epoch_s_60k $(val epoch_s_60k "$T/syn") is not 120 x epoch_s $(val epoch_s "$T/syn") (to its rounding)"
+positive peak_rss_mb "$T/syn" || fail "peak_rss_mb=$(val peak_rss_mb "$T/syn")"
+for bad in "--channels 3" "--size 8x6 --data $T/slice" "--size 0x6" "--hidden 0" "--channels 2 --size 8x6"; do
+    # shellcheck disable=SC2086 # the words of each case
+    "$BIN" $bad >/dev/null 2>"$T/err"
+    [ $? = 2 ] || fail "gan-bench $bad: not refused"
 done
 
 checks=$((checks + 1))
