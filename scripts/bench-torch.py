@@ -12,6 +12,12 @@ reads OPENBLAS_CORETYPE as gan-train's does; "-" if it has none). Needs
 Debian's python3-torch.
 
     /usr/bin/python3 scripts/bench-torch.py --data DIR [--epochs N | --steps N] [--threads N]
+    /usr/bin/python3 scripts/bench-torch.py --size WxH [--channels C] [--limit N] [--hidden N] ...
+
+--hidden sets the width (256), --size and --channels train on synthetic
+images of that shape (random bytes, as gan-bench's), --limit on N images (of
+--data, or synthetic; 60,000 without it); torch_epoch_s_60k scales the epoch
+to 60,000 images.
 """
 import argparse
 import ctypes
@@ -50,19 +56,34 @@ def openblas_kernel():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--data")
+    ap.add_argument("--size", help="WxH: synthetic images of that shape")
+    ap.add_argument("--channels", type=int, default=1, choices=(1, 3))
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--steps", type=int, default=0, help="time this many steps instead")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    if bool(args.data) == bool(args.size):
+        raise SystemExit("bench-torch.py: give --data DIR or --size WxH")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    x = (torch.from_numpy(read_images(args.data).copy()).float().div(255) - 0.5) / 0.5
+    if args.size:
+        w, h = (int(v) for v in args.size.split("x"))
+        count = args.limit or 60000
+        u8 = torch.randint(0, 256, (count, w * h * args.channels), dtype=torch.uint8)
+    else:
+        u8 = torch.from_numpy(read_images(args.data).copy())
+        if args.limit:
+            u8 = u8[:args.limit]
+    x = (u8.float().div(255) - 0.5) / 0.5
     n, pixels = x.shape
-    G = nn.Sequential(nn.Linear(100, 256), nn.ReLU(True), nn.Linear(256, 256), nn.ReLU(True),
-                      nn.Linear(256, pixels), nn.Tanh())
-    D = nn.Sequential(nn.Linear(pixels, 256), nn.ReLU(True), nn.Linear(256, 256), nn.ReLU(True),
-                      nn.Linear(256, 1), nn.Sigmoid())
+    H = args.hidden
+    G = nn.Sequential(nn.Linear(100, H), nn.ReLU(True), nn.Linear(H, H), nn.ReLU(True),
+                      nn.Linear(H, pixels), nn.Tanh())
+    D = nn.Sequential(nn.Linear(pixels, H), nn.ReLU(True), nn.Linear(H, H), nn.ReLU(True),
+                      nn.Linear(H, 1), nn.Sigmoid())
     criterion = nn.BCELoss()
     optimizer_g = optim.Adam(G.parameters(), lr=2e-4)
     optimizer_d = optim.Adam(D.parameters(), lr=2e-4)
@@ -104,6 +125,7 @@ def main():
     print("torch_threads=%d" % args.threads)
     print("torch_kernel=%s" % openblas_kernel())
     print("torch_epoch_s=%.3f" % statistics.median(secs))
+    print("torch_epoch_s_60k=%.3f" % (statistics.median(secs) * 60000 / n))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,15 @@
 # alone, with its arrays in cache and from memory, against Adam in training.
 # --quick: the embedded MNIST digits, PyTorch only where installed, shorter
 # timing; under a minute.
+# --grid: gan-bench over shapes: hidden 256, 512 and 1024 x inputs 784
+# (28 x 28 grey), 3,072 (32 x 32 colour) and 12,288 (64 x 64 colour) of
+# synthetic images, the seed's and the default recipe, 1 and 2 threads: the
+# epoch and its GEMM floor (interleaved within each gan-bench run), the
+# floor's GFLOP/s against the machine's (a 2048^3 sgemm, gan-bench --peak),
+# the peak memory, and PyTorch's seed on the same shapes and kernel (its best
+# thread count). Larger cells train on --limit slices of as many images as
+# keep an epoch's work that of 60,000 at the smallest shape, and every time
+# is scaled to 60,000 images. About 20 minutes on 2 CPUs.
 # --kernels: gan-bench's floor and epoch (1 and 2 threads) on each x86-64
 # kernel OpenBLAS offers at the AVX level and up, plus its own pick, in 5
 # interleaved passes: which is fastest on this CPU (one that this CPU cannot
@@ -33,8 +42,9 @@ case "${1:-}" in
 "") ;;
 --quick) mode=quick ;;
 --kernels) mode=kernels ;;
+--grid) mode=grid ;;
 *)
-    echo "usage: scripts/bench.sh [--quick | --kernels]" >&2
+    echo "usage: scripts/bench.sh [--quick | --kernels | --grid]" >&2
     exit 2
     ;;
 esac
@@ -47,6 +57,10 @@ elif [ $mode = kernels ]; then
     sh scripts/deps.sh dataset-fashion-mnist
     data=/usr/share/datasets/fashion-mnist
     rounds=5
+elif [ $mode = grid ]; then
+    sh scripts/deps.sh python3-torch
+    data="synthetic images"
+    rounds=3
 else
     sh scripts/deps.sh dataset-fashion-mnist python3-torch
     data=/usr/share/datasets/fashion-mnist
@@ -61,6 +75,52 @@ trap 'rm -rf "$tmp"' EXIT
 val() { sed -n "s/^$1=//p" "$2"; }
 
 echo "data: $data ($(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+
+if [ $mode = grid ]; then
+    kernel=$(build/gan-bench --peak --threads 1 | tee "$tmp/peak1" | sed -n 's/^kernel=//p')
+    build/gan-bench --peak --threads 2 >"$tmp/peak2"
+    echo "blas: OpenBLAS kernel $kernel; a 2048^3 sgemm: $(val peak_gflops "$tmp/peak1") GFLOP/s on 1 thread, $(val peak_gflops "$tmp/peak2") on 2"
+    printf '\n| hidden | inputs | recipe | images | 1 thread s/epoch | floor | epoch/floor | floor GFLOP/s (of peak) | 2 threads s/epoch | floor | epoch/floor | PyTorch s/epoch (threads) | vs PyTorch | peak MB |\n'
+    printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+    for h in 256 512 1024; do
+        for shape in 28x28:1 32x32:3 64x64:3; do
+            size=${shape%:*} ch=${shape#*:}
+            w=${size%x*} hh=${size#*x}
+            p=$((w * hh * ch))
+            # as many images as keep an epoch's products those of 60,000 at 256 x 784
+            lim=$(awk -v h=$h -v p=$p 'BEGIN { l = int(60000 * 256 * 1140 / (h * (p + h + 100)) / 64) * 64;
+                print l < 1280 ? 1280 : l > 60000 ? 60000 : l }')
+            reps=$(awk -v l="$lim" 'BEGIN { r = int(l / 128); print r < 10 ? 10 : r > 100 ? 100 : r }')
+            OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \
+                --limit "$lim" --hidden $h --epochs 2 --threads 1 >"$tmp/t1" 2>/dev/null || echo "torch_epoch_s_60k=-" >"$tmp/t1"
+            OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \
+                --limit "$lim" --hidden $h --epochs 2 --threads 2 >"$tmp/t2" 2>/dev/null || echo "torch_epoch_s_60k=-" >"$tmp/t2"
+            tb=$(awk -v a="$(val torch_epoch_s_60k "$tmp/t1")" -v b="$(val torch_epoch_s_60k "$tmp/t2")" \
+                'BEGIN { if (a == "-") print "- -"; else if (b != "-" && b + 0 < a + 0) print b, 2; else print a, 1 }')
+            for preset in seed default; do
+                for t in 1 2; do
+                    build/gan-bench --size "$size" --channels "$ch" --limit "$lim" --hidden $h --preset $preset \
+                        --threads $t --epochs "$rounds" --reps "$reps" >"$tmp/g$t"
+                done
+                vs="-"
+                best=$(awk -v a="$(val epoch_s_60k "$tmp/g1")" -v b="$(val epoch_s_60k "$tmp/g2")" 'BEGIN { print (a < b ? a : b) }')
+                [ $preset = seed ] && [ "${tb% *}" != "-" ] &&
+                    vs=$(awk -v a="${tb% *}" -v b="$best" 'BEGIN { printf "%.2fx faster", a / b }')
+                pt="-"
+                [ $preset = seed ] && pt="${tb% *} (${tb#* })"
+                rss=$(awk -v a="$(val peak_rss_mb "$tmp/g1")" -v b="$(val peak_rss_mb "$tmp/g2")" 'BEGIN { print (a > b ? a : b) }')
+                printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s%%) | %s | %s | %s | %s | %s | %s |\n' \
+                    $h $p $preset "$lim" "$(val epoch_s_60k "$tmp/g1")" "$(val floor_epoch_s_60k "$tmp/g1")" \
+                    "$(val epoch_over_floor "$tmp/g1")" "$(val floor_gflops "$tmp/g1")" \
+                    "$(awk -v f="$(val floor_gflops "$tmp/g1")" -v p="$(val peak_gflops "$tmp/peak1")" 'BEGIN { printf "%.0f", 100 * f / p }')" \
+                    "$(val epoch_s_60k "$tmp/g2")" "$(val floor_epoch_s_60k "$tmp/g2")" "$(val epoch_over_floor "$tmp/g2")" \
+                    "$pt" "$vs" "$rss"
+            done
+        done
+    done
+    echo "(seconds per epoch of 60,000 images, scaled from 'images'; gan-bench: medians of $rounds interleaved rounds; PyTorch: the seed's model, data preloaded, median of 2 epochs, the better of 1 and 2 threads; vs PyTorch: its best against gan-train's best)"
+    exit 0
+fi
 
 if [ $mode = kernels ]; then
     # the library's own pick: what it runs unless told, or what it had picked

@@ -23,7 +23,8 @@
  * --channels C train on synthetic images of that shape (random bytes: their
  * content does not change a step's work), --limit N on N images (of --data,
  * or synthetic); the *_60k figures scale an epoch to 60,000 images, and
- * peak_rss_mb is the process's peak memory.
+ * peak_rss_mb is the process's peak memory. --peak measures only the
+ * machine's fp32 rate: a large sgemm on OpenBLAS's threads.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
@@ -256,13 +257,15 @@ typedef struct {
     int reps, epochs;
     int width, height, channels; /* --size WxH, --channels C: synthetic images (0: --data's) */
     uint32_t limit;              /* images to train on (0: all of --data; synthetic: 60,000) */
+    int peak;                    /* --peak: only the machine's sgemm rate */
 } bench_opts;
 
 static int usage(void)
 {
     fprintf(stderr, "usage: gan-bench [--data DIR | --size WxH [--channels C]] [--limit N] "
                     "[--hidden N] [--batch N] [--threads N] [--epochs N] [--reps N] "
-                    "[--preset default|seed]\n");
+                    "[--preset default|seed]\n"
+                    "       gan-bench --peak [--threads N]\n");
     return 2;
 }
 
@@ -289,6 +292,10 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     long v = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *b = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--peak")) {
+            o->peak = 1;
+            continue;
+        }
         if (!b)
             return usage();
         i++;
@@ -361,6 +368,31 @@ static int bench_data(const bench_opts *o, gan_dataset *ds, gan_err *err)
             ds->pixels[i + k] = (uint8_t)(r >> (8 * k));
     }
     return 0;
+}
+
+/* The machine's fp32 rate on this kernel: a 2048^3 sgemm on `threads` of
+ * OpenBLAS's threads, the best of 5 after 2 to warm up; GFLOP/s. */
+static double measure_peak(int threads)
+{
+    const int n = 2048;
+    float *a = malloc(sizeof(float) * (size_t)n * n * 3);
+    if (!a)
+        return 0.0;
+    for (size_t i = 0; i < (size_t)n * n * 3; i++)
+        a[i] = (float)(i % 7) * 0.25f;
+    openblas_set_num_threads(threads);
+    double best = 1e30;
+    for (int r = 0; r < 7; r++) {
+        double t0 = gan_now_seconds();
+        __real_cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n,
+                           a + (size_t)n * n, n, 0.0f, a + 2 * (size_t)n * n, n);
+        double t = gan_now_seconds() - t0;
+        if (r >= 2 && t < best)
+            best = t;
+    }
+    openblas_set_num_threads(1);
+    free(a);
+    return 2.0 * n * n * n / best * 1e-9;
 }
 
 /* What one measurement found. */
@@ -548,6 +580,11 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc;
+    if (o.peak) {
+        printf("kernel=%s\nthreads=%d\npeak_gflops=%.1f\n", openblas_get_corename(),
+               o.cfg.threads, measure_peak(o.cfg.threads));
+        return 0;
+    }
     gan_dataset ds;
     if (bench_data(&o, &ds, &err) != 0) {
         fprintf(stderr, "gan-bench: %s\n", err.msg);
