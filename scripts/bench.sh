@@ -89,8 +89,8 @@ if [ $mode = grid ]; then
             p=$((w * hh * ch))
             # as many images as keep an epoch's products those of 60,000 at 256 x 784
             lim=$(awk -v h=$h -v p=$p 'BEGIN { l = int(60000 * 256 * 1140 / (h * (p + h + 100)) / 64) * 64;
-                print l < 1280 ? 1280 : l > 60000 ? 60000 : l }')
-            reps=$(awk -v l="$lim" 'BEGIN { r = int(l / 128); print r < 10 ? 10 : r > 100 ? 100 : r }')
+                print (l < 1280 ? 1280 : (l > 60000 ? 60000 : l)) }')
+            reps=$(awk -v l="$lim" 'BEGIN { r = int(l / 128); print (r < 10 ? 10 : (r > 100 ? 100 : r)) }')
             OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \
                 --limit "$lim" --hidden $h --epochs 2 --threads 1 >"$tmp/t1" 2>/dev/null || echo "torch_epoch_s_60k=-" >"$tmp/t1"
             OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \
