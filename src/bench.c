@@ -8,7 +8,9 @@
  *   - the GEMM floor: the cblas_sgemm calls of one training step (with N
  *     threads, each thread's calls for its columns), replayed alone by the
  *     same threads in a tight loop, scaled to an epoch: the products with no
- *     elementwise work, no Adam, no data;
+ *     elementwise work, no Adam, no data (with a lazy R1 penalty, of a cycle
+ *     of --r1-every steps, one with the penalty, over its length: the mean
+ *     step's);
  *   - one real training epoch (gan_trainer_epoch, as gan-train runs it);
  * medians of both and of each round's epoch/floor ratio (the machine's speed
  * drifts: a ratio is only fair within one round), and last, for comparison,
@@ -58,7 +60,7 @@ typedef struct {
     float *C;
 } sgemm_call;
 
-#define MAX_CALLS 64
+#define MAX_CALLS 256 /* a cycle of up to 8 steps, say 4 with a lazy R1 */
 typedef struct {
     int n;
     sgemm_call calls[MAX_CALLS];
@@ -397,8 +399,10 @@ static double measure_peak(int threads)
 
 /* What one measurement found. */
 typedef struct {
-    int calls;                /* cblas_sgemm calls of a step, one thread */
-    double flops;             /* of a step, all of its products */
+    int cycle;                /* steps recorded and replayed as one: --r1-every's (a lazy
+                                 penalty makes one step in K unlike the others), else 1 */
+    int calls;                /* cblas_sgemm calls of the cycle, one thread */
+    double flops;             /* of a step (the cycle's mean), all of its products */
     double spe;               /* steps an epoch */
     double floor_s, blas_s;   /* a step's products replayed by our threads, by OpenBLAS's */
     double epoch_s, epoch_over_floor;
@@ -409,8 +413,9 @@ typedef struct {
 static sgemm_trace whole; /* the 22 whole products of a step, one thread */
 static job j;             /* (its per-thread table is 10 KB) */
 
-/* Records the products of a step: the whole ones on t1 (one thread), then
- * those each thread of tn makes (after warm-up steps). */
+/* Records the products of a cycle of steps: the whole ones on t1 (one
+ * thread), then those each thread of tn makes (after warm-up steps); the
+ * floor of a step is then the cycle's replay over its length. */
 static void record_steps(gan_trainer *t1, gan_trainer *tn, int batch, int reps, bench_result *r)
 {
     gan_step_stats st;
@@ -418,21 +423,25 @@ static void record_steps(gan_trainer *t1, gan_trainer *tn, int batch, int reps, 
         gan_trainer_step(t1, batch, &st);
     recording = 1;
     trace.n = 0;
-    gan_trainer_step(t1, batch, &st);
+    for (int c = 0; c < r->cycle; c++)
+        gan_trainer_step(t1, batch, &st);
     recording = 0;
     whole = trace; /* the main thread's trace is recorded again below */
     r->calls = trace.n;
     r->flops = 0.0;
     for (int i = 0; i < trace.n; i++)
         r->flops += 2.0 * trace.calls[i].M * trace.calls[i].N * trace.calls[i].K;
+    r->flops /= r->cycle;
     j = (job){.t = tn, .reps = reps};
     for (int w = 0; w < 20; w++)
         gan_trainer_step(tn, batch, &st);
     gan_pool_run(tn->pool, record_job, &j);
     recording = 1;
-    gan_trainer_step(tn, batch, &st);
+    for (int c = 0; c < r->cycle; c++)
+        gan_trainer_step(tn, batch, &st);
     recording = 0;
     gan_pool_run(tn->pool, flops_job, &j);
+    j.flops /= r->cycle;
 }
 
 /* Interleaved rounds, so that floor and epochs see the same (noisy)
@@ -452,7 +461,7 @@ static void run_rounds(gan_trainer *tn, const gan_dataset *ds, int epochs, int r
         j.reps = reps;
         t0 = gan_now_seconds();
         gan_pool_run(tn->pool, replay_job, &j);
-        vs[k] = (gan_now_seconds() - t0) / reps;
+        vs[k] = (gan_now_seconds() - t0) / reps / r->cycle;
         gan_epoch_stats es;
         gan_pool_run(tn->pool, collect_job, &j); /* from zero */
         timing = 1;
@@ -515,7 +524,7 @@ static void time_adam_and_blas(gan_trainer *tn, int epochs, int reps, bench_resu
     for (int k = 0; k < epochs; k++) {
         double t0 = gan_now_seconds();
         replay(&whole, reps);
-        vb[k] = (gan_now_seconds() - t0) / reps;
+        vb[k] = (gan_now_seconds() - t0) / reps / r->cycle;
     }
     openblas_set_num_threads(1);
     r->blas_s = median(vb, epochs);
@@ -541,7 +550,8 @@ static void report(const bench_opts *o, const gan_trainer *tn, const gan_dataset
     printf("data=%s\n", o->width ? "synthetic" : o->cfg.data_dir);
     printf("images=%u\n", ds->count);
     printf("steps_per_epoch=%.0f\n", spe);
-    printf("sgemm_calls_per_step=%d\n", r->calls);
+    printf("steps_per_cycle=%d\n", r->cycle);
+    printf("sgemm_calls_per_step=%d\n", r->calls / r->cycle);
     printf("gflop_per_step=%.4f\n", r->flops * 1e-9);
     printf("gflop_per_step_threads=%.4f\n", j.flops * 1e-9);
     printf("floor_epoch_s=%.3f\n", r->floor_s * spe);
@@ -612,7 +622,12 @@ int main(int argc, char **argv)
         gan_dataset_batch(&ds, idx, cfg.batch, both[k]->x);
         gan_rng_normal_fill(&both[k]->rng, both[k]->z, (size_t)cfg.batch * cfg.z_dim);
     }
-    bench_result r = {.spe = (double)((ds.count + (uint32_t)cfg.batch - 1) / (uint32_t)cfg.batch)};
+    bench_result r = {.spe = (double)((ds.count + (uint32_t)cfg.batch - 1) / (uint32_t)cfg.batch),
+                      .cycle = cfg.r1_gamma > 0.0 && cfg.r1_every > 1 ? cfg.r1_every : 1};
+    if (r.cycle > 8) {
+        fprintf(stderr, "gan-bench: --r1-every above 8 makes a cycle too long to record\n");
+        r.cycle = 8;
+    }
     record_steps(&t1, &tn, cfg.batch, o.reps, &r);
     run_rounds(&tn, &ds, o.epochs, o.reps, &r);
     time_adam_and_blas(&tn, o.epochs, o.reps, &r);
