@@ -290,7 +290,7 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     gan_config_preset(&o->cfg, GAN_PRESET_SEED);
     o->reps = 100;
     o->epochs = 3;
-    int data_given = 0;
+    int data_given = 0, hidden = 0, batch = 0, preset = GAN_PRESET_SEED;
     long v = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *b = i + 1 < argc ? argv[i + 1] : NULL;
@@ -310,11 +310,11 @@ static int parse_args(int argc, char **argv, bench_opts *o)
         else if (!strcmp(a, "--reps"))
             o->reps = atoi(b);
         else if (!strcmp(a, "--preset") && gan_preset_find(b) >= 0)
-            gan_config_preset(&o->cfg, gan_preset_find(b));
+            preset = gan_preset_find(b);
         else if (!strcmp(a, "--hidden") && (v = whole_arg(b, 65536)) > 0)
-            o->cfg.hidden = (int)v;
+            hidden = (int)v;
         else if (!strcmp(a, "--batch") && (v = whole_arg(b, 65536)) > 0)
-            o->cfg.batch = (int)v;
+            batch = (int)v;
         else if (!strcmp(a, "--limit") && (v = whole_arg(b, 100000000)) > 0)
             o->limit = (uint32_t)v;
         else if (!strcmp(a, "--channels") && (!strcmp(b, "1") || !strcmp(b, "3")))
@@ -325,6 +325,14 @@ static int parse_args(int argc, char **argv, bench_opts *o)
         else
             return usage();
     }
+    /* the preset first, then the sizes given, in whatever order they came */
+    int threads = o->cfg.threads;
+    gan_config_preset(&o->cfg, preset);
+    o->cfg.threads = threads;
+    if (hidden)
+        o->cfg.hidden = hidden;
+    if (batch)
+        o->cfg.batch = batch;
     if (o->cfg.threads == 0)
         o->cfg.threads = gan_pool_default_threads();
     if (o->cfg.threads < 1 || o->cfg.threads > MAX_THREADS || o->reps < 1 || o->epochs < 1 ||

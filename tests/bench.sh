@@ -52,6 +52,11 @@ checks=$((checks + 1))
 awk -v a="$(val epoch_s "$T/syn")" -v b="$(val epoch_s_60k "$T/syn")" 'BEGIN { d = b - 120 * a; exit !(b > 0 && d <= 0.061 && d >= -0.061) }' ||
     fail "epoch_s_60k $(val epoch_s_60k "$T/syn") is not 120 x epoch_s $(val epoch_s "$T/syn") (to its rounding)"
 positive peak_rss_mb "$T/syn" || fail "peak_rss_mb=$(val peak_rss_mb "$T/syn")"
+# the sizes given win over the preset's, whichever comes first
+"$BIN" --size 8x6 --limit 200 --hidden 24 --batch 40 --preset default --threads 1 --epochs 1 --reps 2 \
+    >"$T/order" 2>"$T/err" || fail "--hidden before --preset: $(cat "$T/err")"
+[ "$(val hidden "$T/order"),$(val batch "$T/order"),$(val preset "$T/order"),$(val steps_per_cycle "$T/order")" = \
+    "24,40,default,4" ] || fail "--hidden before --preset: $(cat "$T/order")"
 for bad in "--channels 3" "--size 8x6 --data $T/slice" "--size 0x6" "--hidden 0" "--channels 2 --size 8x6"; do
     # shellcheck disable=SC2086 # the words of each case
     "$BIN" $bad >/dev/null 2>"$T/err"
