@@ -96,5 +96,9 @@ int gan_export_run(const gan_export_cmd *c, FILE *msg, gan_err *err);
  *  size. */
 int gan_st_generator(const gan_st_file *f, gan_mlp *G, int cap, int *rows, int *cols,
                      int *channels, const char *path, gan_err *err);
+/** gan_st_read of path and gan_st_generator of it in one; *names (malloc'd,
+ *  the caller frees it) gets a conditional file's class names, else NULL. */
+int gan_st_load_generator(const char *path, int cap, gan_mlp *G, int *rows, int *cols,
+                          int *channels, char **names, gan_err *err);
 
 #endif

@@ -99,22 +99,13 @@ typedef struct {
 /* The generator of a weights file (epoch 0: unknown). */
 static int open_weights(const gan_eval_cmd *c, eval_source *src, gan_err *err)
 {
-    gan_st_file *f = malloc(sizeof *f);
-    if (!f)
-        return gan_err_set(err, "out of memory");
-    int rc = gan_st_read(f, c->weights, err);
-    if (rc == 0)
-        rc = gan_st_generator(f, &src->G, 500, &src->rows, &src->cols, &src->channels,
-                              c->weights, err);
-    if (rc == 0) {
-        src->have_g = 1;
-        src->names = f->class_names[0] ? strdup(f->class_names) : NULL;
-        src->z_dim = src->G.dims[0];
-        src->count = c->count;
-    }
-    gan_st_free(f);
-    free(f);
-    return rc;
+    if (gan_st_load_generator(c->weights, 500, &src->G, &src->rows, &src->cols, &src->channels,
+                              &src->names, err) != 0)
+        return -1;
+    src->have_g = 1;
+    src->z_dim = src->G.dims[0];
+    src->count = c->count;
+    return 0;
 }
 
 static int open_source(const gan_eval_cmd *c, eval_source *src, gan_err *err)

@@ -203,3 +203,22 @@ int gan_st_generator(const gan_st_file *f, gan_mlp *G, int cap, int *rows, int *
     }
     return 0;
 }
+
+int gan_st_load_generator(const char *path, int cap, gan_mlp *G, int *rows, int *cols,
+                          int *channels, char **names, gan_err *err)
+{
+    *names = NULL;
+    gan_st_file *f = malloc(sizeof *f); /* its class names make it 16 KB */
+    if (!f)
+        return gan_err_set(err, "out of memory");
+    int rc = gan_st_read(f, path, err);
+    if (rc == 0)
+        rc = gan_st_generator(f, G, cap, rows, cols, channels, path, err);
+    if (rc == 0 && f->class_names[0] && !(*names = strdup(f->class_names))) {
+        gan_mlp_free(G);
+        rc = gan_err_set(err, "out of memory");
+    }
+    gan_st_free(f);
+    free(f);
+    return rc;
+}

@@ -117,24 +117,13 @@ int gan_sample_parse(gan_sample_config *s, int argc, char **argv, FILE *out, gan
 }
 
 /* The generator of a checkpoint or of a weights file, its image shape, and
- * (a conditional one) its class names into names (names_len bytes). */
+ * (a conditional one) its class names into *names (malloc'd; NULL: none). */
 static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int *cols,
-                          int *channels, char *names, size_t names_len, gan_err *err)
+                          int *channels, char **names, gan_err *err)
 {
-    names[0] = '\0';
-    if (s->weights) {
-        gan_st_file *f = malloc(sizeof *f);
-        if (!f)
-            return gan_err_set(err, "out of memory");
-        int rc = gan_st_read(f, s->weights, err);
-        if (rc == 0)
-            rc = gan_st_generator(f, G, 256, rows, cols, channels, s->weights, err);
-        if (rc == 0)
-            snprintf(names, names_len, "%s", f->class_names);
-        gan_st_free(f);
-        free(f);
-        return rc;
-    }
+    if (s->weights)
+        return gan_st_load_generator(s->weights, 256, G, rows, cols, channels, names, err);
+    *names = NULL;
     gan_ckpt_info in;
     unsigned char *data;
     size_t size;
@@ -145,7 +134,10 @@ static int load_generator(const gan_sample_config *s, gan_mlp *G, int *rows, int
     *channels = (int)in.channels;
     int rc = gan_checkpoint_generator(&in, data, 256, 0, G, err);
     const char *cn = gan_checkpoint_class_names(&in, data);
-    snprintf(names, names_len, "%s", cn ? cn : "");
+    if (rc == 0 && cn && !(*names = strdup(cn))) {
+        gan_mlp_free(G);
+        rc = gan_err_set(err, "out of memory");
+    }
     free(data);
     return rc;
 }
@@ -322,8 +314,8 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
     gan_mlp G;
     float *z = NULL, *x = NULL;
     uint8_t *lab = NULL, list[256];
-    static char names[256 * (GAN_CLASS_NAME_MAX + 1)];
-    if (load_generator(s, &G, &rows, &cols, &ch, names, sizeof names, err) != 0)
+    char *names = NULL;
+    if (load_generator(s, &G, &rows, &cols, &ch, &names, err) != 0)
         return -1;
     const char *src = s->checkpoint ? s->checkpoint : s->weights;
     int Z = G.dims[0], P = G.dims[3];
@@ -363,6 +355,7 @@ int gan_sample_run(const gan_sample_config *s, FILE *msg, gan_err *err)
         goto done;
     rc = 0;
 done:
+    free(names);
     free(lab);
     free(z);
     free(x);

@@ -39,9 +39,8 @@ void gan_cond_d_loss(gan_trainer *t, int b, gan_loss_d_stats *ls, double *ac)
     /* the head learns the classes from the real rows only; the fake rows'
      * outputs past the logit get no gradient */
     *ac = aux_ce(t, t->q, t->dq, t->lab, b, t->ac_weight);
-    memset(t->dq + (size_t)b * OD, 0, sizeof(float) * (size_t)b * OD);
     for (int i = b; i < 2 * b; i++)
-        t->dq[(size_t)i * OD] = t->dp[i];
+        memset(t->dq + (size_t)i * OD + 1, 0, sizeof(float) * (size_t)(OD - 1));
     ls->loss += t->ac_weight * *ac;
 }
 
