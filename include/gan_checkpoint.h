@@ -2,8 +2,8 @@
  * gan_checkpoint.h: the state of a training run between two epochs, in one
  * file, so that a run can be resumed exactly and sampled from later.
  *
- * Format, version 7, every number little-endian, floats IEEE-754 binary32
- * (version 6 is the same with zeros at 284 and from 296, an unconditional
+ * Format, version 8, every number little-endian, floats IEEE-754 binary32
+ * (version 7 is the same with zeros at 316, an fp32 run; version 6 is the same with zeros at 284 and from 296, an unconditional
  * run; version 5 is the same with zeros at 260 and from 272, and loads with one
  * D step per G step and no WGAN-GP penalty;
  * version 4 is version 5 with a 256-byte header, ending at 252's field, and
@@ -61,7 +61,7 @@
  *      304     8  f64 the auxiliary head's weight (--ac-weight; 0 without)
  *      312     4  u32 N, bytes of the class names that follow the header
  *                 (0 unconditional; a multiple of 4)
- *      316     4  zero (reserved)
+ *      316     4  u32 the products' precision (GAN_PREC_*: 0 fp32, 1 bf16)
  *      320     N  the class names, '\n' between them (1 to 63 printable
  *                 bytes each, as many as classes), then zero bytes (at least
  *                 one) to N
@@ -87,8 +87,8 @@
 #include "gan_common.h"
 #include "gan_train.h"
 
-#define GAN_CKPT_VERSION 7u
-#define GAN_CKPT_HEADER 320u    /* versions 5 to 7 */
+#define GAN_CKPT_VERSION 8u
+#define GAN_CKPT_HEADER 320u    /* versions 5 to 8 */
 #define GAN_CKPT_HEADER_V2 256u /* versions 2 to 4 */
 #define GAN_CKPT_HEADER_V1 208u
 
@@ -97,7 +97,7 @@ uint32_t gan_checkpoint_header_size(uint32_t version);
 
 /** What a checkpoint says about its run, read before any model is made. */
 typedef struct {
-    uint32_t version, header; /* as read: 1 to 7, and its header size */
+    uint32_t version, header; /* as read: 1 to 8, and its header size */
     uint32_t body;      /* where the fixed noise starts: header + the names' bytes */
     uint32_t rows, cols, channels, z_dim, hidden, batch, grid;
     uint32_t activation; /* 0 ReLU, 1 LeakyReLU */
@@ -122,6 +122,7 @@ typedef struct {
     uint32_t cond_d, cond_g;
     double ac_weight;
     uint32_t names_len; /* bytes of the class names block */
+    uint32_t precision; /* GAN_PREC_* (fp32 before version 8) */
     gan_eval_track track;
 } gan_ckpt_info;
 

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gan_bf16.h"
 #include "gan_common.h"
 #include "gan_layers.h"
 #include "gan_pool.h"
@@ -84,6 +85,8 @@ typedef struct {
     float *work;         /* owned: a1, a2 (cap, H) and their gradients */
     float *a1, *a2;      /* hidden outputs of the last forward (cap, H1), (cap, H2) */
     float *d1, *d2;      /* gradient scratch (cap, H1), (cap, H2) */
+    gan_bf16 *bf16;      /* not owned: the products run in bfloat16 through it (the
+                            team's part picks the scratch); NULL: fp32 (cblas_sgemm) */
 } gan_mlp;
 
 /** Allocates a model (parameters zero; call gan_mlp_reset). */
@@ -94,6 +97,8 @@ int gan_mlp_init(gan_mlp *m, int in, int h1, int h2, int out, float slope,
 int gan_mlp_init_cond(gan_mlp *m, int in, int h1, int h2, int out, float slope,
                       gan_act out_act, int cap, const gan_cond *cond, gan_err *err);
 void gan_mlp_free(gan_mlp *m);
+/** The most floats one operand of one of m's products holds (for gan_bf16_new). */
+size_t gan_mlp_operand_max(const gan_mlp *m);
 /** PyTorch's default init of the three layers in order (see gan_linear_init;
  *  a layer with a class bias as nn.Linear(IN_l + K, OUT_l): bound
  *  1/sqrt(IN_l + K) for W, b and the class bias, which is drawn after every

@@ -54,8 +54,12 @@ enum {
     GAN_SET_LIMIT = 1u << 12, GAN_SET_DATA = 1u << 13, GAN_SET_LOSS = 1u << 14,
     GAN_SET_EMA = 1u << 15, GAN_SET_GP = 1u << 16, GAN_SET_N_CRITIC = 1u << 17,
     GAN_SET_COND = 1u << 18, GAN_SET_COND_D = 1u << 19, GAN_SET_COND_G = 1u << 20,
-    GAN_SET_AC_WEIGHT = 1u << 21
+    GAN_SET_AC_WEIGHT = 1u << 21, GAN_SET_PRECISION = 1u << 22
 };
+
+/* gan_config.precision: the products' inputs in fp32, or rounded to bfloat16
+ * (gan_bf16.h; master weights, Adam and the losses stay fp32). */
+enum { GAN_PREC_FP32 = 0, GAN_PREC_BF16 = 1 };
 
 
 /* Presets: named recipes (the settings a GAN_SET_RECIPE flag covers). */
@@ -85,6 +89,7 @@ typedef struct {
     unsigned cond_d;        /* GAN_COND_* bits: how D reads it */
     int cond_g;             /* GAN_COND_G_*: where G reads it */
     double ac_weight;       /* with GAN_COND_ACGAN: its cross-entropy's weight */
+    int precision;          /* GAN_PREC_*: of the MLP's products while training */
     int classes;            /* conditional: classes of the data (the run sets it) */
     const char *class_names;/* conditional: their names, '\n' between (the run's) */
     int preset;             /* the gan_preset the recipe started from */
@@ -179,6 +184,8 @@ typedef struct {
     float *gp_coef;       /* (batch) wgan-gp: each row's penalty coefficient */
     gan_rng rng;          /* stream 3: shuffles and z */
     gan_pool *pool;       /* cfg->threads threads (or the default); OpenBLAS is set to one */
+    gan_bf16 *bf16;       /* --precision bf16: G's and D's products while steps run
+                             (samples and evaluations stay fp32) */
     float *x;             /* (2*batch, pixels): real rows, then G's fake rows */
     float *z;             /* (batch, z_dim) */
     float *p;             /* (2*batch) D's outputs */

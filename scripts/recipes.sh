@@ -15,6 +15,7 @@
 # LeakyReLU, beta1 0.5, R1 10 on one D step in 4, the EMA of G 0.999;
 # gan-train 0.2's default was the same without the EMA):
 #   default          today's default
+#   default-bf16     today's default with --precision bf16 (seed-bf16: the seed's)
 #   seed             --preset seed
 #   bce              gan-train 0.2's default: --loss bce --ema 0
 #   leaky-b1         0.2's default without R1: --loss bce --ema 0 --r1 0
@@ -53,6 +54,8 @@ args_of() {
     w="--loss wgan-gp --ema 0"
     case $1 in
     default) echo "" ;;
+    default-bf16) echo "--precision bf16" ;;
+    seed-bf16) echo "--preset seed --precision bf16" ;;
     seed) echo "--preset seed" ;;
     bce) echo "--loss bce --ema 0" ;;
     leaky-b1) echo "--loss bce --ema 0 --r1 0" ;;

@@ -19,14 +19,18 @@
  * GEMMs, the waits at barriers, Adam, the bias and activation passes, the
  * batch and z (the library's calls to those functions are wrapped the same
  * way: -Wl,--wrap=gan_team_barrier and so on, see CMakeLists.txt).
- * The recording state is file-static: a --wrap hook has no other way to reach
- * it, and this is a measuring tool, not the library.
+ * The hooks and their state are in bench_trace.c.
  * Shapes (issue 20): --hidden and --batch set the model; --size WxH and
  * --channels C train on synthetic images of that shape (random bytes: their
  * content does not change a step's work), --limit N on N images (of --data,
  * or synthetic); the *_60k figures scale an epoch to 60,000 images, and
  * peak_rss_mb is the process's peak memory. --peak measures only the
  * machine's fp32 rate: a large sgemm on OpenBLAS's threads.
+ * --precision bf16 (gan_bf16.h): the floor stays the fp32 products' (recorded
+ * on fp32 trainers), and the epochs run on a third trainer in bfloat16, so
+ * that epoch_over_floor below 1 is an epoch below the fp32 floor; its
+ * bf16 products are not sgemm calls, so spent_gemm is 0 and they count in
+ * spent_other.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
@@ -40,181 +44,12 @@
 #include "gan_layers.h"
 #include "gan_train.h"
 
-void __real_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
-                        const enum CBLAS_TRANSPOSE tb, const blasint M, const blasint N,
-                        const blasint K, const float alpha, const float *A, const blasint lda,
-                        const float *B, const blasint ldb, const float beta, float *C,
-                        const blasint ldc);
-void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
-                        const enum CBLAS_TRANSPOSE tb, const blasint M, const blasint N,
-                        const blasint K, const float alpha, const float *A, const blasint lda,
-                        const float *B, const blasint ldb, const float beta, float *C,
-                        const blasint ldc);
-
-typedef struct {
-    enum CBLAS_ORDER order;
-    enum CBLAS_TRANSPOSE ta, tb;
-    blasint M, N, K, lda, ldb, ldc;
-    float alpha, beta;
-    const float *A, *B;
-    float *C;
-} sgemm_call;
-
-#define MAX_CALLS 256 /* a cycle of up to 8 steps, say 4 with a lazy R1 */
-typedef struct {
-    int n;
-    sgemm_call calls[MAX_CALLS];
-} sgemm_trace;
-
-/* Each thread records its own calls; `recording` switches all of them. */
-static _Atomic int recording;
-static _Thread_local sgemm_trace trace;
-
-/* Where a thread's epoch goes: seconds in each kind of call, added up by
- * every thread for itself while `timing` is set; the rest is everything
- * else (the losses, the loop, calls not listed). */
-enum { SPENT_GEMM, SPENT_WAIT, SPENT_ADAM, SPENT_ACT, SPENT_DATA, SPENT_KINDS };
-static const char *const spent_name[SPENT_KINDS] = {"gemm", "wait", "adam", "act", "data"};
-static _Atomic int timing;
-static _Thread_local double spent[SPENT_KINDS];
-
-/* __wrap_NAME: __real_NAME(ARGS), its time added to spent[KIND] while timing */
-#define TIMED(kind, call)                                                                          \
-    do {                                                                                           \
-        if (!timing) {                                                                             \
-            call;                                                                                  \
-        } else {                                                                                   \
-            double t0_ = gan_now_seconds();                                                        \
-            call;                                                                                  \
-            spent[kind] += gan_now_seconds() - t0_;                                                \
-        }                                                                                          \
-    } while (0)
-
-void __real_gan_team_barrier(const gan_team *team);
-void __wrap_gan_team_barrier(const gan_team *team);
-void __wrap_gan_team_barrier(const gan_team *team)
-{
-    TIMED(SPENT_WAIT, __real_gan_team_barrier(team));
-}
-
-void __real_gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
-                          const gan_adam_cfg *cfg);
-void __wrap_gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
-                          const gan_adam_cfg *cfg);
-void __wrap_gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
-                          const gan_adam_cfg *cfg)
-{
-    TIMED(SPENT_ADAM, __real_gan_adam_step(param, grad, m, v, n, t, cfg));
-}
-
-void __real_gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi,
-                                 gan_act act, float slope);
-void __wrap_gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi,
-                                 gan_act act, float slope);
-void __wrap_gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi,
-                                 gan_act act, float slope)
-{
-    TIMED(SPENT_ACT, __real_gan_bias_act_forward(x, bias, B, OC, lo, hi, act, slope));
-}
-
-void __real_gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC, int lo,
-                                  int hi, gan_act act, float slope);
-void __wrap_gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC, int lo,
-                                  int hi, gan_act act, float slope);
-void __wrap_gan_act_bias_backward(float *d, float *dbias, const float *y, int B, int OC, int lo,
-                                  int hi, gan_act act, float slope)
-{
-    TIMED(SPENT_ACT, __real_gan_act_bias_backward(d, dbias, y, B, OC, lo, hi, act, slope));
-}
-
-void __real_gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out);
-void __wrap_gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out);
-void __wrap_gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float *out)
-{
-    TIMED(SPENT_DATA, __real_gan_dataset_batch(ds, idx, n, out));
-}
-
-void __real_gan_rng_normal_fill(gan_rng *rng, float *out, size_t n);
-void __wrap_gan_rng_normal_fill(gan_rng *rng, float *out, size_t n);
-void __wrap_gan_rng_normal_fill(gan_rng *rng, float *out, size_t n)
-{
-    TIMED(SPENT_DATA, __real_gan_rng_normal_fill(rng, out, n));
-}
-
-void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
-                        const enum CBLAS_TRANSPOSE tb, const blasint M, const blasint N,
-                        const blasint K, const float alpha, const float *A, const blasint lda,
-                        const float *B, const blasint ldb, const float beta, float *C,
-                        const blasint ldc)
-{
-    if (recording && trace.n < MAX_CALLS)
-        trace.calls[trace.n++] =
-            (sgemm_call){order, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
-    TIMED(SPENT_GEMM,
-          __real_cblas_sgemm(order, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
-}
+#include "bench_trace.h"
 
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-/* Replays recorded calls `reps` times. */
-static void replay(const sgemm_trace *tr, int reps)
-{
-    for (int r = 0; r < reps; r++)
-        for (int i = 0; i < tr->n; i++) {
-            const sgemm_call *c = &tr->calls[i];
-            __real_cblas_sgemm(c->order, c->ta, c->tb, c->M, c->N, c->K, c->alpha, c->A, c->lda,
-                               c->B, c->ldb, c->beta, c->C, c->ldc);
-        }
-}
-
-#define MAX_THREADS 64
-
-typedef struct {
-    gan_trainer *t;
-    int reps;
-    double flops;
-    double spent[MAX_THREADS][SPENT_KINDS]; /* each thread's, from collect_job */
-} job;
-
-/* Each thread hands over its sums of `spent` and starts again from zero. */
-static void collect_job(void *ctx, const gan_team *tm)
-{
-    job *j = ctx;
-    memcpy(j->spent[tm->part], spent, sizeof spent);
-    memset(spent, 0, sizeof spent);
-}
-
-static void record_job(void *ctx, const gan_team *tm)
-{
-    (void)ctx;
-    (void)tm;
-    trace.n = 0;
-}
-
-static void flops_job(void *ctx, const gan_team *tm)
-{
-    job *j = ctx;
-    double f = 0.0;
-    for (int i = 0; i < trace.n; i++)
-        f += 2.0 * trace.calls[i].M * trace.calls[i].N * trace.calls[i].K;
-    for (int p = 0; p < tm->nparts; p++) { /* add up part by part, in order */
-        if (p == tm->part)
-            j->flops += f;
-        gan_team_barrier(tm);
-    }
-}
-
-static void replay_job(void *ctx, const gan_team *tm)
-{
-    job *j = ctx;
-    for (int r = 0; r < j->reps; r++) {
-        replay(&trace, 1);
-        gan_team_barrier(tm); /* one barrier a step: a floor, not a schedule */
-    }
 }
 
 /* Adam on both networks alone, `reps` times: with its arrays in cache (hot)
@@ -266,7 +101,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: gan-bench [--data DIR | --size WxH [--channels C]] [--limit N] "
                     "[--hidden N] [--batch N] [--threads N] [--epochs N] [--reps N] "
-                    "[--preset default|seed]\n"
+                    "[--preset default|seed] [--precision fp32|bf16]\n"
                     "       gan-bench --peak [--threads N]\n");
     return 2;
 }
@@ -311,6 +146,8 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             o->reps = atoi(b);
         else if (!strcmp(a, "--preset") && gan_preset_find(b) >= 0)
             preset = gan_preset_find(b);
+        else if (!strcmp(a, "--precision") && (!strcmp(b, "fp32") || !strcmp(b, "bf16")))
+            o->cfg.precision = b[0] == 'b' ? GAN_PREC_BF16 : GAN_PREC_FP32;
         else if (!strcmp(a, "--hidden") && (v = whole_arg(b, 65536)) > 0)
             hidden = (int)v;
         else if (!strcmp(a, "--batch") && (v = whole_arg(b, 65536)) > 0)
@@ -453,11 +290,11 @@ static void record_steps(gan_trainer *t1, gan_trainer *tn, int batch, int reps, 
 }
 
 /* Interleaved rounds, so that floor and epochs see the same (noisy)
- * machine: the GEMM floor (the products our threads make in a step,
- * replayed alone by the same threads), then one training epoch, timed by
- * kind of call. */
-static void run_rounds(gan_trainer *tn, const gan_dataset *ds, int epochs, int reps,
-                       bench_result *r)
+ * machine: the GEMM floor (the products tn's threads make in a step,
+ * replayed alone by the same threads), then one training epoch of te (tn,
+ * or with --precision bf16 its twin in bfloat16), timed by kind of call. */
+static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, int epochs,
+                       int reps, bench_result *r)
 {
     const int threads = gan_pool_size(tn->pool);
     double vs[32], ve[32], ratio[32], order[32], t0;
@@ -471,13 +308,13 @@ static void run_rounds(gan_trainer *tn, const gan_dataset *ds, int epochs, int r
         gan_pool_run(tn->pool, replay_job, &j);
         vs[k] = (gan_now_seconds() - t0) / reps / r->cycle;
         gan_epoch_stats es;
-        gan_pool_run(tn->pool, collect_job, &j); /* from zero */
+        gan_pool_run(te->pool, collect_job, &j); /* from zero */
         timing = 1;
         t0 = gan_now_seconds();
-        gan_trainer_epoch(tn, ds, &es);
+        gan_trainer_epoch(te, ds, &es);
         ve[k] = gan_now_seconds() - t0;
         timing = 0;
-        gan_pool_run(tn->pool, collect_job, &j);
+        gan_pool_run(te->pool, collect_job, &j);
         for (int c = 0; c < SPENT_KINDS; c++) {
             where[k][c] = 0.0;
             for (int p = 0; p < threads; p++)
@@ -551,6 +388,7 @@ static void report(const bench_opts *o, const gan_trainer *tn, const gan_dataset
     printf("kernel=%s\n", openblas_get_corename());
     printf("blas=%s\n", blas);
     printf("preset=%s\n", gan_preset_name(o->cfg.preset));
+    printf("precision=%s\n", o->cfg.precision == GAN_PREC_BF16 ? "bf16" : "fp32");
     printf("threads=%d\n", gan_pool_size(tn->pool));
     printf("hidden=%d\n", o->cfg.hidden);
     printf("inputs=%d\n", tn->pixels);
@@ -609,16 +447,21 @@ int main(int argc, char **argv)
         return 1;
     }
     gan_config cfg = o.cfg;
-    gan_trainer t1, tn;
+    gan_trainer t1, tn, tb;
     int P = (int)gan_dataset_image_size(&ds);
     cfg.threads = 1;
+    cfg.precision = GAN_PREC_FP32; /* the floor's products are fp32's */
     int rc1 = gan_trainer_init(&t1, &cfg, P, ds.count, &err);
     cfg.threads = o.cfg.threads;
     int rcn = rc1 == 0 ? gan_trainer_init(&tn, &cfg, P, ds.count, &err) : -1;
-    if (rc1 != 0 || rcn != 0) {
+    int bf16 = o.cfg.precision == GAN_PREC_BF16;
+    int rcb = rcn == 0 && bf16 ? gan_trainer_init(&tb, &o.cfg, P, ds.count, &err) : 0;
+    if (rc1 != 0 || rcn != 0 || rcb != 0) {
         fprintf(stderr, "gan-bench: %s\n", err.msg);
         if (rc1 == 0)
             gan_trainer_free(&t1);
+        if (rcn == 0)
+            gan_trainer_free(&tn);
         gan_dataset_free(&ds);
         return 1;
     }
@@ -637,10 +480,12 @@ int main(int argc, char **argv)
         r.cycle = 8;
     }
     record_steps(&t1, &tn, cfg.batch, o.reps, &r);
-    run_rounds(&tn, &ds, o.epochs, o.reps, &r);
+    run_rounds(&tn, bf16 ? &tb : &tn, &ds, o.epochs, o.reps, &r);
     time_adam_and_blas(&tn, o.epochs, o.reps, &r);
     report(&o, &tn, &ds, &r);
     free(idx);
+    if (bf16)
+        gan_trainer_free(&tb);
     gan_trainer_free(&tn);
     gan_trainer_free(&t1);
     gan_dataset_free(&ds);

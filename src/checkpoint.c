@@ -115,6 +115,7 @@ static void fill_header(unsigned char h[GAN_CKPT_HEADER], const gan_trainer *t,
         gan_putf64(h + 304, t->ac_weight);
         gan_put32(h + 312, names_bytes(cfg));
     }
+    gan_put32(h + 316, (uint32_t)cfg->precision);
 }
 
 int gan_checkpoint_save(const gan_trainer *t, const gan_config *cfg, int rows, int cols,
@@ -216,7 +217,10 @@ static uint32_t read_later_fields(const unsigned char *h, gan_ckpt_info *in)
     in->cond_g = version >= 7 ? gan_get32(h + 300) : 0;
     in->ac_weight = version >= 7 ? gan_getf64(h + 304) : 0.0;
     in->names_len = version >= 7 ? gan_get32(h + 312) : 0;
-    for (uint32_t at = version >= 7 ? 316 : version == 6 ? 296 : 272; version >= 5 && at < header;
+    /* the products' precision from version 8 (fp32 before) */
+    in->precision = version >= 8 ? gan_get32(h + 316) : GAN_PREC_FP32;
+    for (uint32_t at = version >= 8 ? 320 : version == 7 ? 316 : version == 6 ? 296 : 272;
+         version >= 5 && at < header;
          at += 4)
         reserved |= gan_get32(h + at);
     in->body = header + in->names_len;
@@ -270,7 +274,7 @@ static int header_sane(const gan_ckpt_info *in, uint32_t reserved)
            (gan_loss_get((int)in->loss)->gp ? in->gp > 0.0 && in->r1_gamma == 0.0
                                             : in->gp == 0.0) &&
            in->sums.g_steps >= 0 && (uint64_t)in->sums.g_steps == g_expect &&
-           isfinite(in->sums.wass) && cond_sane(in);
+           isfinite(in->sums.wass) && in->precision <= GAN_PREC_BF16 && cond_sane(in);
 }
 
 static int parse_header(const unsigned char *h, gan_ckpt_info *in, const char *path, gan_err *err)

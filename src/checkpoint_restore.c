@@ -42,6 +42,7 @@ void gan_checkpoint_config(const gan_ckpt_info *in, const unsigned char *data, g
     if (in->gp > 0.0)
         cfg->gp = in->gp;
     cfg->limit = (int)in->limit;
+    cfg->precision = (int)in->precision;
 }
 
 static const unsigned char *read_floats(float *x, const unsigned char *p, size_t n)

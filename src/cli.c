@@ -15,7 +15,8 @@ enum {
     OPT_HIDDEN, OPT_ACT, OPT_SLOPE, OPT_SEED, OPT_THREADS, OPT_GRID, OPT_SCALE, OPT_LOG,
     OPT_FORCE, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_RESUME, OPT_PRESET, OPT_R1, OPT_R1_EVERY, OPT_LOSS, OPT_EMA, OPT_GP, OPT_N_CRITIC,
     OPT_LIMIT, OPT_EVAL_EVERY, OPT_EVAL_COUNT, OPT_PATIENCE, OPT_CACHE, OPT_LOG_EVERY,
-    OPT_INIT_FROM, OPT_COND, OPT_COND_D, OPT_COND_G, OPT_AC_WEIGHT
+    OPT_INIT_FROM, OPT_COND, OPT_COND_D, OPT_COND_G, OPT_AC_WEIGHT,
+    OPT_PRECISION
 };
 
 static const struct option long_opts[] = {
@@ -32,6 +33,7 @@ static const struct option long_opts[] = {
     {"leaky-slope", required_argument, NULL, OPT_SLOPE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"precision", required_argument, NULL, OPT_PRECISION},
     {"grid", required_argument, NULL, OPT_GRID},
     {"png-scale", required_argument, NULL, OPT_SCALE},
     {"log", required_argument, NULL, OPT_LOG},
@@ -144,7 +146,9 @@ void gan_cli_usage(FILE *out)
             "                      (1 + u) / (10 + u), so it follows G early on); 0: off [%g]\n"
             "  --seed N            random seed (same seed and threads: same bytes out) [%llu]\n"
             "  --threads N         threads, each running OpenBLAS on one\n"
-            "                      [%d: the CPUs this process may use, at most %d]\n",
+            "                      [%d: the CPUs this process may use, at most %d]\n"
+            "  --precision P       the products' inputs in fp32, or rounded to bf16 with\n"
+            "                      fp32 sums (oneDNN; CPUs with AVX512-BF16 or AMX) [fp32]\n",
             gan_loss_get(d.loss)->name, d.slope, d.beta1, d.r1_gamma, d.r1_every, d.ema,
             seed.beta1, seed.beta2, wgan.n_critic, wgan.lr, wgan.beta1, wgan.beta2,
             gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
@@ -404,6 +408,14 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
             if (strcmp(a, "all") != 0 && strcmp(a, "input") != 0)
                 rc = gan_err_set(err, "--cond-g: '%s' is not input or all", a);
             cfg->set |= GAN_SET_COND_G;
+            break;
+        case OPT_PRECISION:
+            cfg->precision = strcmp(a, "bf16") == 0 ? GAN_PREC_BF16 : GAN_PREC_FP32;
+            if (strcmp(a, "bf16") != 0 && strcmp(a, "fp32") != 0)
+                rc = gan_err_set(err, "--precision: '%s' is not fp32 or bf16", a);
+            else if (cfg->precision == GAN_PREC_BF16)
+                rc = gan_bf16_available(err);
+            cfg->set |= GAN_SET_PRECISION;
             break;
         case OPT_AC_WEIGHT:
             rc = gan_cli_parse_real("ac-weight", a, 0.0, 0, 1e6, 1, &cfg->ac_weight, err);

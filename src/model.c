@@ -77,6 +77,49 @@ void gan_mlp_free(gan_mlp *m)
     memset(m, 0, sizeof *m);
 }
 
+size_t gan_mlp_operand_max(const gan_mlp *m)
+{
+    size_t most = 0;
+    for (int l = 0; l < 3; l++) {
+        size_t in = (size_t)m->cap * m->dims[l], out = (size_t)m->cap * m->dims[l + 1];
+        size_t w = (size_t)m->dims[l] * m->dims[l + 1];
+        most = in > most ? in : most;
+        most = out > most ? out : most;
+        most = w > most ? w : most;
+    }
+    return most;
+}
+
+/* The products of gan_layers.h's column cuts, in fp32 or, with m->bf16, in
+ * bfloat16 on the scratch of the team's part: the one place that chooses. */
+static void mm_forward(const gan_mlp *m, const gan_team *team, float *out, const float *inp,
+                       const float *weight, int B, int C, int OC, int lo, int hi)
+{
+    if (m->bf16)
+        gan_bf16_forward_cols(m->bf16, team->part, out, inp, weight, B, C, OC, lo, hi);
+    else
+        gan_linear_forward_cols(out, inp, weight, B, C, OC, lo, hi);
+}
+
+static void mm_input(const gan_mlp *m, const gan_team *team, float *dinp, const float *dout,
+                     const float *weight, int B, int C, int OC, int lo, int hi)
+{
+    if (m->bf16)
+        gan_bf16_backward_input_cols(m->bf16, team->part, dinp, dout, weight, B, C, OC, lo, hi);
+    else
+        gan_linear_backward_input_cols(dinp, dout, weight, B, C, OC, lo, hi);
+}
+
+static void mm_weight(const gan_mlp *m, const gan_team *team, float *dweight, const float *dout,
+                      const float *inp, int B, int C, int OC, int lo, int hi, float beta)
+{
+    if (m->bf16)
+        gan_bf16_backward_weight_rows(m->bf16, team->part, dweight, dout, inp, B, C, OC, lo, hi,
+                                      beta);
+    else
+        gan_linear_backward_weight_rows(dweight, dout, inp, B, C, OC, lo, hi, beta);
+}
+
 static void fill_uniform(float *x, size_t n, float bound, gan_rng *rng)
 {
     for (size_t i = 0; i < n; i++)
@@ -182,7 +225,7 @@ void gan_mlp_forward_rows(gan_mlp *m, float *out, const float *inp, int row0, in
         int lo, hi;
         gan_team_barrier(team); /* the layer's input is complete */
         cols(team, d[l + 1], &lo, &hi);
-        gan_linear_forward_cols(y[l], in[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
+        mm_forward(m, team, y[l], in[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
         if (lab)
             cond_forward(m, l, y[l], in[l], lab, B, lo, hi);
         if (l < 2)
@@ -259,7 +302,7 @@ void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, co
         if (param_grads && m->g.cb[l])
             class_sums(m->g.cb[l], dcur[l], m->labels, m->cond.classes, B, d[l + 1], lo, hi);
         if (param_grads)
-            gan_linear_backward_weight_rows(m->g.w[l], dcur[l], in[l], B, d[l], d[l + 1], lo, hi,
+            mm_weight(m, team, m->g.w[l], dcur[l], in[l], B, d[l], d[l + 1], lo, hi,
                                             0.0f);
         float *target = l > 0 ? dcur[l - 1] : dinp;
         if (!target && !(l == 2 && m->p.proj))
@@ -269,7 +312,7 @@ void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, co
         gan_team_barrier(team);
         cols(team, d[l], &lo, &hi);
         if (target)
-            gan_linear_backward_input_cols(target, dcur[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
+            mm_input(m, team, target, dcur[l], m->p.w[l], B, d[l], d[l + 1], lo, hi);
         if (l == 2 && m->p.proj)
             proj_backward(m, target, dcur[l], B, param_grads, lo, hi);
     }
@@ -327,11 +370,11 @@ static void logit_input_grad(gan_mlp *m, float *g, int B, const gan_team *team)
     }
     gan_team_barrier(team);
     cols(team, H1, &lo, &hi);
-    gan_linear_backward_input_cols(u1, u2, m->p.w[1], B, H1, H2, lo, hi);
+    mm_input(m, team, u1, u2, m->p.w[1], B, H1, H2, lo, hi);
     scale_by_mask(u1, m->a1, B, H1, lo, hi, m->slope, 1.0f);
     gan_team_barrier(team);
     cols(team, IN, &lo, &hi);
-    gan_linear_backward_input_cols(g, u1, m->p.w[0], B, IN, H1, lo, hi);
+    mm_input(m, team, g, u1, m->p.w[0], B, IN, H1, lo, hi);
 }
 
 /* The weight gradients of a penalty whose gradient with respect to g is
@@ -348,14 +391,14 @@ static void penalty_weight_grads(gan_mlp *m, const float *psi, int B, float coef
     int lo, hi;
     gan_team_barrier(team);
     cols(team, H1, &lo, &hi);
-    gan_linear_forward_cols(s1, psi, m->p.w[0], B, IN, H1, lo, hi);
+    mm_forward(m, team, s1, psi, m->p.w[0], B, IN, H1, lo, hi);
     scale_by_mask(s1, m->a1, B, H1, lo, hi, m->slope, coef);
     scale_by_mask(u1, m->a1, B, H1, lo, hi, 1.0f, coef); /* slope 1: a plain scaling */
-    gan_linear_backward_weight_rows(m->g.w[0], u1, psi, B, IN, H1, lo, hi, 1.0f);
+    mm_weight(m, team, m->g.w[0], u1, psi, B, IN, H1, lo, hi, 1.0f);
     gan_team_barrier(team);
     cols(team, H2, &lo, &hi);
-    gan_linear_forward_cols(t2, s1, m->p.w[1], B, H1, H2, lo, hi);
-    gan_linear_backward_weight_rows(m->g.w[1], u2, s1, B, H1, H2, lo, hi, 1.0f);
+    mm_forward(m, team, t2, s1, m->p.w[1], B, H1, H2, lo, hi);
+    mm_weight(m, team, m->g.w[1], u2, s1, B, H1, H2, lo, hi, 1.0f);
     float *dw3 = m->g.w[2];
     for (int i = 0; i < B; i++) {
         const float *y = m->a2 + (size_t)i * H2, *t = t2 + (size_t)i * H2;

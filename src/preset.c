@@ -123,5 +123,7 @@ void gan_recipe_describe(const gan_config *cfg, char *buf, size_t len)
         if ((cfg->cond_d & GAN_COND_ACGAN) && cfg->ac_weight != p.ac_weight)
             ADD(" --ac-weight %g", cfg->ac_weight);
     }
+    if (cfg->precision == GAN_PREC_BF16)
+        ADD("%s --precision bf16", sep);
 #undef ADD
 }

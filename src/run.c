@@ -76,6 +76,7 @@ static int check_resume_conflicts(const gan_config *given, const gan_config *ck,
         {GAN_SET_COND_D, "--cond-d", given->cond_d != ck->cond_d},
         {GAN_SET_COND_G, "--cond-g", given->cond_g != ck->cond_g},
         {GAN_SET_AC_WEIGHT, "--ac-weight", given->ac_weight != ck->ac_weight},
+        {GAN_SET_PRECISION, "--precision", given->precision != ck->precision},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++)
         if ((given->set & c[i].flag) && c[i].differs)
@@ -364,6 +365,8 @@ static int run_train_epoch(run_state *rs, int e, gan_epoch_stats *es, double *se
         return gan_err_set(err, "%s/steps.csv: write failed: %s", rs->out, strerror(errno));
     if (rs->sl.pos0 == 0)
         rs->sl.secs_per_epoch = *secs;
+    if (t->bf16 && gan_bf16_error(t->bf16, err) != 0)
+        return -1; /* no checkpoint of this epoch: the last good one is kept */
     if (why != GAN_EPOCH_NONFINITE && !params_finite(t)) {
         /* a loss can stay finite (BCE clamps) while a weight is not */
         why = GAN_EPOCH_NONFINITE;

@@ -135,6 +135,14 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
         gan_trainer_free(t);
         return gan_err_set(err, "out of memory for the training buffers");
     }
+    if (cfg->precision == GAN_PREC_BF16) {
+        size_t g = gan_mlp_operand_max(&t->G), d = gan_mlp_operand_max(&t->D);
+        t->bf16 = gan_bf16_new(gan_pool_size(t->pool), g > d ? g : d, err);
+        if (!t->bf16) {
+            gan_trainer_free(t);
+            return -1;
+        }
+    }
     gan_rng init;
     gan_rng_seed(&init, cfg->seed, 1);
     gan_mlp_reset(&t->G, &init);
@@ -154,6 +162,7 @@ int gan_trainer_init(gan_trainer *t, const gan_config *cfg, int pixels, uint32_t
 void gan_trainer_free(gan_trainer *t)
 {
     gan_pool_free(t->pool);
+    gan_bf16_free(t->bf16);
     gan_mlp_free(&t->G);
     gan_mlp_free(&t->D);
     if (t->ema_decay > 0.0)
@@ -305,11 +314,21 @@ static void step_job(void *ctx, const gan_team *tm)
     step_team(j->t, j->b, j->st, tm);
 }
 
+/* With --precision bf16, G's and D's products run in bfloat16 while steps
+ * run, and only then: samples, grids and evaluations stay fp32, as `sample`
+ * and `eval` from the checkpoint are. */
+static void attach_bf16(gan_trainer *t, int on)
+{
+    t->G.bf16 = t->D.bf16 = on ? t->bf16 : NULL;
+}
+
 void gan_trainer_step(gan_trainer *t, int b, gan_step_stats *st)
 {
     assert(b >= 1 && b <= t->batch);
     team_job j = {.t = t, .b = b, .st = st};
+    attach_bf16(t, 1);
     gan_pool_run(t->pool, step_job, &j);
+    attach_bf16(t, 0);
 }
 
 /* Part 0's bookkeeping after a step of an epoch: the sums, the position, the
@@ -423,7 +442,9 @@ int gan_trainer_epoch(gan_trainer *t, const gan_dataset *ds, gan_epoch_stats *es
 {
     assert(ds->count == t->count && (int)gan_dataset_image_size(ds) == t->pixels);
     team_job j = {.t = t, .ds = ds};
+    attach_bf16(t, 1);
     gan_pool_run(t->pool, epoch_job, &j);
+    attach_bf16(t, 0);
     if (t->halt != GAN_EPOCH_DONE)
         return t->halt;
     *es = t->sums;

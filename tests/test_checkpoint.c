@@ -128,13 +128,26 @@ int main(void)
     CHECK(in.adam_t_g == 3 && in.adam_t_d == 3 && in.nfixed == 4);
     CHECK(in.version == GAN_CKPT_VERSION && in.channels == 1 && in.header == 320 && in.loss == GAN_LOSS_BCE &&
           in.r1_gamma == 10.0 && in.r1_every == 4 && in.preset == GAN_PRESET_DEFAULT &&
-          in.limit == 0 && in.n_critic == 1 && in.gp == 0.0);
+          in.limit == 0 && in.n_critic == 1 && in.gp == 0.0 && in.precision == GAN_PREC_FP32);
     CHECK(in.track.evals == 2 && in.track.best_epoch == 1 && in.track.since_best == 1 &&
           in.track.best_fid == 12.5 && in.track.scorer == 0xC0FFEE01u);
     gan_config_default(&cfg2);
     gan_checkpoint_config(&in, data, &cfg2);
     cfg2.threads = 1;
-    CHECK(cfg2.z_dim == 5 && cfg2.hidden == 12 && cfg2.batch == 8 && cfg2.lr == cfg.lr);
+    CHECK(cfg2.z_dim == 5 && cfg2.hidden == 12 && cfg2.batch == 8 && cfg2.lr == cfg.lr &&
+          cfg2.precision == GAN_PREC_FP32);
+    {   /* the precision is kept (version 8): a bf16 run resumes in bf16 */
+        gan_config cb = cfg, c3;
+        cb.precision = GAN_PREC_BF16;
+        gan_ckpt_info ib;
+        unsigned char *db;
+        size_t sb;
+        ckpt_save_read(&a, &cb, bad, &ib, &db, &sb);
+        gan_config_default(&c3);
+        gan_checkpoint_config(&ib, db, &c3);
+        CHECK(ib.precision == GAN_PREC_BF16 && c3.precision == GAN_PREC_BF16 && sb == size);
+        free(db);
+    }
     CHECK(gan_trainer_init(&b, &cfg2, 24, 40, &err) == 0);
     CHECK_MSG(gan_checkpoint_restore(&b, &in, data, path, &err) == 0, "%s", err.msg);
     CHECK(memcmp(a.G.params, b.G.params, 4 * a.G.nparams) == 0);
@@ -181,9 +194,25 @@ int main(void)
     spit(bad, (const unsigned char *)"P5\n28 28\n255\n", 13);
     expect_bad(bad, "not a gan-train checkpoint (bad magic)");
     memcpy(copy, good, n);
-    copy[8] = 8; /* version 8 */
+    copy[8] = 9; /* version 9 */
     spit(bad, copy, n);
-    expect_bad(bad, "checkpoint format version 8; this gan-train reads versions 1 to 7");
+    expect_bad(bad, "checkpoint format version 9; this gan-train reads versions 1 to 8");
+    /* version 8's precision at byte 316: fp32 or bf16, nothing else; in
+     * version 7 the word was reserved (a version-7 file reads as fp32) */
+    memcpy(copy, good, n);
+    gan_put32(copy + 316, GAN_PREC_BF16);
+    CHECK(read_resealed(bad, copy, n).precision == GAN_PREC_BF16);
+    gan_put32(copy + 316, 2);
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
+    memcpy(copy, good, n);
+    gan_put32(copy + 8, 7);
+    CHECK(read_resealed(bad, copy, n).precision == GAN_PREC_FP32);
+    gan_put32(copy + 316, GAN_PREC_BF16);
+    gan_put32(copy + n - 4, (uint32_t)crc32(0L, copy, (uInt)(n - 4)));
+    spit(bad, copy, n);
+    expect_bad(bad, "settings out of range");
     /* an unconditional version-7 file is a version-6 one, but for its number;
      * in version 6, byte 284 (now the classes) was reserved */
     memcpy(copy, good, n);
