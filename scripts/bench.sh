@@ -31,6 +31,10 @@
 # keep an epoch's work that of 60,000 at the smallest shape, and every time
 # is scaled to 60,000 images. About 35 minutes on 2 CPUs; HIDDEN="512 1024"
 # measures only those widths.
+# --bf16: --precision bf16 over the same grid (HIDDEN as above): for each
+# cell and 1 and 2 threads, gan-bench's epoch in bfloat16 against the fp32
+# GEMM floor, interleaved in each round; needs a CPU with AVX512-BF16 or AMX
+# and a build with oneDNN. About 25 minutes on 2 CPUs.
 # --kernels: gan-bench's floor and epoch (1 and 2 threads) on each x86-64
 # kernel OpenBLAS offers at the AVX level and up, plus its own pick, in 5
 # interleaved passes: which is fastest on this CPU (one that this CPU cannot
@@ -44,8 +48,9 @@ case "${1:-}" in
 --quick) mode=quick ;;
 --kernels) mode=kernels ;;
 --grid) mode=grid ;;
+--bf16) mode=bf16 ;;
 *)
-    echo "usage: scripts/bench.sh [--quick | --kernels | --grid]" >&2
+    echo "usage: scripts/bench.sh [--quick | --kernels | --grid | --bf16]" >&2
     exit 2
     ;;
 esac
@@ -58,8 +63,8 @@ elif [ $mode = kernels ]; then
     sh scripts/deps.sh dataset-fashion-mnist
     data=/usr/share/datasets/fashion-mnist
     rounds=5
-elif [ $mode = grid ]; then
-    sh scripts/deps.sh python3-torch
+elif [ $mode = grid ] || [ $mode = bf16 ]; then
+    if [ $mode = grid ]; then sh scripts/deps.sh python3-torch; else sh scripts/deps.sh; fi
     data="synthetic images"
     rounds=3
 else
@@ -77,6 +82,40 @@ val() { sed -n "s/^$1=//p" "$2"; }
 
 echo "data: $data ($(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
 
+# limit H P: as many images as keep an epoch's products those of 60,000 at
+# 256 x 784 (at least 1,280); reps L: floor replays a round for L images
+limit() {
+    awk -v h="$1" -v p="$2" 'BEGIN { l = int(60000 * 256 * 1140 / (h * (p + h + 100)) / 64) * 64;
+        print (l < 1280 ? 1280 : (l > 60000 ? 60000 : l)) }'
+}
+reps() { awk -v l="$1" 'BEGIN { r = int(l / 128); print (r < 10 ? 10 : (r > 100 ? 100 : r)) }'; }
+
+if [ $mode = bf16 ]; then
+    kernel=$(build/gan-bench --peak --threads 1 | sed -n 's/^kernel=//p')
+    echo "blas: OpenBLAS kernel $kernel (the fp32 floor); bf16: oneDNN's matmul"
+    printf '\n| hidden | inputs | recipe | images | 1 thread: fp32 floor | bf16 epoch | bf16 epoch/floor | 2 threads: fp32 floor | bf16 epoch | bf16 epoch/floor | peak MB |\n'
+    printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+    for h in ${HIDDEN:-256 512 1024}; do
+        for shape in 28x28:1 32x32:3 64x64:3; do
+            size=${shape%:*} ch=${shape#*:}
+            p=$((${size%x*} * ${size#*x} * ch))
+            lim=$(limit $h $p)
+            for preset in seed default; do
+                for t in 1 2; do
+                    build/gan-bench --size "$size" --channels "$ch" --limit "$lim" --hidden $h --preset $preset \
+                        --threads $t --epochs "$rounds" --reps "$(reps "$lim")" --precision bf16 >"$tmp/g$t" || exit 1
+                done
+                printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' $h $p $preset "$lim" \
+                    "$(val floor_epoch_s_60k "$tmp/g1")" "$(val epoch_s_60k "$tmp/g1")" "$(val epoch_over_floor "$tmp/g1")" \
+                    "$(val floor_epoch_s_60k "$tmp/g2")" "$(val epoch_s_60k "$tmp/g2")" "$(val epoch_over_floor "$tmp/g2")" \
+                    "$(val peak_rss_mb "$tmp/g2")"
+            done
+        done
+    done
+    echo "(seconds per epoch of 60,000 images, scaled from 'images'; gan-bench --precision bf16: medians of $rounds interleaved rounds of the fp32 floor and a bf16 epoch; peak MB holds three trainers)"
+    exit 0
+fi
+
 if [ $mode = grid ]; then
     kernel=$(build/gan-bench --peak --threads 1 | tee "$tmp/peak1" | sed -n 's/^kernel=//p')
     build/gan-bench --peak --threads 2 >"$tmp/peak2"
@@ -88,10 +127,8 @@ if [ $mode = grid ]; then
             size=${shape%:*} ch=${shape#*:}
             w=${size%x*} hh=${size#*x}
             p=$((w * hh * ch))
-            # as many images as keep an epoch's products those of 60,000 at 256 x 784
-            lim=$(awk -v h=$h -v p=$p 'BEGIN { l = int(60000 * 256 * 1140 / (h * (p + h + 100)) / 64) * 64;
-                print (l < 1280 ? 1280 : (l > 60000 ? 60000 : l)) }')
-            reps=$(awk -v l="$lim" 'BEGIN { r = int(l / 128); print (r < 10 ? 10 : (r > 100 ? 100 : r)) }')
+            lim=$(limit $h $p)
+            reps=$(reps "$lim")
             OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \
                 --limit "$lim" --hidden $h --epochs 2 --threads 1 >"$tmp/t1" 2>/dev/null || echo "torch_epoch_s_60k=-" >"$tmp/t1"
             OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "gan_idx.h"
 #include "gan_kernel.h"
@@ -54,14 +55,33 @@ static int cmp_double(const void *a, const void *b)
 
 /* Adam on both networks alone, `reps` times: with its arrays in cache (hot)
  * or, with a sweep of j->sweep (each thread its share) before every step,
- * from memory; part 0 adds up the seconds of the Adam steps themselves. */
+ * from memory; or with each gradient's cache line last written by the thread
+ * whose Adam reads it (dirty 1) or by another (dirty 2), as in training,
+ * where a thread's products write the gradient rows of its columns; part 0
+ * adds up the seconds of the Adam steps themselves. */
 typedef struct {
     gan_trainer *t;
     int reps;
     unsigned char *sweep; /* NULL: hot */
     size_t sweep_len;
+    int dirty;            /* 0: no; 1: each thread writes its own Adam slice's
+                             gradients before a step; 2: the next thread's; 3: each
+                             thread replays its products of a training step first */
     double seconds;
 } adam_job_ctx;
+
+/* One write in every cache line of the gradients whose Adam part `part` of
+ * the team runs (gan_mlp_adam's slice), leaving the values as they were. */
+static void dirty_grads(gan_mlp *m, const gan_team *tm, int part)
+{
+    gan_team as = *tm;
+    as.part = part;
+    size_t lo, hi;
+    gan_team_range(&as, m->nparams, 16, &lo, &hi);
+    volatile float *g = m->grads;
+    for (size_t i = lo; i < hi; i += 16)
+        g[i] = g[i];
+}
 
 static void adam_job(void *ctx, const gan_team *tm)
 {
@@ -73,6 +93,13 @@ static void adam_job(void *ctx, const gan_team *tm)
             for (size_t i = lo; i < hi; i += 64)
                 a->sweep[i]++;
         }
+        if (a->dirty == 3)
+            replay(&trace, 1);
+        else if (a->dirty) {
+            int part = a->dirty == 1 ? tm->part : (tm->part + 1) % tm->nparts;
+            dirty_grads(&a->t->D, tm, part);
+            dirty_grads(&a->t->G, tm, part);
+        }
         gan_team_barrier(tm);
         double t0 = gan_now_seconds();
         gan_mlp_adam(&a->t->D, &a->t->adam, tm);
@@ -80,6 +107,20 @@ static void adam_job(void *ctx, const gan_team *tm)
         if (tm->part == 0)
             a->seconds += gan_now_seconds() - t0;
     }
+}
+
+/* Seconds of CPU time the hypervisor has stolen from this machine's CPUs
+ * (/proc/stat's steal column), or -1 where it cannot be read. */
+static double steal_seconds(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long v[8] = {0};
+    int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                       &v[3], &v[4], &v[5], &v[6], &v[7])
+              : 0;
+    if (f)
+        fclose(f);
+    return n == 8 ? (double)v[7] / (double)sysconf(_SC_CLK_TCK) : -1.0;
 }
 
 static double median(double *v, int rounds)
@@ -252,7 +293,10 @@ typedef struct {
     double floor_s, blas_s;   /* a step's products replayed by our threads, by OpenBLAS's */
     double epoch_s, epoch_over_floor;
     double mid_epoch, mid_floor, where[SPENT_KINDS]; /* the median round's epoch and its parts */
-    double adam_hot, adam_cold;
+    double adam_hot, adam_cold, adam_own, adam_other, adam_after;
+    double adam_med, adam_p90; /* the median round's Adam calls in the epoch: median and
+                                  90th percentile of one call (mean over the threads) */
+    double steal_s;            /* the median round's CPU time stolen by the host */
 } bench_result;
 
 static sgemm_trace whole; /* the 22 whole products of a step, one thread */
@@ -299,6 +343,7 @@ static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, 
     const int threads = gan_pool_size(tn->pool);
     double vs[32], ve[32], ratio[32], order[32], t0;
     double where[32][SPENT_KINDS]; /* each round: a thread's seconds, mean over the threads */
+    double amed[32], ap90[32], stolen[32];
     int verbose = getenv("GAN_BENCH_VERBOSE") != NULL;
     for (int k = 0; k < epochs; k++) {
         j.reps = 5;
@@ -310,11 +355,18 @@ static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, 
         gan_epoch_stats es;
         gan_pool_run(te->pool, collect_job, &j); /* from zero */
         timing = 1;
+        stolen[k] = steal_seconds();
         t0 = gan_now_seconds();
         gan_trainer_epoch(te, ds, &es);
         ve[k] = gan_now_seconds() - t0;
+        stolen[k] = stolen[k] < 0 ? -1.0 : steal_seconds() - stolen[k];
         timing = 0;
         gan_pool_run(te->pool, collect_job, &j);
+        amed[k] = ap90[k] = 0.0;
+        for (int p = 0; p < threads; p++) {
+            amed[k] += j.adam_med[p] / threads;
+            ap90[k] += j.adam_p90[p] / threads;
+        }
         for (int c = 0; c < SPENT_KINDS; c++) {
             where[k][c] = 0.0;
             for (int p = 0; p < threads; p++)
@@ -326,6 +378,9 @@ static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, 
                 fprintf(stderr, "  thread %d:", p);
                 for (int c = 0; c < SPENT_KINDS; c++)
                     fprintf(stderr, " %s %.3f", spent_name[c], j.spent[p][c]);
+                fprintf(stderr, " act calls %ld;", j.calls[p][SPENT_ACT]);
+                fprintf(stderr, " adam call median %.1f us, p90 %.1f", j.adam_med[p] * 1e6,
+                        j.adam_p90[p] * 1e6);
                 fprintf(stderr, "\n");
             }
         }
@@ -341,6 +396,9 @@ static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, 
     r->mid_epoch = ve[km];
     r->mid_floor = vs[km] * r->spe;
     memcpy(r->where, where[km], sizeof r->where);
+    r->adam_med = amed[km];
+    r->adam_p90 = ap90[km];
+    r->steal_s = stolen[km];
     r->floor_s = median(vs, epochs);
     r->epoch_s = median(ve, epochs);
     r->epoch_over_floor = median(ratio, epochs);
@@ -354,6 +412,14 @@ static void time_adam_and_blas(gan_trainer *tn, int epochs, int reps, bench_resu
     adam_job_ctx aj = {.t = tn, .reps = 200};
     gan_pool_run(tn->pool, adam_job, &aj);
     r->adam_hot = aj.seconds / aj.reps;
+    double *after[4] = {NULL, &r->adam_own, &r->adam_other, &r->adam_after};
+    for (int d = 1; d <= 3; d++) {
+        aj.dirty = d;
+        aj.seconds = 0.0;
+        gan_pool_run(tn->pool, adam_job, &aj);
+        *after[d] = aj.seconds / aj.reps;
+    }
+    aj.dirty = 0;
     aj.sweep_len = (size_t)64 << 20; /* 64 MB, twice a server's L3 share */
     aj.sweep = calloc(aj.sweep_len, 1);
     aj.seconds = 0.0;
@@ -422,7 +488,16 @@ static void report(const bench_opts *o, const gan_trainer *tn, const gan_dataset
      * from memory, and in that epoch */
     printf("adam_hot_ms=%.3f\n", r->adam_hot * 1e3);
     printf("adam_cold_ms=%.3f\n", r->adam_cold * 1e3);
+    /* alone, its gradients' lines last written by its own thread, by another */
+    printf("adam_own_lines_ms=%.3f\n", r->adam_own * 1e3);
+    printf("adam_other_lines_ms=%.3f\n", r->adam_other * 1e3);
+    /* alone, right after each thread's products of a step (the floor's replay) */
+    printf("adam_after_products_ms=%.3f\n", r->adam_after * 1e3);
     printf("adam_epoch_ms=%.3f\n", r->where[SPENT_ADAM] / spe * 1e3);
+    /* one Adam call (a network's slice) in that epoch: median, 90th percentile */
+    printf("adam_epoch_call_median_us=%.1f\n", r->adam_med * 1e6);
+    printf("adam_epoch_call_p90_us=%.1f\n", r->adam_p90 * 1e6);
+    printf("steal_s=%.3f\n", r->steal_s);
     printf("peak_rss_mb=%.1f\n", rss);
 }
 

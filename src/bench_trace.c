@@ -1,6 +1,7 @@
 /* bench_trace.c: gan-bench's --wrap hooks, recorder and replays (bench_trace.h). */
 #include "bench_trace.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "gan_layers.h"
@@ -10,6 +11,10 @@ _Thread_local sgemm_trace trace;
 const char *const spent_name[SPENT_KINDS] = {"gemm", "wait", "adam", "act", "data"};
 _Atomic int timing;
 static _Thread_local double spent[SPENT_KINDS];
+static _Thread_local long ncalls[SPENT_KINDS];
+/* while timing: each of the thread's Adam calls, seconds (the first MAX_ADAM_CALLS) */
+static _Thread_local double adam_calls[MAX_ADAM_CALLS];
+static _Thread_local int adam_n;
 
 void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
                         const enum CBLAS_TRANSPOSE tb, const blasint M, const blasint N,
@@ -26,6 +31,7 @@ void __wrap_cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE
             double t0_ = gan_now_seconds();                                                        \
             call;                                                                                  \
             spent[kind] += gan_now_seconds() - t0_;                                                \
+            ncalls[kind]++;                                                                        \
         }                                                                                          \
     } while (0)
 
@@ -43,7 +49,17 @@ void __wrap_gan_adam_step(float *param, const float *grad, float *m, float *v, s
 void __wrap_gan_adam_step(float *param, const float *grad, float *m, float *v, size_t n, long t,
                           const gan_adam_cfg *cfg)
 {
-    TIMED(SPENT_ADAM, __real_gan_adam_step(param, grad, m, v, n, t, cfg));
+    if (!timing) {
+        __real_gan_adam_step(param, grad, m, v, n, t, cfg);
+        return;
+    }
+    double t0 = gan_now_seconds();
+    __real_gan_adam_step(param, grad, m, v, n, t, cfg);
+    double dt = gan_now_seconds() - t0;
+    spent[SPENT_ADAM] += dt;
+    ncalls[SPENT_ADAM]++;
+    if (adam_n < MAX_ADAM_CALLS)
+        adam_calls[adam_n++] = dt;
 }
 
 void __real_gan_bias_act_forward(float *x, const float *bias, int B, int OC, int lo, int hi,
@@ -104,11 +120,23 @@ void replay(const sgemm_trace *tr, int reps)
 }
 
 /* Each thread hands over its sums of `spent` and starts again from zero. */
+static int cmp_seconds(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 void collect_job(void *ctx, const gan_team *tm)
 {
     job *j = ctx;
     memcpy(j->spent[tm->part], spent, sizeof spent);
     memset(spent, 0, sizeof spent);
+    memcpy(j->calls[tm->part], ncalls, sizeof ncalls);
+    memset(ncalls, 0, sizeof ncalls);
+    qsort(adam_calls, (size_t)adam_n, sizeof *adam_calls, cmp_seconds);
+    j->adam_med[tm->part] = adam_n ? adam_calls[adam_n / 2] : 0.0;
+    j->adam_p90[tm->part] = adam_n ? adam_calls[adam_n * 9 / 10] : 0.0;
+    adam_n = 0;
 }
 
 void record_job(void *ctx, const gan_team *tm)

@@ -52,6 +52,7 @@ extern _Atomic int timing;
 void replay(const sgemm_trace *tr, int reps);
 
 #define MAX_THREADS 64
+#define MAX_ADAM_CALLS 16384
 
 /* A pool job's shared state: the trainer, its replays, the flops recorded,
  * each thread's sums of `spent`. */
@@ -60,10 +61,13 @@ typedef struct {
     int reps;
     double flops;
     double spent[MAX_THREADS][SPENT_KINDS]; /* each thread's, from collect_job */
+    long calls[MAX_THREADS][SPENT_KINDS];   /* and its number of calls of each kind */
+    double adam_med[MAX_THREADS], adam_p90[MAX_THREADS]; /* its Adam calls' median, 90th
+                                                            percentile (seconds) */
 } job;
 
-/* Pool jobs on a job: each thread hands over its `spent` and starts again
- * from zero; clears its trace; adds its trace's flops to j->flops (part by
+/* Pool jobs on a job: each thread hands over its `spent` (and its Adam
+ * calls' median and 90th percentile) and starts again from zero; clears its trace; adds its trace's flops to j->flops (part by
  * part, in order); replays its trace j->reps times, a barrier a step. */
 void collect_job(void *ctx, const gan_team *tm);
 void record_job(void *ctx, const gan_team *tm);
