@@ -66,21 +66,27 @@ typedef struct {
     size_t sweep_len;
     int dirty;            /* 0: no; 1: each thread writes its own Adam slice's
                              gradients before a step; 2: the next thread's; 3: each
-                             thread replays its products of a training step first */
+                             thread replays its products of a training step first;
+                             4: each thread reads the next thread's slice of the
+                             parameters first, so that their lines are shared */
     double seconds;
 } adam_job_ctx;
 
 /* One write in every cache line of the gradients whose Adam part `part` of
- * the team runs (gan_mlp_adam's slice), leaving the values as they were. */
-static void dirty_grads(gan_mlp *m, const gan_team *tm, int part)
+ * the team runs (gan_mlp_adam's slice), leaving the values as they were; or
+ * (share) one read in every line of its parameters. */
+static void dirty_grads(gan_mlp *m, const gan_team *tm, int part, int share)
 {
     gan_team as = *tm;
     as.part = part;
     size_t lo, hi;
     gan_team_range(&as, m->nparams, 16, &lo, &hi);
-    volatile float *g = m->grads;
-    for (size_t i = lo; i < hi; i += 16)
-        g[i] = g[i];
+    volatile float *g = share ? m->params : m->grads;
+    for (size_t i = lo; i < hi; i += 16) {
+        float v = g[i];
+        if (!share)
+            g[i] = v;
+    }
 }
 
 static void adam_job(void *ctx, const gan_team *tm)
@@ -97,8 +103,8 @@ static void adam_job(void *ctx, const gan_team *tm)
             replay(&trace, 1);
         else if (a->dirty) {
             int part = a->dirty == 1 ? tm->part : (tm->part + 1) % tm->nparts;
-            dirty_grads(&a->t->D, tm, part);
-            dirty_grads(&a->t->G, tm, part);
+            dirty_grads(&a->t->D, tm, part, a->dirty == 4);
+            dirty_grads(&a->t->G, tm, part, a->dirty == 4);
         }
         gan_team_barrier(tm);
         double t0 = gan_now_seconds();
@@ -293,7 +299,7 @@ typedef struct {
     double floor_s, blas_s;   /* a step's products replayed by our threads, by OpenBLAS's */
     double epoch_s, epoch_over_floor;
     double mid_epoch, mid_floor, where[SPENT_KINDS]; /* the median round's epoch and its parts */
-    double adam_hot, adam_cold, adam_own, adam_other, adam_after;
+    double adam_hot, adam_cold, adam_own, adam_other, adam_after, adam_shared;
     double adam_med, adam_p90; /* the median round's Adam calls in the epoch: median and
                                   90th percentile of one call (mean over the threads) */
     double steal_s;            /* the median round's CPU time stolen by the host */
@@ -412,8 +418,8 @@ static void time_adam_and_blas(gan_trainer *tn, int epochs, int reps, bench_resu
     adam_job_ctx aj = {.t = tn, .reps = 200};
     gan_pool_run(tn->pool, adam_job, &aj);
     r->adam_hot = aj.seconds / aj.reps;
-    double *after[4] = {NULL, &r->adam_own, &r->adam_other, &r->adam_after};
-    for (int d = 1; d <= 3; d++) {
+    double *after[5] = {NULL, &r->adam_own, &r->adam_other, &r->adam_after, &r->adam_shared};
+    for (int d = 1; d <= 4; d++) {
         aj.dirty = d;
         aj.seconds = 0.0;
         gan_pool_run(tn->pool, adam_job, &aj);
@@ -493,6 +499,8 @@ static void report(const bench_opts *o, const gan_trainer *tn, const gan_dataset
     printf("adam_other_lines_ms=%.3f\n", r->adam_other * 1e3);
     /* alone, right after each thread's products of a step (the floor's replay) */
     printf("adam_after_products_ms=%.3f\n", r->adam_after * 1e3);
+    /* alone, its parameters' lines read by another thread first (shared) */
+    printf("adam_shared_params_ms=%.3f\n", r->adam_shared * 1e3);
     printf("adam_epoch_ms=%.3f\n", r->where[SPENT_ADAM] / spe * 1e3);
     /* one Adam call (a network's slice) in that epoch: median, 90th percentile */
     printf("adam_epoch_call_median_us=%.1f\n", r->adam_med * 1e6);
