@@ -30,11 +30,13 @@
 # thread count). Larger cells train on --limit slices of as many images as
 # keep an epoch's work that of 60,000 at the smallest shape, and every time
 # is scaled to 60,000 images. About 35 minutes on 2 CPUs; HIDDEN="512 1024"
-# measures only those widths.
+# measures only those widths; ONLY="256:12288:seed 512:3072:seed" only those cells
+# (hidden:inputs:recipe), and REPEAT=N measures each N times over (a row each).
 # --bf16: --precision bf16 over the same grid (HIDDEN as above): for each
 # cell and 1 and 2 threads, gan-bench's epoch in bfloat16 against the fp32
 # GEMM floor, interleaved in each round; needs a CPU with AVX512-BF16 or AMX
-# and a build with oneDNN. About 25 minutes on 2 CPUs.
+# and a build with oneDNN. About 25 minutes on 2 CPUs. BENCH_RAW=DIR keeps
+# every gan-bench report there (--grid too).
 # --kernels: gan-bench's floor and epoch (1 and 2 threads) on each x86-64
 # kernel OpenBLAS offers at the AVX level and up, plus its own pick, in 5
 # interleaved passes: which is fastest on this CPU (one that this CPU cannot
@@ -104,6 +106,7 @@ if [ $mode = bf16 ]; then
                 for t in 1 2; do
                     build/gan-bench --size "$size" --channels "$ch" --limit "$lim" --hidden $h --preset $preset \
                         --threads $t --epochs "$rounds" --reps "$(reps "$lim")" --precision bf16 >"$tmp/g$t" || exit 1
+                    [ -z "${BENCH_RAW:-}" ] || cp "$tmp/g$t" "$BENCH_RAW/bf16-$h-$p-$preset-$t.txt"
                 done
                 printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' $h $p $preset "$lim" \
                     "$(val floor_epoch_s_60k "$tmp/g1")" "$(val epoch_s_60k "$tmp/g1")" "$(val epoch_over_floor "$tmp/g1")" \
@@ -129,16 +132,25 @@ if [ $mode = grid ]; then
             p=$((w * hh * ch))
             lim=$(limit $h $p)
             reps=$(reps "$lim")
-            OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \
-                --limit "$lim" --hidden $h --epochs 2 --threads 1 >"$tmp/t1" 2>/dev/null || echo "torch_epoch_s_60k=-" >"$tmp/t1"
-            OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \
-                --limit "$lim" --hidden $h --epochs 2 --threads 2 >"$tmp/t2" 2>/dev/null || echo "torch_epoch_s_60k=-" >"$tmp/t2"
-            tb=$(awk -v a="$(val torch_epoch_s_60k "$tmp/t1")" -v b="$(val torch_epoch_s_60k "$tmp/t2")" \
-                'BEGIN { if (a == "-") print "- -"; else if (b != "-" && b + 0 < a + 0) print b, 2; else print a, 1 }')
             for preset in seed default; do
+              if [ -n "${ONLY:-}" ]; then
+                  case " $ONLY " in *" $h:$p:$preset "*) ;; *) continue ;; esac
+              fi
+              for _ in $(seq "${REPEAT:-1}"); do
+                # PyTorch runs the seed's recipe only; each repetition measures it again
+                if [ $preset = seed ]; then
+                    for t in 1 2; do
+                        OPENBLAS_CORETYPE=$kernel /usr/bin/python3 scripts/bench-torch.py --size "$size" --channels "$ch" \
+                            --limit "$lim" --hidden $h --epochs 2 --threads $t >"$tmp/t$t" 2>/dev/null ||
+                            echo "torch_epoch_s_60k=-" >"$tmp/t$t"
+                    done
+                    tb=$(awk -v a="$(val torch_epoch_s_60k "$tmp/t1")" -v b="$(val torch_epoch_s_60k "$tmp/t2")" \
+                        'BEGIN { if (a == "-") print "- -"; else if (b != "-" && b + 0 < a + 0) print b, 2; else print a, 1 }')
+                fi
                 for t in 1 2; do
                     build/gan-bench --size "$size" --channels "$ch" --limit "$lim" --hidden $h --preset $preset \
                         --threads $t --epochs "$rounds" --reps "$reps" >"$tmp/g$t"
+                    [ -z "${BENCH_RAW:-}" ] || cp "$tmp/g$t" "$BENCH_RAW/fp32-$h-$p-$preset-$t.txt"
                 done
                 vs="-"
                 best=$(awk -v a="$(val epoch_s_60k "$tmp/g1")" -v b="$(val epoch_s_60k "$tmp/g2")" 'BEGIN { print (a < b ? a : b) }')
@@ -153,6 +165,7 @@ if [ $mode = grid ]; then
                     "$(awk -v f="$(val floor_gflops "$tmp/g1")" -v p="$(val peak_gflops "$tmp/peak1")" 'BEGIN { printf "%.0f", 100 * f / p }')" \
                     "$(val epoch_s_60k "$tmp/g2")" "$(val floor_epoch_s_60k "$tmp/g2")" "$(val epoch_over_floor "$tmp/g2")" \
                     "$pt" "$vs" "$rss"
+              done
             done
         done
     done
@@ -256,7 +269,7 @@ done
 echo "(seconds of one epoch, the round with the median epoch, mean over the threads)"
 for t in 1 2; do
     f=$tmp/bench$t
-    echo "Adam on both networks, $t thread(s), ms a step: $(val adam_hot_ms "$f") alone with its arrays in cache, $(val adam_cold_ms "$f") alone from memory (a 64 MB sweep before each step), $(val adam_epoch_ms "$f") in the epoch above"
+    echo "Adam on both networks, $t thread(s), ms a step: $(val adam_hot_ms "$f") alone with its arrays in cache, $(val adam_cold_ms "$f") alone from memory (a 64 MB sweep before each step), $(val adam_own_lines_ms "$f") and $(val adam_other_lines_ms "$f") alone with its gradients' lines last written by its own thread and by another, $(val adam_after_products_ms "$f") alone right after the step's products, $(val adam_epoch_ms "$f") in the epoch above (one call: median $(val adam_epoch_call_median_us "$f") us, 90th percentile $(val adam_epoch_call_p90_us "$f")); host steal in that epoch $(val steal_s "$f") s"
 done
 echo
 if [ -n "$torch_s" ]; then

@@ -37,18 +37,6 @@ static void test_round(void)
         CHECK_MSG(bits(x[i]) == want[i], "value %zu: %08x, want %08x", i, bits(x[i]), want[i]);
 }
 
-/* max |a - b| over n, relative to max |b| */
-static double rel_diff(const float *a, const float *b, size_t n)
-{
-    double d = 0.0, m = 1e-30;
-    for (size_t i = 0; i < n; i++) {
-        double e = fabs((double)a[i] - b[i]);
-        d = e > d ? e : d;
-        m = fabs(b[i]) > m ? fabs(b[i]) : m;
-    }
-    return d / m;
-}
-
 /* One shape: the three products, cut into `cuts` column ranges as threads
  * cut them (all on part 0 and part 1 in turn), against cblas_sgemm on the
  * rounded inputs. */
@@ -81,12 +69,12 @@ static void test_shape(gan_bf16 *ctx, int B, int C, int OC, int cuts, gan_rng *r
                 dir, C);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dr, OC, xr, C, 0.0f, dwr,
                 C);
-    CHECK_MSG(rel_diff(out, ref, nd) < 1e-5, "forward %dx%dx%d in %d: %g", B, C, OC, cuts,
-              rel_diff(out, ref, nd));
-    CHECK_MSG(rel_diff(di, dir, nx) < 1e-5, "input grad %dx%dx%d in %d: %g", B, C, OC, cuts,
-              rel_diff(di, dir, nx));
-    CHECK_MSG(rel_diff(dw, dwr, nw) < 1e-5, "weight grad %dx%dx%d in %d: %g", B, C, OC, cuts,
-              rel_diff(dw, dwr, nw));
+    CHECK_MSG(test_max_rel(out, ref, nd) < 1e-5, "forward %dx%dx%d in %d: %g", B, C, OC, cuts,
+              test_max_rel(out, ref, nd));
+    CHECK_MSG(test_max_rel(di, dir, nx) < 1e-5, "input grad %dx%dx%d in %d: %g", B, C, OC, cuts,
+              test_max_rel(di, dir, nx));
+    CHECK_MSG(test_max_rel(dw, dwr, nw) < 1e-5, "weight grad %dx%dx%d in %d: %g", B, C, OC, cuts,
+              test_max_rel(dw, dwr, nw));
     /* beta 1 adds a second term (the R1 penalty's) */
     for (int k = 0; k < cuts; k++) {
         int lo = (int)((long)OC * k / cuts), hi = (int)((long)OC * (k + 1) / cuts);
@@ -94,11 +82,11 @@ static void test_shape(gan_bf16 *ctx, int B, int C, int OC, int cuts, gan_rng *r
     }
     for (size_t i = 0; i < nw; i++)
         dwr[i] *= 2.0f;
-    CHECK_MSG(rel_diff(dw, dwr, nw) < 1e-5, "weight grad, beta 1: %g", rel_diff(dw, dwr, nw));
+    CHECK_MSG(test_max_rel(dw, dwr, nw) < 1e-5, "weight grad, beta 1: %g", test_max_rel(dw, dwr, nw));
     /* and the rounding is what makes them differ from fp32's: not nothing */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, x, C, w, C, 0.0f, ref,
                 OC);
-    CHECK(rel_diff(out, ref, nd) > 1e-4);
+    CHECK(test_max_rel(out, ref, nd) > 1e-4);
     free(x), free(w), free(d), free(xr), free(wr), free(dr), free(out), free(ref);
     free(di), free(dir), free(dw), free(dwr);
 }

@@ -212,18 +212,6 @@ static const fx_entry *fx_get(const fx_entry *e, int n, const char *name)
     return NULL;
 }
 
-/* max |a - b| over the tensor, relative to its largest |b| (sums of many
- * terms cancel near zero, so the scale is the tensor's, not the entry's) */
-static double max_rel(const float *a, const float *b, size_t n)
-{
-    double worst = 0, scale = 1e-30;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        worst = d > worst ? d : worst;
-        scale = fabs(b[i]) > scale ? fabs(b[i]) : scale;
-    }
-    return worst / scale;
-}
 
 /* One case: its header "conv B H W C OC K stride pad" or "pool B H W C" and
  * the arrays x, w, b, r, out, dx, dw, db (NHWC, weights OHWI, as written). */
@@ -249,8 +237,8 @@ static void fixture_case(const fx_entry *e, int n)
         float *gw = malloc(sizeof(float) * w->n), *gb = malloc(sizeof(float) * b->n);
         gan_conv2d_forward(o, col, x->v, w->v, b->v, &s, B);
         gan_conv2d_backward(g, gw, gb, col, r->v, w->v, &s, B);
-        double eo = max_rel(o, out->v, out->n), ex = max_rel(g, dx->v, dx->n),
-               ew = max_rel(gw, dw->v, dw->n), eb = max_rel(gb, db->v, db->n);
+        double eo = test_max_rel(o, out->v, out->n), ex = test_max_rel(g, dx->v, dx->n),
+               ew = test_max_rel(gw, dw->v, dw->n), eb = test_max_rel(gb, db->v, db->n);
         CHECK_MSG(eo < 1e-5 && ex < 1e-5 && ew < 1e-5 && eb < 1e-5,
                   "conv %dx%dx%d k%d s%d p%d against PyTorch: out %g, dx %g, dw %g, db %g", H, W,
                   C, (int)h->v[5], (int)h->v[6], (int)h->v[7], eo, ex, ew, eb);

@@ -42,6 +42,19 @@ static int test_checks = 0;
                   "%s = %.9g, %s = %.9g", #a, ca_, #b, cb_);                     \
     } while (0)
 
+/* max |a - b| over a tensor of n, relative to its largest |b| (sums of many
+ * terms cancel near zero, so the scale is the tensor's, not the entry's) */
+static inline double test_max_rel(const float *a, const float *b, size_t n)
+{
+    double worst = 0, scale = 1e-30;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        worst = d > worst ? d : worst;
+        scale = fabs(b[i]) > scale ? fabs(b[i]) : scale;
+    }
+    return worst / scale;
+}
+
 /* A fresh folder /tmp/gan-test-NAME-XXXXXX in buf (>= 64 bytes); 0 on success. */
 static inline int test_tmpdir(char *buf, size_t len, const char *name)
 {
