@@ -1,5 +1,6 @@
 /*
- * bench_trace.h: gan-bench's recorder and timers (bench_trace.c), the state
+ * bench_trace.h: gan-bench's recorder and timers (bench_trace.c) and its
+ * rates of the machine (bench_rates.c); the recorder's and timers' state
  * its -Wl,--wrap hooks share with the tool (bench.c). The tool is linked with
  * --wrap=cblas_sgemm and the other names in CMakeLists.txt, so each of the
  * library's calls to those functions passes through a hook here that, while
@@ -47,6 +48,13 @@ extern _Thread_local sgemm_trace trace;
 enum { SPENT_GEMM, SPENT_WAIT, SPENT_ADAM, SPENT_ACT, SPENT_DATA, SPENT_KINDS };
 extern const char *const spent_name[SPENT_KINDS];
 extern _Atomic int timing;
+
+/* The machine's fp32 rate, GFLOP/s: a 2048^3 sgemm on `threads` of
+ * OpenBLAS's threads (bench_rates.c). */
+double measure_peak(int threads);
+/* Prints rate_MxNxK_{fp32,bf16}_gflops lines: one thread's sgemm and bf16
+ * product at shapes of a step and at 2048^3; -1 with err where bf16 cannot run. */
+int report_product_rates(gan_err *err);
 
 /* Replays recorded calls `reps` times. */
 void replay(const sgemm_trace *tr, int reps);
