@@ -3,7 +3,7 @@
 # and any extra Debian packages named, where they are missing (apt-get, as
 # root). Prints the exact apt-get line where it cannot.
 set -u
-PKGS="cmake make gcc libc6-dev pkg-config libopenblas-dev zlib1g-dev libstb-dev libcjson-dev libpng-dev libjpeg62-turbo-dev libdnnl-dev gzip $*"
+PKGS="cmake make gcc libc6-dev pkg-config libopenblas-dev zlib1g-dev libstb-dev libcjson-dev libpng-dev libjpeg62-turbo-dev libdnnl-dev ocl-icd-opencl-dev gzip $*"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
