@@ -234,6 +234,8 @@ static prim_entry *make_prim(gan_bf16 *ctx, part_state *s, const prim_entry *key
     }
     prim_entry *e = &s->prims[s->nprims];
     *e = *key;
+    e->prim = NULL;
+    e->src = e->wei = e->dst = NULL;
     const int M = key->M, N = key->N, K = key->K;
     dnnl_memory_desc_t src, wei, dst;
     dnnl_dims_t ds = {M, K}, dw = {K, N}, dd = {M, N};
@@ -267,6 +269,10 @@ static prim_entry *make_prim(gan_bf16 *ctx, part_state *s, const prim_entry *key
          mem_2d(&e->wei, ctx->engine, K, N, sw[0], sw[1], dnnl_bf16, s->b) == 0 &&
          mem_2d(&e->dst, ctx->engine, M, N, sd[0], sd[1], dnnl_f32, DNNL_MEMORY_NONE) == 0;
     if (!ok) {
+        dnnl_primitive_destroy(e->prim); /* each NULL-safe: what was made before the failure */
+        dnnl_memory_destroy(e->src);
+        dnnl_memory_destroy(e->wei);
+        dnnl_memory_destroy(e->dst);
         snprintf(s->failed, sizeof s->failed, "oneDNN could not make a %d x %d x %d product", M,
                  N, K);
         return NULL;
