@@ -14,6 +14,7 @@
  *   out[:, lo:hi] (B, OC) = inp (B, C) @ weight[lo:hi, :]^T
  *   dinp[:, lo:hi] (B, C) = dout (B, OC) @ weight[:, lo:hi]
  *   dweight[lo:hi, :] (OC, C) = dout[:, lo:hi]^T @ inp (B, C) + beta dweight[lo:hi, :]
+ * (beta 0 or 1: the layers' products use no other)
  * A product's oneDNN primitive is made on its shape's first call (the first
  * training step) and kept; afterwards a call allocates nothing. A failure of
  * oneDNN inside a product cannot stop the pass that called it: it is kept

@@ -49,28 +49,23 @@
 
 #include "bench_trace.h"
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+/* What each thread does before every Adam step of adam_job, besides a sweep:
+ * nothing; write one value in every line of its own Adam slice's gradients,
+ * or of the next thread's (as in training, where a thread's products write
+ * the gradient rows of its columns); replay its products of a training step;
+ * read the next thread's slice of the parameters (their lines then shared). */
+enum { PRE_NONE, PRE_OWN_LINES, PRE_OTHER_LINES, PRE_PRODUCTS, PRE_SHARE_PARAMS, PRE_KINDS };
 
-/* Adam on both networks alone, `reps` times: with its arrays in cache (hot)
- * or, with a sweep of j->sweep (each thread its share) before every step,
- * from memory; or with each gradient's cache line last written by the thread
- * whose Adam reads it (dirty 1) or by another (dirty 2), as in training,
- * where a thread's products write the gradient rows of its columns; part 0
- * adds up the seconds of the Adam steps themselves. */
+/* Adam on both networks alone, `reps` times, after `pre`: with its arrays in
+ * cache (hot) or, with a sweep of j->sweep (each thread its share) before
+ * every step, from memory; part 0 adds up the seconds of the Adam steps
+ * themselves. */
 typedef struct {
     gan_trainer *t;
     int reps;
     unsigned char *sweep; /* NULL: hot */
     size_t sweep_len;
-    int dirty;            /* 0: no; 1: each thread writes its own Adam slice's
-                             gradients before a step; 2: the next thread's; 3: each
-                             thread replays its products of a training step first;
-                             4: each thread reads the next thread's slice of the
-                             parameters first, so that their lines are shared */
+    int pre;              /* PRE_* */
     double seconds;
 } adam_job_ctx;
 
@@ -101,12 +96,12 @@ static void adam_job(void *ctx, const gan_team *tm)
             for (size_t i = lo; i < hi; i += 64)
                 a->sweep[i]++;
         }
-        if (a->dirty == 3)
+        if (a->pre == PRE_PRODUCTS)
             replay(&trace, 1);
-        else if (a->dirty) {
-            int part = a->dirty == 1 ? tm->part : (tm->part + 1) % tm->nparts;
-            dirty_grads(&a->t->D, tm, part, a->dirty == 4);
-            dirty_grads(&a->t->G, tm, part, a->dirty == 4);
+        else if (a->pre != PRE_NONE) {
+            int part = a->pre == PRE_OWN_LINES ? tm->part : (tm->part + 1) % tm->nparts;
+            dirty_grads(&a->t->D, tm, part, a->pre == PRE_SHARE_PARAMS);
+            dirty_grads(&a->t->G, tm, part, a->pre == PRE_SHARE_PARAMS);
         }
         gan_team_barrier(tm);
         double t0 = gan_now_seconds();
@@ -395,14 +390,15 @@ static void time_adam_and_blas(gan_trainer *tn, int epochs, int reps, bench_resu
     adam_job_ctx aj = {.t = tn, .reps = 200};
     gan_pool_run(tn->pool, adam_job, &aj);
     r->adam_hot = aj.seconds / aj.reps;
-    double *after[5] = {NULL, &r->adam_own, &r->adam_other, &r->adam_after, &r->adam_shared};
-    for (int d = 1; d <= 4; d++) {
-        aj.dirty = d;
+    double *after[PRE_KINDS] = {NULL, &r->adam_own, &r->adam_other, &r->adam_after,
+                                &r->adam_shared};
+    for (int pre = PRE_OWN_LINES; pre < PRE_KINDS; pre++) {
+        aj.pre = pre;
         aj.seconds = 0.0;
         gan_pool_run(tn->pool, adam_job, &aj);
-        *after[d] = aj.seconds / aj.reps;
+        *after[pre] = aj.seconds / aj.reps;
     }
-    aj.dirty = 0;
+    aj.pre = PRE_NONE;
     aj.sweep_len = (size_t)64 << 20; /* 64 MB, twice a server's L3 share */
     aj.sweep = calloc(aj.sweep_len, 1);
     aj.seconds = 0.0;

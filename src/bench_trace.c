@@ -119,8 +119,7 @@ void replay(const sgemm_trace *tr, int reps)
         }
 }
 
-/* Each thread hands over its sums of `spent` and starts again from zero. */
-static int cmp_seconds(const void *a, const void *b)
+int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -133,7 +132,7 @@ void collect_job(void *ctx, const gan_team *tm)
     memset(spent, 0, sizeof spent);
     memcpy(j->calls[tm->part], ncalls, sizeof ncalls);
     memset(ncalls, 0, sizeof ncalls);
-    qsort(adam_calls, (size_t)adam_n, sizeof *adam_calls, cmp_seconds);
+    qsort(adam_calls, (size_t)adam_n, sizeof *adam_calls, cmp_double);
     j->adam_med[tm->part] = adam_n ? adam_calls[adam_n / 2] : 0.0;
     j->adam_p90[tm->part] = adam_n ? adam_calls[adam_n * 9 / 10] : 0.0;
     adam_n = 0;

@@ -56,6 +56,9 @@ double measure_peak(int threads);
  * product at shapes of a step and at 2048^3; -1 with err where bf16 cannot run. */
 int report_product_rates(gan_err *err);
 
+/* qsort's order of doubles, ascending. */
+int cmp_double(const void *a, const void *b);
+
 /* Replays recorded calls `reps` times. */
 void replay(const sgemm_trace *tr, int reps);
 

@@ -74,6 +74,7 @@ void gan_bf16_backward_weight_rows(gan_bf16 *ctx, int part, float *dweight, cons
 
 #else
 
+#include <assert.h>
 #include <immintrin.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
@@ -100,7 +101,6 @@ typedef struct {
 struct gan_bf16 {
     dnnl_engine_t engine;
     int nparts;
-    size_t elems;
     part_state *parts;
 };
 
@@ -151,7 +151,6 @@ gan_bf16 *gan_bf16_new(int threads, size_t elems, gan_err *err)
         return NULL;
     }
     ctx->nparts = threads;
-    ctx->elems = elems;
     if (dnnl_engine_create(&ctx->engine, dnnl_cpu, 0) != dnnl_success) {
         gan_bf16_free(ctx);
         gan_err_set(err, "--precision bf16: oneDNN could not open the CPU engine");
@@ -289,7 +288,6 @@ static void run(gan_bf16 *ctx, int part, const prim_entry *whole, float *out)
 {
     part_state *s = &ctx->parts[part];
     prim_entry k = *whole;
-    const prim_entry *key = &k;
     float *dst = out;
     if (k.ldc > k.N && !k.sum) {
         k.ldc = k.N;
@@ -298,14 +296,14 @@ static void run(gan_bf16 *ctx, int part, const prim_entry *whole, float *out)
     prim_entry *e = NULL;
     for (int i = 0; i < s->nprims && !e; i++) {
         prim_entry *c = &s->prims[i];
-        if (c->kind == key->kind && c->M == key->M && c->N == key->N && c->K == key->K &&
-            c->ldc == key->ldc && c->sum == key->sum)
+        if (c->kind == k.kind && c->M == k.M && c->N == k.N && c->K == k.K && c->ldc == k.ldc &&
+            c->sum == k.sum)
             e = c;
     }
     /* oneDNN runs on OpenMP: one thread inside each of ours (a per-thread setting) */
     omp_set_num_threads(1);
     if (!e && !s->failed[0])
-        e = make_prim(ctx, s, key);
+        e = make_prim(ctx, s, &k);
     if (e) {
         dnnl_exec_arg_t args[3] = {
             {DNNL_ARG_SRC, e->src}, {DNNL_ARG_WEIGHTS, e->wei}, {DNNL_ARG_DST, e->dst}};
@@ -317,8 +315,8 @@ static void run(gan_bf16 *ctx, int part, const prim_entry *whole, float *out)
             return;
         }
         if (!s->failed[0])
-            snprintf(s->failed, sizeof s->failed, "a %d x %d x %d product failed in oneDNN",
-                     key->M, key->N, key->K);
+            snprintf(s->failed, sizeof s->failed, "a %d x %d x %d product failed in oneDNN", k.M,
+                     k.N, k.K);
     }
     for (int i = 0; i < whole->M; i++)
         memset(out + (size_t)i * whole->ldc, 0, sizeof(float) * (size_t)whole->N);
@@ -352,6 +350,7 @@ void gan_bf16_backward_weight_rows(gan_bf16 *ctx, int part, float *dweight, cons
                                    const float *inp, int B, int C, int OC, int lo, int hi,
                                    float beta)
 {
+    assert(beta == 0.0f || beta == 1.0f); /* oneDNN's sum post-op adds dweight once */
     if (lo >= hi)
         return;
     part_state *s = &ctx->parts[part];

@@ -220,8 +220,7 @@ static uint32_t read_later_fields(const unsigned char *h, gan_ckpt_info *in)
     /* the products' precision from version 8 (fp32 before) */
     in->precision = version >= 8 ? gan_get32(h + 316) : GAN_PREC_FP32;
     for (uint32_t at = version >= 8 ? 320 : version == 7 ? 316 : version == 6 ? 296 : 272;
-         version >= 5 && at < header;
-         at += 4)
+         version >= 5 && at < header; at += 4)
         reserved |= gan_get32(h + at);
     in->body = header + in->names_len;
     return reserved;

@@ -302,8 +302,7 @@ void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, co
         if (param_grads && m->g.cb[l])
             class_sums(m->g.cb[l], dcur[l], m->labels, m->cond.classes, B, d[l + 1], lo, hi);
         if (param_grads)
-            mm_weight(m, team, m->g.w[l], dcur[l], in[l], B, d[l], d[l + 1], lo, hi,
-                                            0.0f);
+            mm_weight(m, team, m->g.w[l], dcur[l], in[l], B, d[l], d[l + 1], lo, hi, 0.0f);
         float *target = l > 0 ? dcur[l - 1] : dinp;
         if (!target && !(l == 2 && m->p.proj))
             continue;
