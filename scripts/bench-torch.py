@@ -17,7 +17,8 @@ Debian's python3-torch.
 --hidden sets the width (256), --size and --channels train on synthetic
 images of that shape (random bytes, as gan-bench's), --limit on N images (of
 --data, or synthetic; 60,000 without it); torch_epoch_s_60k scales the epoch
-to 60,000 images.
+to 60,000 images. --threads 1,4,16 times each count in turn in one process
+(torch_epoch_s_60k_tN for each; the plain names give the first).
 """
 import argparse
 import ctypes
@@ -63,11 +64,16 @@ def main():
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--steps", type=int, default=0, help="time this many steps instead")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", default="1", help="N, or a list N,M,...: each timed in turn")
     args = ap.parse_args()
     if bool(args.data) == bool(args.size):
         raise SystemExit("bench-torch.py: give --data DIR or --size WxH")
-    torch.set_num_threads(args.threads)
+    try:
+        thread_list = [int(v) for v in args.threads.split(",")]
+    except ValueError:
+        raise SystemExit("bench-torch.py: --threads takes N or N,M,...")
+    if min(thread_list) < 1:
+        raise SystemExit("bench-torch.py: --threads takes counts of 1 and up")
     torch.manual_seed(0)
     if args.size:
         w, h = (int(v) for v in args.size.split("x"))
@@ -116,16 +122,21 @@ def main():
             step(x[perm[i * batch:(i + 1) * batch]])
         return time.perf_counter() - t0
 
-    run(20)  # warm-up
-    if args.steps:
-        secs = [run(args.steps) / args.steps * steps_per_epoch for _ in range(3)]
-    else:
-        secs = [run(steps_per_epoch) for _ in range(args.epochs)]
     print("torch_version=%s" % torch.__version__)
-    print("torch_threads=%d" % args.threads)
     print("torch_kernel=%s" % openblas_kernel())
-    print("torch_epoch_s=%.3f" % statistics.median(secs))
-    print("torch_epoch_s_60k=%.3f" % (statistics.median(secs) * 60000 / n))
+    for i, threads in enumerate(thread_list):
+        torch.set_num_threads(threads)
+        run(20)  # warm-up
+        if args.steps:
+            secs = [run(args.steps) / args.steps * steps_per_epoch for _ in range(3)]
+        else:
+            secs = [run(steps_per_epoch) for _ in range(args.epochs)]
+        epoch = statistics.median(secs)
+        if i == 0:  # the first count's figures under the plain names
+            print("torch_threads=%d" % threads)
+            print("torch_epoch_s=%.3f" % epoch)
+            print("torch_epoch_s_60k=%.3f" % (epoch * 60000 / n))
+        print("torch_epoch_s_60k_t%d=%.3f" % (threads, epoch * 60000 / n), flush=True)
 
 
 if __name__ == "__main__":
