@@ -129,7 +129,7 @@ void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float 
 /**
  * The classes of a labelled set from folder dir (classes.c): *classes = the
  * lines of DIR/classes.txt where it exists (as `gan-train import` writes it;
- * each a name of 1 to GAN_CLASS_NAME_MAX printable bytes), else the largest
+ * each a name of 1 to GAN_CLASS_NAME_MAX printable bytes, no two alike), else the largest
  * label + 1; every label must be below it, and there must be 2 to 256.
  * *names (malloc'd, the caller frees it) gets the names joined by '\n' (the
  * numbers 0, 1, ... without the file). An error names the file and line.

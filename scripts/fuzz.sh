@@ -1,6 +1,6 @@
 #!/bin/sh
 # fuzz.sh [SECONDS] [TARGET...]: runs the libFuzzer harnesses (idx,
-# checkpoint, cli, safetensors, decode by default) for SECONDS each (default 60), with clang's
+# checkpoint, cli, safetensors, decode, classes by default) for SECONDS each (default 60), with clang's
 # AddressSanitizer and UndefinedBehaviorSanitizer, starting from the
 # committed corpus in tests/fuzz/corpus/TARGET; what they find new goes to
 # build-fuzz/corpus-TARGET (copy interesting inputs into the committed
@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-idx checkpoint cli safetensors decode}
+targets=${*:-idx checkpoint cli safetensors decode classes}
 sh scripts/deps.sh clang libclang-rt-14-dev
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGAN_FUZZ=ON -DGAN_TESTS=OFF >/dev/null
 for t in $targets; do

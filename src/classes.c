@@ -10,6 +10,20 @@
 
 #include "gan_file.h"
 
+/* The index of name (w bytes) among the o bytes of names joined by '\n', or -1. */
+static int name_index(const char *names, size_t o, const unsigned char *name, size_t w)
+{
+    size_t s = 0;
+    for (int k = 0; s < o; k++) {
+        const char *nl = memchr(names + s, '\n', o - s);
+        size_t e = nl ? (size_t)(nl - names) : o;
+        if (e - s == w && memcmp(names + s, name, w) == 0)
+            return k;
+        s = e + 1;
+    }
+    return -1;
+}
+
 /* The names in DIR/classes.txt, checked, into *names; the count into *n. */
 static int read_names(const char *path, const unsigned char *buf, size_t len, char **names,
                       int *n, gan_err *err)
@@ -31,6 +45,12 @@ static int read_names(const char *path, const unsigned char *buf, size_t len, ch
         for (size_t k = start; k < i && !why; k++)
             if (buf[k] < 0x20 || buf[k] == 0x7f)
                 why = "a control character";
+        int twin = why ? -1 : name_index(out, o, buf + start, w);
+        if (twin >= 0) {
+            free(out);
+            return gan_err_set(err, "%s: line %d: the name of line %d again (each class needs "
+                               "its own)", path, *n, twin + 1);
+        }
         if (why || *n > 256) {
             free(out);
             return gan_err_set(err, "%s: line %d: %s (names are 1 to %d printable bytes, at "

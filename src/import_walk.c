@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gan_file.h"
+#include "gan_idx.h"
 
 /* The folders entered so far, by device and inode. */
 typedef struct {
@@ -244,6 +245,18 @@ static int is_dir_at(const char *src, const char *name)
     return stat(full, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Why a folder's name cannot be a class's name (classes.txt: 1 to
+ * GAN_CLASS_NAME_MAX printable bytes), or NULL where it can. */
+static const char *class_name_fault(const char *name)
+{
+    if (strlen(name) > GAN_CLASS_NAME_MAX)
+        return "is too long";
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "has a control character";
+    return NULL;
+}
+
 /* The classes: the subfolder names of every SRC, numbered in name order. */
 static int find_classes(gan_import_list *l, const char *const *src, int nsrc, gan_err *err)
 {
@@ -257,6 +270,21 @@ static int find_classes(gan_import_list *l, const char *const *src, int nsrc, ga
         int dirs = 0, rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++)
             if (is_dir_at(src[s], names[i])) {
+                const char *why = class_name_fault(names[i]);
+                if (why) {
+                    char shown[GAN_CLASS_NAME_MAX + 1]; /* one line: controls as '?' */
+                    size_t k = 0;
+                    for (; names[i][k] && k < GAN_CLASS_NAME_MAX; k++) {
+                        unsigned char c = (unsigned char)names[i][k];
+                        shown[k] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+                    }
+                    shown[k] = '\0';
+                    gan_err_set(err, "%s/%s%s: a class folder's name is its class's name, 1 to %d "
+                                "printable bytes, and this one %s: rename it", src[s], shown,
+                                names[i][k] ? "..." : "", GAN_CLASS_NAME_MAX, why);
+                    free_names(names, n);
+                    return -1;
+                }
                 dirs++;
                 rc = class_add(l, names[i], &cap);
             }

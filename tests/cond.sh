@@ -37,6 +37,12 @@ mkdir "$T/d9" && cp "$T/d/"*ubyte "$T/d9/" && printf '%s\n' a b c d e f g h i >"
 "$BIN" --data "$T/d9" --conditional --epochs 1 --out "$T/x" 2>"$T/err"
 [ $? -eq 1 ] && grep -q "d9/classes.txt: 9 classes, but the labels go up to 9" "$T/err" ||
     fail "classes.txt of 9: $(cat "$T/err")"
+# two classes of one name: `sample --class NAME` could not tell them apart
+checks=$((checks + 1))
+printf '%s\n' a b c d e f g h b j >"$T/d9/classes.txt"
+"$BIN" --data "$T/d9" --conditional --epochs 1 --out "$T/x" 2>"$T/err"
+[ $? -eq 1 ] && grep -q "d9/classes.txt: line 9: the name of line 2 again" "$T/err" && [ ! -e "$T/x" ] ||
+    fail "a name twice: $(cat "$T/err")"
 
 # a run with names, every layer of G and the head beside concat
 checks=$((checks + 1))

@@ -131,6 +131,20 @@ grep -q "skipped $T/odd/b/top: a folder walked already" "$T/err" || fail "link t
 grep -q "skipped $T/odd/b/loop1: Too many levels of symbolic links" "$T/err" || fail "link loop: $(cat "$T/err")"
 grep -q "^import:   2 images" "$T/err" || fail "odd tree count: $(cat "$T/err")"
 
+# a class folder whose name cannot be a class's name (classes.txt): refused, on one line
+checks=$((checks + 1))
+long=$(printf 'c%.0s' $(seq 64))
+mkdir -p "$T/badname/ok" "$T/badname/$long" && cp "$T/digits/1/00003.png" "$T/badname/ok/" &&
+    cp "$T/digits/1/00003.png" "$T/badname/$long/"
+"$BIN" import "$T/badname" --out "$T/badset" 2>"$T/err"
+[ $? -eq 1 ] && [ ! -e "$T/badset" ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+    grep -q "badname/$(printf 'c%.0s' $(seq 63))...: a class folder's name is its class's name, 1 to 63 printable bytes, and this one is too long: rename it" "$T/err" ||
+    fail "a class name too long: $(cat "$T/err")"
+mv "$T/badname/$long" "$T/badname/$(printf 'tab\tname')"
+"$BIN" import "$T/badname" --out "$T/badset" 2>"$T/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "badname/tab?name: .*this one has a control character: rename it" "$T/err" ||
+    fail "a control character in a class name: $(cat "$T/err")"
+
 # a source without subfolders: an unlabelled set, which trains; sources of both kinds: refused
 checks=$((checks + 1))
 mkdir -p "$T/flat" && cp "$T/digits/1/"*.png "$T/flat/"
