@@ -424,6 +424,36 @@ static int check_values(const gan_ckpt_info *in, const unsigned char *buf, const
     return 0;
 }
 
+/* The header's bytes from f into h (*got of them: fewer where the file is
+ * shorter), checked and parsed into info. */
+static int read_head(FILE *f, const char *path, unsigned char *h, size_t *got,
+                     gan_ckpt_info *info, gan_err *err)
+{
+    *got = fread(h, 1, GAN_CKPT_HEADER, f);
+    if (*got == 0)
+        return gan_err_set(err, "%s: empty file, expected a gan-train checkpoint", path);
+    if (memcmp(h, MAGIC, *got < 8 ? *got : 8) != 0)
+        return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
+    uint32_t version = *got >= 12 ? gan_get32(h + 8) : 0;
+    uint32_t hsize = *got >= 12 ? gan_checkpoint_header_size(version) : GAN_CKPT_HEADER;
+    if (*got < hsize && (*got < 12 || (version >= 1 && version <= GAN_CKPT_VERSION)))
+        return gan_err_set(err, "%s: truncated checkpoint (%zu of %u header bytes)", path, *got,
+                           hsize);
+    return parse_header(h, info, path, err);
+}
+
+/* The CRC-32 of n bytes, in pieces zlib's uInt can count. */
+static uint32_t body_crc(const unsigned char *buf, size_t n)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < n;) {
+        size_t k = n - off > (1u << 30) ? (1u << 30) : n - off;
+        crc = crc32(crc, buf + off, (uInt)k);
+        off += k;
+    }
+    return (uint32_t)crc;
+}
+
 int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **data,
                         size_t *size, gan_err *err)
 {
@@ -438,22 +468,8 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         return gan_err_set(err, "%s: not a regular file", path);
     }
     unsigned char h[GAN_CKPT_HEADER];
-    size_t got = fread(h, 1, sizeof h, f);
-    if (got == 0) {
-        fclose(f);
-        return gan_err_set(err, "%s: empty file, expected a gan-train checkpoint", path);
-    }
-    if (memcmp(h, MAGIC, got < 8 ? got : 8) != 0) {
-        fclose(f);
-        return gan_err_set(err, "%s: not a gan-train checkpoint (bad magic)", path);
-    }
-    uint32_t hsize = got >= 12 ? gan_checkpoint_header_size(gan_get32(h + 8)) : GAN_CKPT_HEADER;
-    if (got < hsize && (got < 12 || (gan_get32(h + 8) >= 1 && gan_get32(h + 8) <= GAN_CKPT_VERSION))) {
-        fclose(f);
-        return gan_err_set(err, "%s: truncated checkpoint (%zu of %u header bytes)", path, got,
-                           hsize);
-    }
-    if (parse_header(h, info, path, err) != 0) {
+    size_t got;
+    if (read_head(f, path, h, &got, info, err) != 0) {
         fclose(f);
         return -1;
     }
@@ -488,14 +504,7 @@ int gan_checkpoint_read(const char *path, gan_ckpt_info *info, unsigned char **d
         free(buf);
         return gan_err_set(err, "%s: %s", path, rerr ? "read error" : "truncated checkpoint");
     }
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < (size_t)want - 4;) {
-        size_t k = (size_t)want - 4 - off;
-        k = k > (1u << 30) ? (1u << 30) : k;
-        crc = crc32(crc, buf + off, (uInt)k);
-        off += k;
-    }
-    if ((uint32_t)crc != gan_get32(buf + want - 4)) {
+    if (body_crc(buf, (size_t)want - 4) != gan_get32(buf + want - 4)) {
         free(buf);
         return gan_err_set(err, "%s: corrupt checkpoint (CRC mismatch)", path);
     }

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,9 @@ static void usage_classes(FILE *out, const gan_config *d)
             d->ac_weight);
 }
 
+static void usage_training(FILE *out, const gan_config *d);
+static void usage_evaluation(FILE *out, const gan_config *d);
+
 void gan_cli_usage(FILE *out)
 {
     gan_config d, seed, wgan;
@@ -126,7 +130,20 @@ void gan_cli_usage(FILE *out)
             "  --z-dim N           noise size [%d]\n"
             "  --hidden N          hidden layer width of G and D [%d]\n"
             "  --activation NAME   hidden activation: relu or leaky [%s]\n"
-            "  --leaky-slope X     LeakyReLU negative slope (alone: leaky) [%g]\n"
+            "  --leaky-slope X     LeakyReLU negative slope (alone: leaky) [%g]\n",
+            gan_loss_get(d.loss)->name, d.slope, d.beta1, d.r1_gamma, d.r1_every, d.ema,
+            seed.beta1, seed.beta2, wgan.n_critic, wgan.lr, wgan.beta1, wgan.beta2,
+            gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
+            d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE);
+    usage_training(out, &d);
+    usage_classes(out, &d);
+    usage_evaluation(out, &d);
+}
+
+/* --help's training options, with the defaults of d */
+static void usage_training(FILE *out, const gan_config *d)
+{
+    fprintf(out,
             "Training:\n"
             "  --epochs N          epochs [%d]\n"
             "  --batch-size N      batch size [%d]\n"
@@ -149,13 +166,14 @@ void gan_cli_usage(FILE *out)
             "                      [%d: the CPUs this process may use, at most %d]\n"
             "  --precision P       the products' inputs in fp32, or rounded to bf16 with\n"
             "                      fp32 sums (oneDNN; CPUs with AVX512-BF16 or AMX) [fp32]\n",
-            gan_loss_get(d.loss)->name, d.slope, d.beta1, d.r1_gamma, d.r1_every, d.ema,
-            seed.beta1, seed.beta2, wgan.n_critic, wgan.lr, wgan.beta1, wgan.beta2,
-            gan_preset_name(d.preset), d.data_dir, d.grid, d.png_scale, d.z_dim, d.hidden,
-            d.slope > 0.0f ? "leaky" : "relu", DEFAULT_SLOPE, d.epochs, d.batch, d.lr, d.beta1,
-            d.beta2, d.r1_gamma, d.r1_every, gan_loss_get(d.loss)->name, d.gp, d.ema,
-            (unsigned long long)d.seed, gan_pool_default_threads(), GAN_POOL_MAX_DEFAULT);
-    usage_classes(out, &d);
+            d->epochs, d->batch, d->lr, d->beta1, d->beta2, d->r1_gamma, d->r1_every,
+            gan_loss_get(d->loss)->name, d->gp, d->ema, (unsigned long long)d->seed,
+            gan_pool_default_threads(), GAN_POOL_MAX_DEFAULT);
+}
+
+/* --help's evaluation options and the rest, with the defaults of d */
+static void usage_evaluation(FILE *out, const gan_config *d)
+{
     fprintf(out,
             "Evaluation (gan-train eval --help tells the measures):\n"
             "  --eval-every K      FID, classes, IS, precision and recall every K epochs\n"
@@ -174,7 +192,7 @@ void gan_cli_usage(FILE *out)
             "2 bad usage, 130 or 143 after SIGINT or SIGTERM (a checkpoint written where\n"
             "training had begun), 141 when the reader of --log - has gone.\n"
             "Manual: man gan-train\n",
-            d.eval_every, d.eval_count, d.patience);
+            d->eval_every, d->eval_count, d->patience);
 }
 
 int gan_cli_parse_int(const char *flag, const char *s, long lo, long hi, int *out, gan_err *err)
@@ -216,43 +234,31 @@ int gan_cli_parse_u64(const char *flag, const char *s, uint64_t *out, gan_err *e
     return 0;
 }
 
+/* The settings a preset fills in unless given: the GAN_SET_* bit that says
+ * so, and the field it keeps. */
+#define KEPT(bit, field) {bit, offsetof(gan_config, field), sizeof(((gan_config *)0)->field)}
+static const struct {
+    unsigned bit;
+    size_t off, size;
+} kept[] = {
+    KEPT(GAN_SET_ZDIM, z_dim),         KEPT(GAN_SET_HIDDEN, hidden),
+    KEPT(GAN_SET_ACT, slope),          KEPT(GAN_SET_BATCH, batch),
+    KEPT(GAN_SET_LR, lr),              KEPT(GAN_SET_BETA1, beta1),
+    KEPT(GAN_SET_BETA2, beta2),        KEPT(GAN_SET_R1, r1_gamma),
+    KEPT(GAN_SET_R1_EVERY, r1_every),  KEPT(GAN_SET_LOSS, loss),
+    KEPT(GAN_SET_EMA, ema),            KEPT(GAN_SET_GP, gp),
+    KEPT(GAN_SET_N_CRITIC, n_critic),  KEPT(GAN_SET_COND_D, cond_d),
+    KEPT(GAN_SET_COND_G, cond_g),      KEPT(GAN_SET_AC_WEIGHT, ac_weight),
+};
+
 void gan_cli_apply_preset(gan_config *cfg, int preset)
 {
     gan_config p = *cfg;
     gan_config_preset(&p, preset);
     unsigned s = cfg->set;
-    if (s & GAN_SET_ZDIM)
-        p.z_dim = cfg->z_dim;
-    if (s & GAN_SET_HIDDEN)
-        p.hidden = cfg->hidden;
-    if (s & GAN_SET_ACT)
-        p.slope = cfg->slope;
-    if (s & GAN_SET_BATCH)
-        p.batch = cfg->batch;
-    if (s & GAN_SET_LR)
-        p.lr = cfg->lr;
-    if (s & GAN_SET_BETA1)
-        p.beta1 = cfg->beta1;
-    if (s & GAN_SET_BETA2)
-        p.beta2 = cfg->beta2;
-    if (s & GAN_SET_R1)
-        p.r1_gamma = cfg->r1_gamma;
-    if (s & GAN_SET_R1_EVERY)
-        p.r1_every = cfg->r1_every;
-    if (s & GAN_SET_LOSS)
-        p.loss = cfg->loss;
-    if (s & GAN_SET_EMA)
-        p.ema = cfg->ema;
-    if (s & GAN_SET_GP)
-        p.gp = cfg->gp;
-    if (s & GAN_SET_N_CRITIC)
-        p.n_critic = cfg->n_critic;
-    if (s & GAN_SET_COND_D)
-        p.cond_d = cfg->cond_d;
-    if (s & GAN_SET_COND_G)
-        p.cond_g = cfg->cond_g;
-    if (s & GAN_SET_AC_WEIGHT)
-        p.ac_weight = cfg->ac_weight;
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+        if (s & kept[i].bit)
+            memcpy((char *)&p + kept[i].off, (const char *)cfg + kept[i].off, kept[i].size);
     /* wgan-gp's penalty takes R1's place (an explicit --r1 is refused by
      * gan_cli_parse) */
     if (gan_loss_get(p.loss)->gp && !(s & GAN_SET_R1))
@@ -295,184 +301,168 @@ static int check_cond(const gan_config *cfg, gan_err *err)
     return 0;
 }
 
+/* The options that take a number or a file's or folder's name: what each
+ * stores where, read by parse_value. kind: 'i' an int from lo to hi, 'r' a
+ * double (lo and hi included where lo_in, hi_in), 'u' a uint64_t, 'd' and
+ * 'f' a folder's or file's name (not empty). */
+typedef struct {
+    int opt;
+    const char *flag;
+    char kind;
+    double lo, hi;
+    int lo_in, hi_in;
+    size_t off;   /* of the field in gan_config */
+    unsigned set; /* GAN_SET_* bit the option sets (0: none) */
+} value_opt;
+
+#define INT_OPT(o, f, lo, hi, field, set) {o, f, 'i', lo, hi, 1, 1, offsetof(gan_config, field), set}
+#define REAL_OPT(o, f, lo, lo_in, hi, hi_in, field, set)                                          \
+    {o, f, 'r', lo, hi, lo_in, hi_in, offsetof(gan_config, field), set}
+#define NAME_OPT(o, f, kind, field, set) {o, f, kind, 0, 0, 0, 0, offsetof(gan_config, field), set}
+
+static const value_opt value_opts[] = {
+    NAME_OPT(OPT_DATA, "data", 'd', data_dir, GAN_SET_DATA),
+    NAME_OPT(OPT_OUT, "out", 'd', out_dir, 0),
+    NAME_OPT(OPT_LOG, "log", 'f', log_path, 0),
+    NAME_OPT(OPT_INIT_FROM, "init-from", 'd', init_from, 0),
+    NAME_OPT(OPT_CACHE, "cache", 'd', cache_dir, 0),
+    NAME_OPT(OPT_RESUME, "resume", 'f', resume_path, 0),
+    INT_OPT(OPT_EPOCHS, "epochs", 1, 1000000, epochs, 0),
+    INT_OPT(OPT_BATCH, "batch-size", 1, 65536, batch, GAN_SET_BATCH),
+    INT_OPT(OPT_ZDIM, "z-dim", 1, 65536, z_dim, GAN_SET_ZDIM),
+    INT_OPT(OPT_HIDDEN, "hidden", 1, 65536, hidden, GAN_SET_HIDDEN),
+    INT_OPT(OPT_THREADS, "threads", 1, 256, threads, 0),
+    INT_OPT(OPT_GRID, "grid", 1, 64, grid, GAN_SET_GRID),
+    INT_OPT(OPT_SCALE, "png-scale", 1, 16, png_scale, 0),
+    INT_OPT(OPT_R1_EVERY, "r1-every", 1, 1000000, r1_every, GAN_SET_R1_EVERY),
+    INT_OPT(OPT_N_CRITIC, "n-critic", 1, 1000000, n_critic, GAN_SET_N_CRITIC),
+    INT_OPT(OPT_LIMIT, "limit", 1, INT_MAX, limit, GAN_SET_LIMIT),
+    INT_OPT(OPT_EVAL_EVERY, "eval-every", 0, 1000000, eval_every, 0),
+    INT_OPT(OPT_EVAL_COUNT, "eval-count", 10, 1000000, eval_count, 0),
+    INT_OPT(OPT_LOG_EVERY, "log-every", 0, 1000000000, log_every, 0),
+    INT_OPT(OPT_PATIENCE, "patience", 0, 1000000, patience, 0),
+    REAL_OPT(OPT_LR, "lr", 0.0, 0, 10.0, 1, lr, GAN_SET_LR),
+    REAL_OPT(OPT_BETA1, "beta1", 0.0, 1, 1.0, 0, beta1, GAN_SET_BETA1),
+    REAL_OPT(OPT_BETA2, "beta2", 0.0, 1, 1.0, 0, beta2, GAN_SET_BETA2),
+    REAL_OPT(OPT_R1, "r1", 0.0, 1, 1e6, 1, r1_gamma, GAN_SET_R1),
+    REAL_OPT(OPT_EMA, "ema", 0.0, 1, 1.0, 0, ema, GAN_SET_EMA),
+    REAL_OPT(OPT_GP, "gp", 0.0, 0, 1e6, 1, gp, GAN_SET_GP),
+    REAL_OPT(OPT_AC_WEIGHT, "ac-weight", 0.0, 0, 1e6, 1, ac_weight, GAN_SET_AC_WEIGHT),
+    {OPT_SEED, "seed", 'u', 0, 0, 0, 0, offsetof(gan_config, seed), GAN_SET_SEED},
+};
+
+/* Option o's value a into its field of cfg. */
+static int parse_value(gan_config *cfg, const value_opt *o, const char *a, gan_err *err)
+{
+    char *field = (char *)cfg + o->off;
+    cfg->set |= o->set;
+    switch (o->kind) {
+    case 'i': return gan_cli_parse_int(o->flag, a, (long)o->lo, (long)o->hi, (int *)field, err);
+    case 'r':
+        return gan_cli_parse_real(o->flag, a, o->lo, o->lo_in, o->hi, o->hi_in, (double *)field,
+                                  err);
+    case 'u': return gan_cli_parse_u64(o->flag, a, (uint64_t *)field, err);
+    default: /* 'd', 'f' */
+        *(const char **)field = a;
+        return *a ? 0 : gan_err_set(err, "--%s: empty %s name", o->flag,
+                                    o->kind == 'd' ? "folder" : "file");
+    }
+}
+
+/* What parse_word keeps for gan_cli_parse to settle after the loop. */
+typedef struct {
+    int leaky;       /* --activation: 1 leaky, 0 relu, -1 not given */
+    int slope_given; /* --leaky-slope given */
+    double slope;
+    int preset;
+} word_state;
+
+/* The options that take a word or nothing (a value_opts one returns 1). */
+static int parse_word(gan_config *cfg, int c, const char *a, word_state *st, gan_err *err)
+{
+    int rc = 0;
+    switch (c) {
+    case OPT_SLOPE:
+        cfg->set |= GAN_SET_ACT;
+        st->slope_given = 1;
+        return gan_cli_parse_real("leaky-slope", a, 0.0, 0, 1.0, 0, &st->slope, err);
+    case OPT_ACT:
+        cfg->set |= GAN_SET_ACT;
+        st->leaky = strcmp(a, "leaky") == 0 ? 1 : strcmp(a, "relu") == 0 ? 0 : -1;
+        return st->leaky >= 0 ? 0 : gan_err_set(err, "--activation: '%s' is not relu or leaky", a);
+    case OPT_PRESET:
+        cfg->set |= GAN_SET_PRESET;
+        st->preset = gan_preset_find(a);
+        return st->preset >= 0 ? 0
+                               : gan_err_set(err, "--preset: '%s' is not default, seed or wgan-gp", a);
+    case OPT_LOSS:
+        cfg->set |= GAN_SET_LOSS;
+        cfg->loss = gan_loss_find(a);
+        return cfg->loss >= 0 ? 0
+                              : gan_err_set(err, "--loss: '%s' is not bce, hinge, lsgan or wgan-gp", a);
+    case OPT_COND:
+        cfg->set |= GAN_SET_COND;
+        cfg->conditional = 1;
+        return 0;
+    case OPT_COND_D:
+        cfg->set |= GAN_SET_COND_D;
+        cfg->cond_d = gan_cond_d_parse(a);
+        return cfg->cond_d ? 0 : gan_err_set(err, "--cond-d: '%s' is not concat, projection or "
+                                             "acgan, or '+' between them (concat+acgan)", a);
+    case OPT_COND_G:
+        cfg->set |= GAN_SET_COND_G;
+        cfg->cond_g = strcmp(a, "all") == 0 ? GAN_COND_G_ALL : GAN_COND_G_INPUT;
+        return strcmp(a, "all") == 0 || strcmp(a, "input") == 0
+                   ? 0 : gan_err_set(err, "--cond-g: '%s' is not input or all", a);
+    case OPT_PRECISION:
+        cfg->set |= GAN_SET_PRECISION;
+        cfg->precision = strcmp(a, "bf16") == 0 ? GAN_PREC_BF16 : GAN_PREC_FP32;
+        if (strcmp(a, "bf16") != 0 && strcmp(a, "fp32") != 0)
+            rc = gan_err_set(err, "--precision: '%s' is not fp32 or bf16", a);
+        else if (cfg->precision == GAN_PREC_BF16)
+            rc = gan_bf16_available(err);
+        return rc;
+    case OPT_FORCE: cfg->force = 1; return 0;
+    case OPT_QUIET: cfg->quiet = 1; return 0;
+    default: return 1;
+    }
+}
+
+/* getopt's complaint about argv's option (c ':' or '?') as an error. */
+static int bad_option(char **argv, int c, gan_err *err)
+{
+    if (c == ':' || optopt >= OPT_DATA)
+        return gan_err_set(err, "%s: needs a value", argv[optind - 1]);
+    if (optopt)
+        return gan_err_set(err, "-%c: unknown option (see --help)", optopt);
+    return gan_err_set(err, "%s: unknown or ambiguous option (see --help)", argv[optind - 1]);
+}
+
 gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, gan_err *err)
 {
     gan_config_default(cfg);
-    int leaky = -1, slope_given = 0, preset = GAN_PRESET_DEFAULT; /* leaky -1: not given */
-    double slope = DEFAULT_SLOPE, v = 0.0;
+    word_state st = {-1, 0, DEFAULT_SLOPE, GAN_PRESET_DEFAULT};
     optind = 0; /* glibc: full reinitialisation, so tests may parse again */
     opterr = 0;
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-        const char *a = optarg;
-        switch (c) {
-        case OPT_DATA:
-            if (!*a)
-                rc = gan_err_set(err, "--data: empty folder name");
-            cfg->data_dir = a;
-            cfg->set |= GAN_SET_DATA;
-            break;
-        case OPT_OUT:
-            if (!*a)
-                rc = gan_err_set(err, "--out: empty folder name");
-            cfg->out_dir = a;
-            break;
-        case OPT_LOG:
-            if (!*a)
-                rc = gan_err_set(err, "--log: empty file name");
-            cfg->log_path = a;
-            break;
-        case OPT_EPOCHS: rc = gan_cli_parse_int("epochs", a, 1, 1000000, &cfg->epochs, err); break;
-        case OPT_BATCH: rc = gan_cli_parse_int("batch-size", a, 1, 65536, &cfg->batch, err);
-            cfg->set |= GAN_SET_BATCH;
-            break;
-        case OPT_ZDIM: rc = gan_cli_parse_int("z-dim", a, 1, 65536, &cfg->z_dim, err);
-            cfg->set |= GAN_SET_ZDIM;
-            break;
-        case OPT_HIDDEN: rc = gan_cli_parse_int("hidden", a, 1, 65536, &cfg->hidden, err);
-            cfg->set |= GAN_SET_HIDDEN;
-            break;
-        case OPT_THREADS: rc = gan_cli_parse_int("threads", a, 1, 256, &cfg->threads, err); break;
-        case OPT_GRID: rc = gan_cli_parse_int("grid", a, 1, 64, &cfg->grid, err);
-            cfg->set |= GAN_SET_GRID;
-            break;
-        case OPT_SCALE: rc = gan_cli_parse_int("png-scale", a, 1, 16, &cfg->png_scale, err); break;
-        case OPT_LR: rc = gan_cli_parse_real("lr", a, 0.0, 0, 10.0, 1, &cfg->lr, err);
-            cfg->set |= GAN_SET_LR;
-            break;
-        case OPT_BETA1: rc = gan_cli_parse_real("beta1", a, 0.0, 1, 1.0, 0, &cfg->beta1, err);
-            cfg->set |= GAN_SET_BETA1;
-            break;
-        case OPT_BETA2: rc = gan_cli_parse_real("beta2", a, 0.0, 1, 1.0, 0, &cfg->beta2, err);
-            cfg->set |= GAN_SET_BETA2;
-            break;
-        case OPT_SLOPE:
-            cfg->set |= GAN_SET_ACT;
-            rc = gan_cli_parse_real("leaky-slope", a, 0.0, 0, 1.0, 0, &v, err);
-            slope = v;
-            slope_given = 1;
-            break;
-        case OPT_SEED: rc = gan_cli_parse_u64("seed", a, &cfg->seed, err);
-            cfg->set |= GAN_SET_SEED;
-            break;
-        case OPT_ACT:
-            cfg->set |= GAN_SET_ACT;
-            if (strcmp(a, "relu") == 0)
-                leaky = 0;
-            else if (strcmp(a, "leaky") == 0)
-                leaky = 1;
-            else
-                rc = gan_err_set(err, "--activation: '%s' is not relu or leaky", a);
-            break;
-        case OPT_PRESET:
-            preset = gan_preset_find(a);
-            if (preset < 0)
-                rc = gan_err_set(err, "--preset: '%s' is not default, seed or wgan-gp", a);
-            cfg->set |= GAN_SET_PRESET;
-            break;
-        case OPT_R1: rc = gan_cli_parse_real("r1", a, 0.0, 1, 1e6, 1, &cfg->r1_gamma, err);
-            cfg->set |= GAN_SET_R1;
-            break;
-        case OPT_R1_EVERY: rc = gan_cli_parse_int("r1-every", a, 1, 1000000, &cfg->r1_every, err);
-            cfg->set |= GAN_SET_R1_EVERY;
-            break;
-        case OPT_LOSS:
-            cfg->loss = gan_loss_find(a);
-            if (cfg->loss < 0)
-                rc = gan_err_set(err, "--loss: '%s' is not bce, hinge, lsgan or wgan-gp", a);
-            cfg->set |= GAN_SET_LOSS;
-            break;
-        case OPT_EMA: rc = gan_cli_parse_real("ema", a, 0.0, 1, 1.0, 0, &cfg->ema, err);
-            cfg->set |= GAN_SET_EMA;
-            break;
-        case OPT_GP: rc = gan_cli_parse_real("gp", a, 0.0, 0, 1e6, 1, &cfg->gp, err);
-            cfg->set |= GAN_SET_GP;
-            break;
-        case OPT_N_CRITIC:
-            rc = gan_cli_parse_int("n-critic", a, 1, 1000000, &cfg->n_critic, err);
-            cfg->set |= GAN_SET_N_CRITIC;
-            break;
-        case OPT_COND:
-            cfg->conditional = 1;
-            cfg->set |= GAN_SET_COND;
-            break;
-        case OPT_COND_D:
-            cfg->cond_d = gan_cond_d_parse(a);
-            if (!cfg->cond_d)
-                rc = gan_err_set(err, "--cond-d: '%s' is not concat, projection or acgan, or "
-                                 "'+' between them (concat+acgan)", a);
-            cfg->set |= GAN_SET_COND_D;
-            break;
-        case OPT_COND_G:
-            cfg->cond_g = strcmp(a, "all") == 0 ? GAN_COND_G_ALL : GAN_COND_G_INPUT;
-            if (strcmp(a, "all") != 0 && strcmp(a, "input") != 0)
-                rc = gan_err_set(err, "--cond-g: '%s' is not input or all", a);
-            cfg->set |= GAN_SET_COND_G;
-            break;
-        case OPT_PRECISION:
-            cfg->precision = strcmp(a, "bf16") == 0 ? GAN_PREC_BF16 : GAN_PREC_FP32;
-            if (strcmp(a, "bf16") != 0 && strcmp(a, "fp32") != 0)
-                rc = gan_err_set(err, "--precision: '%s' is not fp32 or bf16", a);
-            else if (cfg->precision == GAN_PREC_BF16)
-                rc = gan_bf16_available(err);
-            cfg->set |= GAN_SET_PRECISION;
-            break;
-        case OPT_AC_WEIGHT:
-            rc = gan_cli_parse_real("ac-weight", a, 0.0, 0, 1e6, 1, &cfg->ac_weight, err);
-            cfg->set |= GAN_SET_AC_WEIGHT;
-            break;
-        case OPT_LIMIT: rc = gan_cli_parse_int("limit", a, 1, INT_MAX, &cfg->limit, err);
-            cfg->set |= GAN_SET_LIMIT;
-            break;
-        case OPT_EVAL_EVERY:
-            rc = gan_cli_parse_int("eval-every", a, 0, 1000000, &cfg->eval_every, err);
-            break;
-        case OPT_EVAL_COUNT:
-            rc = gan_cli_parse_int("eval-count", a, 10, 1000000, &cfg->eval_count, err);
-            break;
-        case OPT_INIT_FROM:
-            if (!*a)
-                rc = gan_err_set(err, "--init-from: empty folder name");
-            cfg->init_from = a;
-            break;
-        case OPT_LOG_EVERY:
-            rc = gan_cli_parse_int("log-every", a, 0, 1000000000, &cfg->log_every, err);
-            break;
-        case OPT_PATIENCE: rc = gan_cli_parse_int("patience", a, 0, 1000000, &cfg->patience, err); break;
-        case OPT_CACHE:
-            if (!*a)
-                rc = gan_err_set(err, "--cache: empty folder name");
-            cfg->cache_dir = a;
-            break;
-        case OPT_FORCE: cfg->force = 1; break;
-        case OPT_RESUME:
-            if (!*a)
-                rc = gan_err_set(err, "--resume: empty file name");
-            cfg->resume_path = a;
-            break;
-        case OPT_QUIET: cfg->quiet = 1; break;
-        case OPT_HELP:
+        if (c == OPT_HELP) {
             gan_cli_usage(out);
             return GAN_CLI_DONE;
-        case OPT_VERSION: {
+        }
+        if (c == OPT_VERSION) {
             char blas[512];
             gan_kernel_describe(blas, sizeof blas);
             fprintf(out, "gan-train %s\n%s\n", GAN_VERSION, blas);
             return GAN_CLI_DONE;
         }
-        case ':':
-            rc = gan_err_set(err, "%s: needs a value", argv[optind - 1]);
-            break;
-        default: /* '?' */
-            if (optopt >= OPT_DATA)
-                rc = gan_err_set(err, "%s: needs a value", argv[optind - 1]);
-            else if (optopt)
-                rc = gan_err_set(err, "-%c: unknown option (see --help)", optopt);
-            else
-                rc = gan_err_set(err, "%s: unknown or ambiguous option (see --help)",
-                                 argv[optind - 1]);
-            break;
-        }
+        const value_opt *o = NULL;
+        for (size_t i = 0; i < sizeof value_opts / sizeof *value_opts && !o; i++)
+            o = value_opts[i].opt == c ? &value_opts[i] : NULL;
+        if (o)
+            rc = parse_value(cfg, o, optarg, err);
+        else if ((rc = parse_word(cfg, c, optarg, &st, err)) == 1)
+            rc = bad_option(argv, c, err);
     }
     if (rc != 0)
         return GAN_CLI_USAGE;
@@ -486,8 +476,8 @@ gan_cli_result gan_cli_parse(gan_config *cfg, int argc, char **argv, FILE *out, 
         return GAN_CLI_USAGE;
     }
     /* --leaky-slope alone means LeakyReLU; --activation relu wins over it */
-    cfg->slope = leaky == 1 || (leaky < 0 && slope_given) ? (float)slope : 0.0f;
-    gan_cli_apply_preset(cfg, preset);
+    cfg->slope = st.leaky == 1 || (st.leaky < 0 && st.slope_given) ? (float)st.slope : 0.0f;
+    gan_cli_apply_preset(cfg, st.preset);
     return check_penalties(cfg, err) == 0 && check_cond(cfg, err) == 0 ? GAN_CLI_RUN
                                                                        : GAN_CLI_USAGE;
 }

@@ -110,7 +110,9 @@ static const char *idx_kind(uint32_t magic)
                                             : "an IDX label file";
 }
 
-static int idx_read_body(idx_reader *r, gan_idx *out, gan_err *err)
+/* The header: the magic, the dimensions into out, their product into *size;
+ * a raw file's length must match it. */
+static int idx_read_header(idx_reader *r, gan_idx *out, uint64_t *size_out, gan_err *err)
 {
     unsigned char hdr[4 + 4 * 4];
     int ndims = (int)(out->magic & 0xff);
@@ -160,7 +162,14 @@ static int idx_read_body(idx_reader *r, gan_idx *out, gan_err *err)
                                    (unsigned long long)size);
         }
     }
+    *size_out = size;
+    return 0;
+}
 
+/* The data, size bytes of it and nothing after, into out. */
+static int idx_read_data(idx_reader *r, gan_idx *out, uint64_t size, gan_err *err)
+{
+    long long got;
     /* Grow as data arrives: at most twice what the file really holds. */
     size_t cap = size < (1u << 20) ? (size_t)size : (1u << 20), have = 0;
     uint8_t *data = malloc(cap);
@@ -201,6 +210,14 @@ static int idx_read_body(idx_reader *r, gan_idx *out, gan_err *err)
     out->data = data;
     out->size = (size_t)size;
     return 0;
+}
+
+static int idx_read_body(idx_reader *r, gan_idx *out, gan_err *err)
+{
+    uint64_t size = 0;
+    if (idx_read_header(r, out, &size, err) != 0)
+        return -1;
+    return idx_read_data(r, out, size, err);
 }
 
 int gan_idx_load(const char *path, uint32_t magic, gan_idx *out, gan_err *err)
