@@ -49,6 +49,7 @@ typedef struct {
     unsigned avx512f : 1, avx512bw : 1, avx512dq : 1, avx512vl : 1, avx512bf16 : 1;
     unsigned os_ymm : 1;        /* XCR0: the OS saves the SSE and AVX state */
     unsigned os_zmm : 1;        /* XCR0: ... and the opmask and zmm state */
+    unsigned clflushopt : 1;    /* CLFLUSHOPT (gan_mlp's flush_shared) */
 } gan_cpu;
 
 /** Reads this CPU's features (x86-64; elsewhere all zero). */

@@ -87,6 +87,9 @@ typedef struct {
     float *d1, *d2;      /* gradient scratch (cap, H1), (cap, H2) */
     gan_bf16 *bf16;      /* not owned: the products run in bfloat16 through it (the
                             team's part picks the scratch); NULL: fp32 (cblas_sgemm) */
+    int flush_shared;    /* gan_mlp_adam on a team of two first flushes the lines of the
+                            other part's slice from the caches (the trainer sets it per
+                            epoch where the two CPUs are far apart: see train.c) */
 } gan_mlp;
 
 /** Allocates a model (parameters zero; call gan_mlp_reset). */

@@ -52,6 +52,13 @@ int gan_pool_size(const gan_pool *pool);
 void gan_pool_run(gan_pool *pool, void (*fn)(void *ctx, const gan_team *team), void *ctx);
 /** Waits until every thread of the team has arrived here. */
 void gan_team_barrier(const gan_team *team);
+/** Round trips gan_team_line_trip_ns times. */
+#define GAN_LINE_TRIPS 200
+/** Nanoseconds one cache line takes from part 0's CPU to part 1's and back
+ *  (the quickest of four runs of GAN_LINE_TRIPS / 4 trips, each run's mean;
+ *  every part calls it, and every part gets the figure); 0 for a team of one. The host can move two vCPUs
+ *  apart and together again, and this says which it is now. */
+double gan_team_line_trip_ns(const gan_team *team);
 /** This part's share [*lo, *hi) of n items, cut at multiples of `align`
  *  (so no two threads write one 64-byte line of a row); may be empty. */
 void gan_team_range(const gan_team *team, size_t n, size_t align, size_t *lo, size_t *hi);

@@ -269,7 +269,7 @@ done
 echo "(seconds of one epoch, the round with the median epoch, mean over the threads)"
 for t in 1 2; do
     f=$tmp/bench$t
-    echo "Adam on both networks, $t thread(s), ms a step: $(val adam_hot_ms "$f") alone with its arrays in cache, $(val adam_cold_ms "$f") alone from memory (a 64 MB sweep before each step), $(val adam_own_lines_ms "$f") and $(val adam_other_lines_ms "$f") alone with its gradients' lines last written by its own thread and by another, $(val adam_after_products_ms "$f") alone right after the step's products, $(val adam_epoch_ms "$f") in the epoch above (one call: median $(val adam_epoch_call_median_us "$f") us, 90th percentile $(val adam_epoch_call_p90_us "$f")); host steal in that epoch $(val steal_s "$f") s"
+    echo "Adam on both networks, $t thread(s), ms a step: $(val adam_hot_ms "$f") alone with its arrays in cache, $(val adam_cold_ms "$f") alone from memory (a 64 MB sweep before each step), $(val adam_own_lines_ms "$f") and $(val adam_other_lines_ms "$f") alone with its gradients' lines last written by its own thread and by another, $(val adam_after_products_ms "$f") alone right after the step's products, $(val adam_epoch_ms "$f") in the epoch above (one call: median $(val adam_epoch_call_median_us "$f") us, 90th percentile $(val adam_epoch_call_p90_us "$f")); host steal in that epoch $(val steal_s "$f") s; a cache line to the other CPU and back after it: $(val line_roundtrip_ns "$f") ns"
 done
 echo
 if [ -n "$torch_s" ]; then

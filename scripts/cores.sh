@@ -100,7 +100,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 "$bin/gan-bench" --peak --threads "$most" >"$raw/peak-$most.txt"
 {
     echo "$ncpu CPUs: $cpu; threads:$threads"
-    echo "gan-bench: OpenBLAS kernel $(val kernel "$raw/peak-1.txt"); a 2048^3 sgemm: $(val peak_gflops "$raw/peak-1.txt") GFLOP/s on 1 thread, $(val peak_gflops "$raw/peak-$most.txt") on $most"
+    echo "gan-bench: OpenBLAS kernel $(val kernel "$raw/peak-1.txt"); a 2048^3 sgemm: $(val peak_gflops "$raw/peak-1.txt") GFLOP/s on 1 thread, $(val peak_gflops "$raw/peak-$most.txt") on $most; a cache line to the second CPU and back: $(val line_roundtrip_ns "$raw/peak-1.txt") ns"
 } >"$raw/head"
 bf16=${BF16-256:784:seed 1024:3072:seed}
 if ! "$bin/gan-bench" --peak --threads 1 --precision bf16 >"$raw/peak-bf16.txt" 2>"$raw/peak-bf16.err"; then

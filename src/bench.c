@@ -24,8 +24,10 @@
  * --channels C train on synthetic images of that shape (random bytes: their
  * content does not change a step's work), --limit N on N images (of --data,
  * or synthetic); the *_60k figures scale an epoch to 60,000 images, and
- * peak_rss_mb is the process's peak memory. --peak measures only the
- * machine's fp32 rate: a large sgemm on OpenBLAS's threads.
+ * peak_rss_mb is the process's peak memory. line_roundtrip_ns, after the
+ * rounds, is one cache line's trip to the second CPU and back (is the host's
+ * slow state a longer way between the vCPUs?). --peak measures only the
+ * machine's fp32 rate, a large sgemm on OpenBLAS's threads, and that trip.
  * --peak --precision bf16 adds one thread's rate of sgemm and of the bf16
  * product at shapes of a step and at 2048^3 (rate_MxNxK_*_gflops).
  * --precision bf16 (gan_bf16.h): the floor stays the fp32 products' (recorded
@@ -275,6 +277,8 @@ typedef struct {
     double adam_med, adam_p90; /* the median round's Adam calls in the epoch: median and
                                   90th percentile of one call (mean over the threads) */
     double steal_s;            /* the median round's CPU time stolen by the host */
+    double trip_ns;            /* its line trip between the threads' CPUs at its start */
+    int flush_epochs;          /* epochs whose Adam flushed the other's lines first */
 } bench_result;
 
 static sgemm_trace whole; /* the 22 whole products of a step, one thread */
@@ -321,7 +325,7 @@ static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, 
     const int threads = gan_pool_size(tn->pool);
     double vs[32], ve[32], ratio[32], order[32], t0;
     double where[32][SPENT_KINDS]; /* each round: a thread's seconds, mean over the threads */
-    double amed[32], ap90[32], stolen[32];
+    double amed[32], ap90[32], stolen[32], trip[32];
     int verbose = getenv("GAN_BENCH_VERBOSE") != NULL;
     for (int k = 0; k < epochs; k++) {
         j.reps = 5;
@@ -351,7 +355,9 @@ static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, 
                 where[k][c] += j.spent[p][c] / threads;
         }
         if (verbose) {
-            fprintf(stderr, "round %d: floor %.3f s, epoch %.3f s\n", k + 1, vs[k] * r->spe, ve[k]);
+            fprintf(stderr, "round %d: floor %.3f s, epoch %.3f s, line trip %.0f ns%s\n", k + 1,
+                    vs[k] * r->spe, ve[k], te->line_trip_ns,
+                    te->G.flush_shared ? ", Adam flushed the other's lines" : "");
             for (int p = 0; p < threads; p++) {
                 fprintf(stderr, "  thread %d:", p);
                 for (int c = 0; c < SPENT_KINDS; c++)
@@ -364,6 +370,8 @@ static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, 
         }
         ratio[k] = ve[k] / (vs[k] * r->spe); /* each round's epoch against its own floor */
         order[k] = ve[k];
+        trip[k] = te->line_trip_ns;
+        r->flush_epochs += te->G.flush_shared;
     }
     /* the breakdown of the round whose epoch is the median (its parts add up
      * to its epoch, which medians of each part would not) */
@@ -377,6 +385,7 @@ static void run_rounds(gan_trainer *tn, gan_trainer *te, const gan_dataset *ds, 
     r->adam_med = amed[km];
     r->adam_p90 = ap90[km];
     r->steal_s = stolen[km];
+    r->trip_ns = trip[km];
     r->floor_s = median(vs, epochs);
     r->epoch_s = median(ve, epochs);
     r->epoch_over_floor = median(ratio, epochs);
@@ -479,6 +488,12 @@ static void report(const bench_opts *o, const gan_trainer *tn, const gan_dataset
     printf("adam_epoch_call_median_us=%.1f\n", r->adam_med * 1e6);
     printf("adam_epoch_call_p90_us=%.1f\n", r->adam_p90 * 1e6);
     printf("steal_s=%.3f\n", r->steal_s);
+    /* one cache line to the second CPU and back, right after the rounds; the
+     * trainer's own trip at the median round's start, and the epochs whose
+     * Adam flushed the lines the other thread held (gan_mlp's flush_shared) */
+    printf("line_roundtrip_ns=%.0f\n", line_roundtrip_ns());
+    printf("epoch_line_trip_ns=%.0f\n", r->trip_ns);
+    printf("flush_epochs=%d\n", r->flush_epochs);
     printf("peak_rss_mb=%.1f\n", rss);
 }
 
@@ -495,6 +510,7 @@ int main(int argc, char **argv)
     if (o.peak) {
         printf("kernel=%s\nthreads=%d\npeak_gflops=%.1f\n", openblas_get_corename(),
                o.cfg.threads, measure_peak(o.cfg.threads));
+        printf("line_roundtrip_ns=%.0f\n", line_roundtrip_ns());
         if (o.cfg.precision == GAN_PREC_BF16 && report_product_rates(&err) != 0) {
             fprintf(stderr, "gan-bench: %s\n", err.msg);
             return 1;

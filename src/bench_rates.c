@@ -1,7 +1,13 @@
 /* bench_rates.c: gan-bench's rates of the machine (--peak): a large sgemm on
- * OpenBLAS's threads, and one thread's sgemm against the bf16 product. */
+ * OpenBLAS's threads, one thread's sgemm against the bf16 product, and the
+ * time a cache line takes to go to another CPU and back. */
+#define _GNU_SOURCE /* sched_getaffinity, pthread_setaffinity_np */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "bench_trace.h"
 
@@ -79,4 +85,69 @@ int report_product_rates(gan_err *err)
     int rc = gan_bf16_error(ctx, err);
     gan_bf16_free(ctx);
     return rc;
+}
+
+/* One line passed back and forth between two threads pinned to two CPUs. */
+typedef struct {
+    _Alignas(64) atomic_int turn;
+    int cpu, rounds;
+} pingpong;
+
+static void pin_to(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set); /* unpinned: still a measure */
+}
+
+static void *pong(void *arg)
+{
+    pingpong *p = arg;
+    pin_to(p->cpu);
+    for (int i = 0; i < p->rounds; i++) {
+        while (atomic_load_explicit(&p->turn, memory_order_acquire) != 2 * i + 1)
+            ;
+        atomic_store_explicit(&p->turn, 2 * i + 2, memory_order_release);
+    }
+    return NULL;
+}
+
+double line_roundtrip_ns(void)
+{
+    cpu_set_t set;
+    int cpu[2], n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return -1.0;
+    for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+        if (CPU_ISSET(c, &set))
+            cpu[n++] = c;
+    if (n < 2)
+        return -1.0;
+    cpu_set_t old;
+    pthread_getaffinity_np(pthread_self(), sizeof old, &old);
+    pin_to(cpu[0]);
+    double best[5];
+    static pingpong p; /* a line of its own */
+    p.cpu = cpu[1];
+    p.rounds = 100000;
+    for (int r = 0; r < 5; r++) {
+        atomic_store(&p.turn, 0);
+        pthread_t t;
+        if (pthread_create(&t, NULL, pong, &p) != 0)
+            return -1.0;
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        for (int i = 0; i < p.rounds; i++) {
+            atomic_store_explicit(&p.turn, 2 * i + 1, memory_order_release);
+            while (atomic_load_explicit(&p.turn, memory_order_acquire) != 2 * i + 2)
+                ;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        pthread_join(t, NULL);
+        best[r] = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / p.rounds;
+    }
+    pthread_setaffinity_np(pthread_self(), sizeof old, &old);
+    qsort(best, 5, sizeof *best, cmp_double);
+    return best[2];
 }

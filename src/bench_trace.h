@@ -56,6 +56,11 @@ double measure_peak(int threads);
  * product at shapes of a step and at 2048^3; -1 with err where bf16 cannot run. */
 int report_product_rates(gan_err *err);
 
+/* Nanoseconds for one cache line to go from the first CPU this process may
+ * use to the second and back (two pinned threads, the median of 5 runs of
+ * 100,000 round trips); -1 with one CPU (bench_rates.c). */
+double line_roundtrip_ns(void);
+
 /* qsort's order of doubles, ascending. */
 int cmp_double(const void *a, const void *b);
 

@@ -55,6 +55,7 @@ void gan_cpu_detect(gan_cpu *cpu)
         cpu->avx512dq = (b >> 17) & 1;
         cpu->avx512bw = (b >> 30) & 1;
         cpu->avx512vl = (b >> 31) & 1;
+        cpu->clflushopt = (b >> 23) & 1;
         if (subleaves >= 1) {
             __cpuid_count(7, 1, a, b, c, d);
             cpu->avx512bf16 = (a >> 5) & 1;

@@ -318,10 +318,31 @@ void gan_mlp_backward(gan_mlp *m, float *dinp, float *dout, const float *out, co
     gan_team_barrier(team);
 }
 
+/* Flushes the parameter lines outside [lo, hi) from every cache (CLFLUSHOPT):
+ * both parts read every weight matrix in a step, so the other part holds
+ * copies of the lines this part's Adam is about to write, and where the two
+ * CPUs are far apart, taking each back costs far more than fetching it from
+ * memory (README: "The 2-thread Adam anomaly"). */
+static void flush_others(const gan_mlp *m, size_t lo, size_t hi)
+{
+#if defined(__x86_64__)
+    for (size_t i = 0; i < m->nparams; i += 16) /* 16 floats: a 64-byte line */
+        if (i + 16 <= lo || i >= hi)
+            __asm__ volatile("clflushopt %0" : "+m"(*(volatile char *)(m->params + i)));
+    __asm__ volatile("sfence" ::: "memory");
+#else
+    (void)m, (void)lo, (void)hi;
+#endif
+}
+
 void gan_mlp_adam(gan_mlp *m, const gan_adam_cfg *cfg, const gan_team *team)
 {
     size_t lo, hi;
     gan_team_range(team, m->nparams, 16, &lo, &hi);
+    if (m->flush_shared && team->nparts == 2) {
+        flush_others(m, lo, hi);
+        gan_team_barrier(team);
+    }
     if (lo < hi)
         gan_adam_step(m->params + lo, m->grads + lo, m->adam_m + lo, m->adam_v + lo, hi - lo,
                       m->adam_t + 1, cfg);

@@ -3,9 +3,10 @@
 # 2,000-digit slice: its report is complete and consistent, and where an
 # epoch goes adds up: every kind of call took some time, and the kinds
 # together never exceed the epoch (a call timed twice would); Adam alone,
-# hot and cold, was timed; a synthetic shape is what its options say, scaled
-# to 60,000 images; bad shapes are refused. Times are not judged: that is
-# scripts/bench.sh's job, on demand.
+# hot and cold, was timed, and a cache line's trip between two CPUs; a
+# synthetic shape is what its options say, scaled to 60,000 images; bad
+# shapes are refused. Times are not judged: that is scripts/bench.sh's job,
+# on demand.
 BIN=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 test_begin bench
@@ -37,6 +38,10 @@ for t in 1 2; do
     awk -v w="$(val spent_wait_s "$T/out$t")" -v o="$(val spent_other_s "$T/out$t")" \
         'BEGIN { exit !(w >= 0 && o >= -0.0001) }' ||
         fail "$t threads: wait $(val spent_wait_s "$T/out$t"), other $(val spent_other_s "$T/out$t")"
+    # a cache line's trip to the second CPU and back: some time, or -1 on one CPU
+    rt=$(val line_roundtrip_ns "$T/out$t")
+    { [ "$(nproc)" -gt 1 ] && positive line_roundtrip_ns "$T/out$t"; } || { [ "$(nproc)" = 1 ] && [ "$rt" = -1 ]; } ||
+        fail "$t threads: line_roundtrip_ns=$rt on $(nproc) CPUs"
     # one line per thread per round in the verbose report
     [ "$(grep -c '^  thread [0-9]*: gemm ' "$T/err$t")" = $((3 * t)) ] ||
         fail "$t threads: per-thread lines: $(cat "$T/err$t")"

@@ -20,13 +20,13 @@
 /* CPUs as cpuid shows them: vendor, family, model, then the feature bits */
 static gan_cpu cpu_avx512(int vendor, int family, int model, int bf16)
 {
-    gan_cpu c = {vendor, family, model, 1, 1, 1, 1, 1, 1, 1, (unsigned)bf16, 1, 1};
+    gan_cpu c = {vendor, family, model, 1, 1, 1, 1, 1, 1, 1, (unsigned)bf16, 1, 1, 1};
     return c;
 }
 
 static gan_cpu cpu_avx2(int vendor, int family, int model)
 {
-    gan_cpu c = {vendor, family, model, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0};
+    gan_cpu c = {vendor, family, model, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0};
     return c;
 }
 
@@ -110,7 +110,7 @@ static void test_best(void)
     c.os_ymm = 0;
     check_best(&c, NULL, "AVX without ymm state");
     /* an SSE-era CPU, and what a failed cpuid leaves */
-    c = (gan_cpu){GAN_VENDOR_INTEL, 6, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    c = (gan_cpu){GAN_VENDOR_INTEL, 6, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     check_best(&c, NULL, "Core 2");
     memset(&c, 0, sizeof c);
     check_best(&c, NULL, "nothing known");
@@ -138,7 +138,7 @@ static void test_plan(void)
     gan_cpu er = cpu_avx512(GAN_VENDOR_INTEL, 6, 207, 1);
     gan_cpu zen3 = cpu_avx2(GAN_VENDOR_AMD, 25, 1);
     gan_cpu zen4 = cpu_avx512(GAN_VENDOR_AMD, 25, 17, 1);
-    gan_cpu old = {GAN_VENDOR_INTEL, 6, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    gan_cpu old = {GAN_VENDOR_INTEL, 6, 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
     /* the case: OpenBLAS 0.3.21 does not know Emerald Rapids */
     check_plan(&er, "Prescott", NULL, NULL, "Cooperlake", "Prescott, OpenBLAS's own pick, "

@@ -109,6 +109,20 @@ static void test_barrier(int threads)
     gan_pool_free(pool);
 }
 
+/* Five steps of t on the same made-up batches whatever the thread count;
+ * the last step's losses into *st. */
+static void five_steps(gan_trainer *t, int pixels, gan_step_stats *st)
+{
+    gan_rng data;
+    gan_rng_seed(&data, 3, 3);
+    for (int s = 0; s < 5; s++) {
+        for (int i = 0; i < t->batch * pixels; i++)
+            t->x[i] = gan_rng_uniform(&data, -1.0f, 1.0f);
+        gan_rng_normal_fill(&data, t->z, (size_t)t->batch * t->z_dim);
+        gan_trainer_step(t, t->batch, st);
+    }
+}
+
 /* Training steps with 1, 2 and 3 threads: the same losses and parameters up
  * to float rounding (each thread's products are the same sums, cut by
  * columns), and with one thread count, the same bits twice. */
@@ -129,15 +143,8 @@ static void test_trainer_threads(void)
         gan_err err = {""};
         CHECK(gan_trainer_init(&t, &cfg, P, 100, &err) == 0);
         CHECK(t.G.nparams <= 20000 && t.D.nparams <= 20000);
-        gan_rng data;
-        gan_rng_seed(&data, 3, 3);
         gan_step_stats st = {0};
-        for (int s = 0; s < 5; s++) {
-            for (int i = 0; i < cfg.batch * P; i++)
-                t.x[i] = gan_rng_uniform(&data, -1.0f, 1.0f);
-            gan_rng_normal_fill(&data, t.z, (size_t)cfg.batch * cfg.z_dim);
-            gan_trainer_step(&t, cfg.batch, &st);
-        }
+        five_steps(&t, P, &st);
         losses[k][0] = st.loss_d;
         losses[k][1] = st.loss_g;
         memcpy(params[k][0], t.G.params, sizeof(float) * t.G.nparams);
@@ -157,6 +164,63 @@ static void test_trainer_threads(void)
     }
 }
 
+/* Every part gets the one figure of gan_team_line_trip_ns: 0 alone, a
+ * time (positive, under a second) on two or more threads. */
+typedef struct {
+    double got[4];
+} trip_job;
+
+static void trip_fn(void *ctx, const gan_team *tm)
+{
+    trip_job *j = ctx;
+    j->got[tm->part] = gan_team_line_trip_ns(tm);
+}
+
+static void test_line_trip(int threads)
+{
+    gan_pool *pool;
+    gan_err err = {""};
+    CHECK(gan_pool_init(&pool, threads, &err) == 0);
+    trip_job j = {{-1, -1, -1, -1}};
+    gan_pool_run(pool, trip_fn, &j);
+    for (int p = 0; p < threads; p++)
+        CHECK_MSG(j.got[p] == j.got[0], "%d threads: part %d got %g, part 0 %g", threads, p,
+                  j.got[p], j.got[0]);
+    CHECK_MSG(threads == 1 ? j.got[0] == 0.0 : j.got[0] > 0.0 && j.got[0] < 1e9,
+              "%d threads: a line trip of %g ns", threads, j.got[0]);
+    gan_pool_free(pool);
+}
+
+/* Adam's flush of the other thread's lines (flush_shared) moves no number:
+ * steps on 2 threads give the same bits with it as without. */
+static void test_flush_same_bits(void)
+{
+    enum { P = 40 };
+    static float params[2][2][20000];
+    int flushed = 0;
+    for (int k = 0; k < 2; k++) {
+        gan_config cfg;
+        gan_config_default(&cfg);
+        cfg.batch = 24;
+        cfg.z_dim = 12;
+        cfg.hidden = 48;
+        cfg.threads = 2;
+        gan_trainer t;
+        gan_err err = {""};
+        CHECK(gan_trainer_init(&t, &cfg, P, 100, &err) == 0);
+        t.G.flush_shared = t.D.flush_shared = k == 1 && t.can_flush;
+        flushed = t.G.flush_shared;
+        gan_step_stats st = {0};
+        five_steps(&t, P, &st);
+        memcpy(params[k][0], t.G.params, sizeof(float) * t.G.nparams);
+        memcpy(params[k][1], t.D.params, sizeof(float) * t.D.nparams);
+        gan_trainer_free(&t);
+    }
+    if (!flushed)
+        printf("test_pool: this CPU has no CLFLUSHOPT: the flush is never used here\n");
+    CHECK(memcmp(params[0], params[1], sizeof params[0]) == 0);
+}
+
 int main(void)
 {
     test_ranges();
@@ -164,6 +228,10 @@ int main(void)
     test_barrier(2);
     test_barrier(3);
     test_trainer_threads();
+    test_line_trip(1);
+    test_line_trip(2);
+    test_line_trip(3);
+    test_flush_same_bits();
     test_default_threads();
     TEST_MAIN_END();
 }
