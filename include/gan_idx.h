@@ -136,6 +136,9 @@ void gan_dataset_batch(const gan_dataset *ds, const uint32_t *idx, int n, float 
  */
 int gan_classes_load(const gan_dataset *ds, const char *dir, int *classes, char **names,
                      gan_err *err);
+/** Why the w bytes at name cannot be a class's name ("is empty", "is too
+ *  long", "has a control character"), or NULL where they can. */
+const char *gan_class_name_fault(const char *name, size_t w);
 /** Name k of such a list into buf (its number where there is none). */
 const char *gan_class_name(const char *names, int k, char *buf, size_t len);
 /** The index of the class called `name` in the list, or -1. */

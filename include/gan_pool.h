@@ -56,8 +56,9 @@ void gan_team_barrier(const gan_team *team);
 #define GAN_LINE_TRIPS 200
 /** Nanoseconds one cache line takes from part 0's CPU to part 1's and back
  *  (the quickest of four runs of GAN_LINE_TRIPS / 4 trips, each run's mean;
- *  every part calls it, and every part gets the figure); 0 for a team of one. The host can move two vCPUs
- *  apart and together again, and this says which it is now. */
+ *  every part calls it, and every part gets the figure); 0 for a team of
+ *  one. The host can move two vCPUs apart and together again, and this says
+ *  which it is now. */
 double gan_team_line_trip_ns(const gan_team *team);
 /** This part's share [*lo, *hi) of n items, cut at multiples of `align`
  *  (so no two threads write one 64-byte line of a row); may be empty. */

@@ -222,8 +222,9 @@ typedef struct {
     int halt;             /* why the last epoch stopped (GAN_EPOCH_*) */
     long bad_step;        /* the step whose loss was not finite */
     int can_flush;        /* the CPU has CLFLUSHOPT (gan_mlp's flush_shared) */
-    double line_trip_ns;  /* at the last epoch's start: a cache line between the first
-                             two threads' CPUs and back (gan_team_line_trip_ns) */
+    double line_trip_ns;  /* at the last epoch's start: a cache line between the two
+                             threads' CPUs and back (gan_team_line_trip_ns); 0 unless
+                             2 threads on a CPU with CLFLUSHOPT */
 } gan_trainer;
 
 /** Makes the models (initialised from cfg->seed) and the buffers for a

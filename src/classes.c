@@ -10,6 +10,18 @@
 
 #include "gan_file.h"
 
+const char *gan_class_name_fault(const char *name, size_t w)
+{
+    if (w == 0)
+        return "is empty";
+    if (w > GAN_CLASS_NAME_MAX)
+        return "is too long";
+    for (size_t k = 0; k < w; k++)
+        if ((unsigned char)name[k] < 0x20 || name[k] == 0x7f)
+            return "has a control character";
+    return NULL;
+}
+
 /* The index of name (w bytes) among the o bytes of names joined by '\n', or -1. */
 static int name_index(const char *names, size_t o, const unsigned char *name, size_t w)
 {
@@ -40,11 +52,7 @@ static int read_names(const char *path, const unsigned char *buf, size_t len, ch
         if (i == len && w == 0)
             break; /* the newline that ends the last line */
         (*n)++;
-        const char *why = w == 0 ? "an empty name" : w > GAN_CLASS_NAME_MAX ? "a name too long"
-                                                                            : NULL;
-        for (size_t k = start; k < i && !why; k++)
-            if (buf[k] < 0x20 || buf[k] == 0x7f)
-                why = "a control character";
+        const char *why = gan_class_name_fault((const char *)buf + start, w);
         int twin = why ? -1 : name_index(out, o, buf + start, w);
         if (twin >= 0) {
             free(out);
@@ -53,9 +61,9 @@ static int read_names(const char *path, const unsigned char *buf, size_t len, ch
         }
         if (why || *n > 256) {
             free(out);
-            return gan_err_set(err, "%s: line %d: %s (names are 1 to %d printable bytes, at "
-                               "most 256 of them)", path, *n, why ? why : "too many classes",
-                               GAN_CLASS_NAME_MAX);
+            return gan_err_set(err, "%s: line %d: %s%s (names are 1 to %d printable bytes, at "
+                               "most 256 of them)", path, *n, why ? "the name " : "",
+                               why ? why : "too many classes", GAN_CLASS_NAME_MAX);
         }
         if (o)
             out[o++] = '\n';

@@ -245,18 +245,6 @@ static int is_dir_at(const char *src, const char *name)
     return stat(full, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Why a folder's name cannot be a class's name (classes.txt: 1 to
- * GAN_CLASS_NAME_MAX printable bytes), or NULL where it can. */
-static const char *class_name_fault(const char *name)
-{
-    if (strlen(name) > GAN_CLASS_NAME_MAX)
-        return "is too long";
-    for (const char *p = name; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return "has a control character";
-    return NULL;
-}
-
 /* The classes: the subfolder names of every SRC, numbered in name order. */
 static int find_classes(gan_import_list *l, const char *const *src, int nsrc, gan_err *err)
 {
@@ -270,7 +258,8 @@ static int find_classes(gan_import_list *l, const char *const *src, int nsrc, ga
         int dirs = 0, rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++)
             if (is_dir_at(src[s], names[i])) {
-                const char *why = class_name_fault(names[i]);
+                /* its name is its class's, as classes.txt must hold it */
+                const char *why = gan_class_name_fault(names[i], strlen(names[i]));
                 if (why) {
                     char shown[GAN_CLASS_NAME_MAX + 1]; /* one line: controls as '?' */
                     size_t k = 0;

@@ -51,6 +51,16 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* One turn of a wait that has turned `spins` times: a pause while it is
+ * short, then the CPU given away at every turn. */
+static inline void back_off(long spins)
+{
+    if (spins < SPIN_LIMIT)
+        cpu_relax();
+    else
+        sched_yield();
+}
+
 void gan_team_barrier(const gan_team *team)
 {
     gan_pool *p = team->pool;
@@ -63,21 +73,15 @@ void gan_team_barrier(const gan_team *team)
         return;
     }
     for (long spins = 0; atomic_load_explicit(&p->phase, memory_order_acquire) == phase; spins++) {
-        if (spins < SPIN_LIMIT)
-            cpu_relax();
-        else
-            sched_yield();
+        back_off(spins);
     }
 }
 
-/* Waits until *line holds want: spins, then yields as a barrier does. */
+/* Waits until *line holds want, as a barrier waits. */
 static void wait_for(atomic_int *line, int want)
 {
     for (long spins = 0; atomic_load_explicit(line, memory_order_acquire) != want; spins++) {
-        if (spins < SPIN_LIMIT)
-            cpu_relax();
-        else
-            sched_yield();
+        back_off(spins);
     }
 }
 
@@ -316,9 +320,6 @@ void gan_pool_run(gan_pool *p, void (*fn)(void *ctx, const gan_team *team), void
     gan_team team = {p, 0, p->threads};
     fn(ctx, &team);
     for (long spins = 0; atomic_load_explicit(&p->running, memory_order_acquire) > 0; spins++) {
-        if (spins < SPIN_LIMIT)
-            cpu_relax();
-        else
-            sched_yield();
+        back_off(spins);
     }
 }

@@ -12,9 +12,9 @@
 #include "gan_kernel.h"
 #include "gan_layers.h"
 
-/* A line's round trip between the two threads' CPUs above which they count
- * as far apart (measured on a 2-vCPU AMD EPYC Zen 4: 94-130 ns in the fast
- * state, 355-378 ns in the slow one) */
+/* A line's round trip between the two threads' CPUs (gan_team_line_trip_ns)
+ * above which they count as far apart (measured on a 2-vCPU AMD EPYC Zen 4:
+ * 60-73 ns in the fast state, 299-369 ns in the slow one) */
 #define GAN_FAR_LINE_NS 200.0
 
 void gan_config_default(gan_config *cfg)
@@ -380,14 +380,15 @@ static void epoch_job(void *ctx, const gan_team *tm)
     gan_epoch_stats *sums = &t->sums;
     /* Where the host has put the two vCPUs far apart just now, Adam first
      * flushes the parameter lines the other thread holds: a line's round
-     * trip then takes about 360 ns, not 120, and taking back the shared
-     * lines made Adam five times slower (README: "The 2-thread Adam anomaly"). It moves
-     * no number: the same bits either way. */
-    double trip = gan_team_line_trip_ns(tm);
+     * trip then takes about 300-370 ns, not 60-70, and taking back the
+     * shared lines made Adam five times slower (README: "The 2-thread Adam
+     * anomaly"). It moves no number: the same bits either way. Measured only
+     * where it can decide (every part sees the same condition). */
+    int may_flush = tm->nparts == 2 && t->can_flush;
+    double trip = may_flush ? gan_team_line_trip_ns(tm) : 0.0;
     if (tm->part == 0) {
         t->line_trip_ns = trip;
-        t->G.flush_shared = t->D.flush_shared =
-            tm->nparts == 2 && t->can_flush && trip > GAN_FAR_LINE_NS;
+        t->G.flush_shared = t->D.flush_shared = may_flush && trip > GAN_FAR_LINE_NS;
         t->halt = GAN_EPOCH_DONE;
         /* a fresh epoch is shuffled only when its first step will run, so
          * that "no batch done" always means "not shuffled yet" */
