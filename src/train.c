@@ -373,22 +373,29 @@ static void step_done(gan_trainer *t, const gan_step_stats *st)
     }
 }
 
-static void epoch_job(void *ctx, const gan_team *tm)
+/* Where the host has put the two vCPUs far apart just now, Adam first
+ * flushes the parameter lines the other thread holds: a line's round trip
+ * then takes about 300-370 ns, not 60-70, and taking back the shared lines
+ * made Adam five times slower (README: "The 2-thread Adam anomaly"). It moves
+ * no number: the same bits either way. Every part calls this; the trip is
+ * measured only where it can decide (every part sees the same condition). */
+static void decide_flush(gan_trainer *t, const gan_team *tm)
 {
-    team_job *j = ctx;
-    gan_trainer *t = j->t;
-    gan_epoch_stats *sums = &t->sums;
-    /* Where the host has put the two vCPUs far apart just now, Adam first
-     * flushes the parameter lines the other thread holds: a line's round
-     * trip then takes about 300-370 ns, not 60-70, and taking back the
-     * shared lines made Adam five times slower (README: "The 2-thread Adam
-     * anomaly"). It moves no number: the same bits either way. Measured only
-     * where it can decide (every part sees the same condition). */
     int may_flush = tm->nparts == 2 && t->can_flush;
     double trip = may_flush ? gan_team_line_trip_ns(tm) : 0.0;
     if (tm->part == 0) {
         t->line_trip_ns = trip;
         t->G.flush_shared = t->D.flush_shared = may_flush && trip > GAN_FAR_LINE_NS;
+    }
+}
+
+static void epoch_job(void *ctx, const gan_team *tm)
+{
+    team_job *j = ctx;
+    gan_trainer *t = j->t;
+    gan_epoch_stats *sums = &t->sums;
+    decide_flush(t, tm);
+    if (tm->part == 0) {
         t->halt = GAN_EPOCH_DONE;
         /* a fresh epoch is shuffled only when its first step will run, so
          * that "no batch done" always means "not shuffled yet" */
