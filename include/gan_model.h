@@ -69,6 +69,11 @@ const char *gan_cond_g_name(int cond_g);
 /** The gan_cond of G and of D for K classes under these forms (cond_forms.c). */
 void gan_cond_specs(int classes, unsigned cond_d, int cond_g, gan_cond *g, gan_cond *d);
 
+/** A thread's columns of a layer are cut at multiples of this many floats
+ *  (32 bytes): 784 splits evenly in two, and at most one 64-byte line a row
+ *  is shared at a cut. */
+#define GAN_COL_ALIGN 8
+
 typedef struct {
     int dims[4];         /* IN, H1, H2, OUT (1 + K with an auxiliary head) */
     int nact;            /* outputs [0, nact) go through out_act; the rest are logits */

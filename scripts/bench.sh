@@ -37,6 +37,13 @@
 # GEMM floor, interleaved in each round; needs a CPU with AVX512-BF16 or AMX
 # and a build with oneDNN. About 25 minutes on 2 CPUs. BENCH_RAW=DIR keeps
 # every gan-bench report there (--grid too).
+# --cut-bits: no timing; for the grid's cells (HIDDEN and ONLY as above)
+# and for the MNIST digits whole and in a slice of 2,000 (last batches of 32
+# and 16 images), at which thread counts from 2 to 16 every fp32 product of
+# a step keeps the bits of one thread's (gan-bench --cut-bits: a thread's
+# column cut can make OpenBLAS pick another kernel, which sums in another
+# order). The kernel is gan-train's pick, or OPENBLAS_CORETYPE's where set.
+# About 3 minutes.
 # --kernels: gan-bench's floor and epoch (1 and 2 threads) on each x86-64
 # kernel OpenBLAS offers at the AVX level and up, plus its own pick, in 5
 # interleaved passes: which is fastest on this CPU (one that this CPU cannot
@@ -51,8 +58,9 @@ case "${1:-}" in
 --kernels) mode=kernels ;;
 --grid) mode=grid ;;
 --bf16) mode=bf16 ;;
+--cut-bits) mode=cuts ;;
 *)
-    echo "usage: scripts/bench.sh [--quick | --kernels | --grid | --bf16]" >&2
+    echo "usage: scripts/bench.sh [--quick | --kernels | --grid | --bf16 | --cut-bits]" >&2
     exit 2
     ;;
 esac
@@ -65,6 +73,9 @@ elif [ $mode = kernels ]; then
     sh scripts/deps.sh dataset-fashion-mnist
     data=/usr/share/datasets/fashion-mnist
     rounds=5
+elif [ $mode = cuts ]; then
+    sh scripts/deps.sh
+    data="synthetic images and data/mnist"
 elif [ $mode = grid ] || [ $mode = bf16 ]; then
     if [ $mode = grid ]; then sh scripts/deps.sh python3-torch; else sh scripts/deps.sh; fi
     data="synthetic images"
@@ -91,6 +102,38 @@ limit() {
         print (l < 1280 ? 1280 : (l > 60000 ? 60000 : l)) }'
 }
 reps() { awk -v l="$1" 'BEGIN { r = int(l / 128); print (r < 10 ? 10 : (r > 100 ? 100 : r)) }'; }
+
+if [ $mode = cuts ]; then
+    # cuts ARGS...: one table row of gan-bench --cut-bits ARGS
+    cuts() {
+        build/gan-bench --cut-bits "$@" >"$tmp/c" || exit 1
+        n=$(val cut_bits_products "$tmp/c")
+        d=$(val cut_bits_differing "$tmp/c" | tr , '\n' | awk -F: '$1 == 2 || $1 == 3 || $1 == 4 || $1 == 8 || $1 == 16 { printf "%s%s", s, $2; s = " / " }')
+        printf '| %s | %s | %s | %s | %s | %s |\n' "$(val images "$tmp/c")" "$(val cut_bits_last_batch "$tmp/c")" \
+            "$n" "$(val cut_bits_same_threads "$tmp/c")" "$d" "$(val kernel "$tmp/c")"
+    }
+    printf '\n| hidden | inputs | recipe | images | last batch | products | threads keeping every product'"'"'s bits | products changed on 2 / 3 / 4 / 8 / 16 threads | kernel |\n'
+    printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+    for h in ${HIDDEN:-256 512 1024}; do
+        for shape in 28x28:1 32x32:3 64x64:3; do
+            size=${shape%:*} ch=${shape#*:}
+            p=$((${size%x*} * ${size#*x} * ch))
+            for preset in seed default; do
+                if [ -n "${ONLY:-}" ]; then
+                    case " $ONLY " in *" $h:$p:$preset "*) ;; *) continue ;; esac
+                fi
+                printf '| %s | %s | %s ' $h $p $preset
+                cuts --size "$size" --channels "$ch" --limit "$(limit $h $p)" --hidden $h --preset $preset
+            done
+        done
+    done
+    for lim in 60000 2000; do
+        printf '| 256 | 784 (MNIST) | seed '
+        cuts --data data/mnist --limit $lim --preset seed
+    done
+    echo "(gan-bench --cut-bits: each product of a step on random inputs, whole and cut as N threads cut it; 'products' counts them over the batch sizes a step runs)"
+    exit 0
+fi
 
 if [ $mode = bf16 ]; then
     kernel=$(build/gan-bench --peak --threads 1 | sed -n 's/^kernel=//p')

@@ -14,7 +14,8 @@
 # scaled to 60,000 images), with the speed-up over one thread; PyTorch's seed
 # on the same shapes at each thread count, in one process (its import once);
 # and first, whether the same seed gives the same checkpoint bytes on 1 and
-# on the most threads, in fp32 and, where the CPU allows it, in bf16. Each
+# on the most threads, in fp32 and, where the CPU allows it, in bf16, and
+# the thread counts at which fp32's products keep their bits. Each
 # report is added to OUT_DIR/reports.txt as it comes (so a run cut short
 # keeps what it measured), and the tables go to OUT_DIR/cores.md too.
 #   THREADS  thread counts (default: 1 2 4 8 16, those up to nproc)
@@ -170,7 +171,11 @@ same() { # precision
 same_fp32=$(same fp32)
 same_bf16=-
 [ -z "$bf16" ] || same_bf16=$(same bf16)
-echo "fp32: $same_fp32; bf16: $same_bf16" >"$raw/same"
+# which thread counts keep every fp32 product's bits on this kernel (the
+# MNIST digits: a last batch of 32; README "Speed: the bits and the thread count")
+"$bin/gan-bench" --cut-bits --data data/mnist >"$raw/cut-bits.txt" 2>&1 || true
+keep "$raw/cut-bits.txt"
+echo "fp32: $same_fp32; bf16: $same_bf16; fp32 thread counts keeping every product's bits ($(val kernel "$raw/cut-bits.txt")): $(val cut_bits_same_threads "$raw/cut-bits.txt")" >"$raw/same"
 cat "$raw/same" >&2
 keep "$raw/same"
 

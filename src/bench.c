@@ -30,6 +30,8 @@
  * machine's fp32 rate, a large sgemm on OpenBLAS's threads, and that trip.
  * --peak --precision bf16 adds one thread's rate of sgemm and of the bf16
  * product at shapes of a step and at 2048^3 (rate_MxNxK_*_gflops).
+ * --cut-bits says at which thread counts each product of the model keeps the
+ * bits of one thread's whole product (bench_cuts.c), and measures nothing.
  * --precision bf16 (gan_bf16.h): the floor stays the fp32 products' (recorded
  * on fp32 trainers), and the epochs run on a third trainer in bfloat16, so
  * that epoch_over_floor below 1 is an epoch below the fp32 floor; its
@@ -49,6 +51,7 @@
 #include "gan_layers.h"
 #include "gan_train.h"
 
+#include "bench_cuts.h"
 #include "bench_trace.h"
 
 /* What each thread does before every Adam step of adam_job, besides a sweep:
@@ -141,6 +144,7 @@ typedef struct {
     int width, height, channels; /* --size WxH, --channels C: synthetic images (0: --data's) */
     uint32_t limit;              /* images to train on (0: all of --data; synthetic: 60,000) */
     int peak;                    /* --peak: only the machine's sgemm rate */
+    int cut_bits;                /* --cut-bits: which thread counts keep the products' bits */
 } bench_opts;
 
 static int usage(void)
@@ -148,7 +152,9 @@ static int usage(void)
     fprintf(stderr, "usage: gan-bench [--data DIR | --size WxH [--channels C]] [--limit N] "
                     "[--hidden N] [--batch N] [--threads N] [--epochs N] [--reps N] "
                     "[--preset default|seed] [--precision fp32|bf16]\n"
-                    "       gan-bench --peak [--threads N] [--precision bf16]\n");
+                    "       gan-bench --peak [--threads N] [--precision bf16]\n"
+                    "       gan-bench --cut-bits [--data DIR | --size WxH [--channels C]] "
+                    "[--limit N] [--hidden N] [--batch N] [--preset default|seed]\n");
     return 2;
 }
 
@@ -177,6 +183,10 @@ static int parse_args(int argc, char **argv, bench_opts *o)
         const char *a = argv[i], *b = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--peak")) {
             o->peak = 1;
+            continue;
+        }
+        if (!strcmp(a, "--cut-bits")) {
+            o->cut_bits = 1;
             continue;
         }
         if (!b)
@@ -522,6 +532,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "gan-bench: %s\n", err.msg);
         return 1;
     }
+    if (o.cut_bits)
+        return bench_cut_bits(&o.cfg, &ds);
     gan_config cfg = o.cfg;
     gan_trainer t1, tn, tb;
     int P = (int)gan_dataset_image_size(&ds);

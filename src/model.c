@@ -149,14 +149,10 @@ void gan_mlp_reset(gan_mlp *m, gan_rng *rng)
     m->adam_t = 0;
 }
 
-/* Columns are cut at multiples of 8 floats (32 bytes): 784 splits evenly in
- * two, and at most one 64-byte line a row is shared at a cut. */
-#define COL_ALIGN 8
-
 static void cols(const gan_team *team, int n, int *lo, int *hi)
 {
     size_t a, b;
-    gan_team_range(team, (size_t)n, COL_ALIGN, &a, &b);
+    gan_team_range(team, (size_t)n, GAN_COL_ALIGN, &a, &b);
     *lo = (int)a;
     *hi = (int)b;
 }
