@@ -84,45 +84,26 @@ static void check_net(cut_work *k, const gan_mlp *m, const char *net, int is_d, 
                 check_product(k, net, l, kind, B, m->dims[l], m->dims[l + 1]);
 }
 
-static size_t most_of(const gan_mlp *g, const gan_mlp *d, int what)
-{
-    size_t most = 0;
-    const gan_mlp *m[2] = {g, d};
-    for (int i = 0; i < 2; i++)
-        for (int l = 0; l < 3; l++) {
-            size_t in = (size_t)m[i]->dims[l], out = (size_t)m[i]->dims[l + 1];
-            size_t v = what == 0 ? in : what == 1 ? out : in * out;
-            most = v > most ? v : most;
-        }
-    return most;
-}
-
 static int report(const gan_mlp *G, const gan_mlp *D, int batch, uint32_t count, gan_err *err)
 {
     int rest = (int)(count % (uint32_t)batch);
-    size_t rows = 2 * (size_t)batch, in = most_of(G, D, 0), out = most_of(G, D, 1);
-    size_t w = most_of(G, D, 2), o = rows * (in > out ? in : out);
-    o = o > w ? o : w;
+    /* every operand and output of a product fits the largest of either net
+     * at its cap rows (G's b, D's 2b) */
+    size_t g = gan_mlp_operand_max(G), d = gan_mlp_operand_max(D), o = g > d ? g : d;
     cut_work k;
     memset(&k, 0, sizeof k);
-    k.x = malloc(sizeof(float) * rows * in);
-    k.d = malloc(sizeof(float) * rows * out);
-    k.w = malloc(sizeof(float) * w);
-    k.init = malloc(sizeof(float) * o);
-    k.whole = malloc(sizeof(float) * o);
-    k.cut = malloc(sizeof(float) * o);
+    float **buf[6] = {&k.x, &k.d, &k.w, &k.init, &k.whole, &k.cut};
     int rc = 0;
-    if (!k.x || !k.d || !k.w || !k.init || !k.whole || !k.cut) {
-        rc = gan_err_set(err, "out of memory for the products of --cut-bits");
+    for (int i = 0; i < 6; i++)
+        if (!(*buf[i] = malloc(sizeof(float) * o)))
+            rc = gan_err_set(err, "out of memory for the products of --cut-bits");
+    if (rc != 0)
         goto done;
-    }
     gan_rng rng;
     gan_rng_seed(&rng, 7, 11);
-    float *fill[4] = {k.x, k.d, k.w, k.init};
-    size_t len[4] = {rows * in, rows * out, w, o};
-    for (int i = 0; i < 4; i++)
-        for (size_t j = 0; j < len[i]; j++)
-            fill[i][j] = gan_rng_uniform(&rng, -1.0f, 1.0f);
+    for (int i = 0; i < 4; i++) /* x, d, w, init */
+        for (size_t j = 0; j < o; j++)
+            (*buf[i])[j] = gan_rng_uniform(&rng, -1.0f, 1.0f);
     int sizes[2] = {batch, rest};
     for (int s = 0; s < 2 && sizes[s] > 0; s++) {
         check_net(&k, G, "G", 0, sizes[s]);
@@ -141,7 +122,8 @@ static int report(const gan_mlp *G, const gan_mlp *D, int batch, uint32_t count,
     for (int t = 2; t <= GAN_POOL_MAX_DEFAULT; t++)
         printf("%d:%d%s", t, k.differ[t], t < GAN_POOL_MAX_DEFAULT ? "," : "\n");
 done:
-    free(k.x), free(k.d), free(k.w), free(k.init), free(k.whole), free(k.cut);
+    for (int i = 0; i < 6; i++)
+        free(*buf[i]);
     return rc;
 }
 
