@@ -13,7 +13,6 @@ test_begin bench
 
 mnist_slice 2000 "$T/slice"
 
-val() { sed -n "s/^$1=//p" "$2"; }
 # positive KEY FILE: the value is a number above zero
 positive() { awk -v v="$(val "$1" "$2")" 'BEGIN { exit !(v ~ /^[0-9.]+$/ && v + 0 > 0) }'; }
 

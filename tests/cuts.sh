@@ -9,8 +9,6 @@ test_begin cuts
 
 mnist_slice 2000 "$T/slice"
 
-val() { sed -n "s/^$1=//p" "$2"; }
-
 # --cut-bits: one line per product a step runs (G 8, D 12 on b rows and 12 on
 # 2b, for the full batch of 40 and the last one of 10: 64), each naming the
 # thread counts in 2..16 that change its bits; the summary agrees with them

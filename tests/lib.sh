@@ -7,6 +7,7 @@
 # N DIR [labels] writes the first N images of $SRC/data/mnist (and their
 # labels) into DIR as raw IDX files; usage_error WANT ARGS... runs $BIN ARGS
 # and wants exit 2, no stdout and one stderr line "gan-train: ...WANT...";
+# val KEY FILE prints KEY's value from a report of KEY=VALUE lines (gan-bench's);
 # test_end NAME prints the count and is the exit status.
 
 test_begin() {
@@ -21,6 +22,8 @@ fail() {
     echo "FAIL: $*" >&2
     fails=$((fails + 1))
 }
+
+val() { sed -n "s/^$1=//p" "$2"; }
 
 is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 
