@@ -4,8 +4,9 @@
  *
  * Format, version 8, every number little-endian, floats IEEE-754 binary32
  * (version 7 is the same with zeros at 316, an fp32 run; version 6 is the
- * same with zeros at 284 and from 296, an unconditional run; version 5 is the same with zeros at 260 and from 272, and loads with one
- * D step per G step and no WGAN-GP penalty;
+ * same with zeros at 284 and from 296, an unconditional run; version 5 is
+ * the same with zeros at 260 and from 272, and loads with one D step per G
+ * step and no WGAN-GP penalty;
  * version 4 is version 5 with a 256-byte header, ending at 252's field, and
  * loads with the bce loss; version 3 is version 4 with zeros at 252;
  * version 2 the same with zeros at 248, and loads as grey images;
